@@ -1,0 +1,111 @@
+package org.trialfhir.server;
+
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
+import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
+import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.parser.StrictErrorHandler;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.LoggingInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
+import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The FHIR REST endpoint: HAPI's {@link RestfulServer} as a servlet, with all providers. */
+@Configuration(proxyBeanMethods = false)
+class RestfulServerConfig {
+
+  static final String SOFTWARE_NAME = "trialfhir";
+
+  @Bean
+  RestfulServer restfulServer(
+      IFhirSystemDao<?, ?> systemDao,
+      JpaSystemProvider<?, ?> systemProvider,
+      ResourceProviderFactory resourceProviders,
+      ValueSetOperationProvider valueSetOperations,
+      ObjectProvider<FhirProvider> ownProviders,
+      IInterceptorService interceptorService,
+      DatabaseBackedPagingProvider pagingProvider,
+      FhirServerProperties properties) {
+    // An EHR must hear about an element we do not understand, not have it silently dropped.
+    systemDao.getContext().setParserErrorHandler(new StrictErrorHandler());
+    RestfulServer server = new RestfulServer(systemDao.getContext());
+    // One interceptor registry for REST and storage hooks (see FhirInterceptor).
+    server.setInterceptorService(interceptorService);
+    server.registerProviders(resourceProviders.createProviders());
+    server.registerProvider(systemProvider);
+    server.registerProvider(valueSetOperations);
+    ownProviders.orderedStream().forEach(server::registerProvider);
+    server.setPagingProvider(pagingProvider);
+    server.setDefaultResponseEncoding(EncodingEnum.valueOf(properties.defaultEncoding()));
+    server.setServerAddressStrategy(
+        properties.publicBaseUrl().isBlank()
+            ? new IncomingRequestAddressStrategy()
+            : new HardcodedServerAddressStrategy(properties.publicBaseUrl()));
+    server.registerInterceptor(new ResponseHighlighterInterceptor());
+    server.registerInterceptor(accessLog());
+    return server;
+  }
+
+  /** Names this software in the CapabilityStatement and lets HAPI describe what JPA supports. */
+  @Bean
+  InitializingBean capabilityStatement(
+      RestfulServer server,
+      IFhirSystemDao<?, ?> systemDao,
+      JpaStorageSettings storageSettings,
+      ISearchParamRegistry searchParamRegistry,
+      IValidationSupport validationSupport,
+      ObjectProvider<BuildProperties> buildProperties) {
+    return () -> {
+      server.setServerName(SOFTWARE_NAME);
+      server.setServerVersion(
+          buildProperties.stream().map(BuildProperties::getVersion).findFirst().orElse("dev"));
+      JpaCapabilityStatementProvider provider =
+          new JpaCapabilityStatementProvider(
+              server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+      provider.setImplementationDescription("trialfhir: FHIR R4 server for clinical trials");
+      server.setServerConformanceProvider(provider);
+    };
+  }
+
+  /** Registers every {@link FhirInterceptor} bean on HAPI's shared interceptor registry. */
+  @Bean
+  InitializingBean fhirInterceptors(
+      IInterceptorService interceptorService, ObjectProvider<FhirInterceptor> interceptors) {
+    return () -> interceptors.orderedStream().forEach(interceptorService::registerInterceptor);
+  }
+
+  @Bean
+  ServletRegistrationBean<RestfulServer> fhirServlet(
+      RestfulServer server, FhirServerProperties properties) {
+    ServletRegistrationBean<RestfulServer> registration =
+        new ServletRegistrationBean<>(server, properties.path() + "/*");
+    registration.setName("fhir");
+    registration.setLoadOnStartup(1);
+    return registration;
+  }
+
+  private static LoggingInterceptor accessLog() {
+    LoggingInterceptor log = new LoggingInterceptor();
+    log.setLoggerName("org.trialfhir.access");
+    log.setMessageFormat(
+        "${requestVerb} ${completeUrl} ${operationType} ${idOrResourceName}"
+            + " status=${responseEncodingNoDefault} ${processingTimeMillis}ms");
+    log.setErrorMessageFormat("ERROR ${requestVerb} ${completeUrl} ${exceptionMessage}");
+    log.setLogExceptions(true);
+    return log;
+  }
+}

@@ -1,0 +1,70 @@
+package org.trialfhir;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.RestAssured;
+import io.restassured.parsing.Parser;
+import io.restassured.specification.RequestSpecification;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Base of every {@code *IT}: the whole server on a random port, one Spring context shared by all
+ * integration tests of a run. Tests share one database, so each makes its own data unique (see
+ * {@link #unique(String)}) instead of relying on an empty database.
+ */
+@SpringBootTest(
+    classes = TrialFhirApplication.class,
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+public abstract class IntegrationTestBase {
+
+  public static final String FHIR_JSON = "application/fhir+json";
+  public static final String FHIR_XML = "application/fhir+xml";
+
+  @LocalServerPort protected int port;
+
+  static {
+    RestAssured.registerParser(FHIR_JSON, Parser.JSON);
+    RestAssured.registerParser(FHIR_XML, Parser.XML);
+  }
+
+  @DynamicPropertySource
+  static void database(DynamicPropertyRegistry registry) {
+    TestDatabase.springProperties().forEach((key, value) -> registry.add(key, () -> value));
+  }
+
+  @BeforeEach
+  void pointRestAssuredAtServer() {
+    RestAssured.port = port;
+    RestAssured.basePath = "";
+  }
+
+  /** A request to the FHIR base, sending and accepting FHIR JSON. */
+  protected RequestSpecification fhir() {
+    return given().basePath("/fhir").contentType(FHIR_JSON).accept(FHIR_JSON);
+  }
+
+  /** A value no other test uses, e.g. for an identifier or a family name to search by. */
+  protected static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 12);
+  }
+
+  /** Creates a Patient and returns its server-assigned id. */
+  protected String createPatient(String family, String birthDate) {
+    return fhir()
+        .body(
+            """
+            {"resourceType":"Patient","name":[{"family":"%s"}],"birthDate":"%s"}
+            """
+                .formatted(family, birthDate))
+        .post("/Patient")
+        .then()
+        .statusCode(201)
+        .extract()
+        .path("id");
+  }
+}

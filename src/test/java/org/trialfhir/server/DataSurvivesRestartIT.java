@@ -1,0 +1,60 @@
+package org.trialfhir.server;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.trialfhir.TrialFhirApplication;
+
+/**
+ * The default start-up path: an H2 file database under {@code trialfhir.data-dir}. Starts the
+ * server twice on the same folder (its own contexts, not the shared test one) and reads back what
+ * the first run stored.
+ */
+class DataSurvivesRestartIT {
+
+  @TempDir Path dataDir;
+
+  @Test
+  void patientWrittenBeforeARestartIsReadAfterIt() {
+    String id;
+    try (ConfigurableApplicationContext first = start()) {
+      id =
+          given()
+              .port(port(first))
+              .contentType("application/fhir+json")
+              .body("{\"resourceType\":\"Patient\",\"id\":\"restart-1\",\"gender\":\"female\"}")
+              .put("/fhir/Patient/restart-1")
+              .then()
+              .statusCode(201)
+              .extract()
+              .path("id");
+    }
+    assertThat(Files.exists(dataDir.resolve("trialfhir.mv.db"))).isTrue();
+    try (ConfigurableApplicationContext second = start()) {
+      given()
+          .port(port(second))
+          .accept("application/fhir+json")
+          .get("/fhir/Patient/" + id)
+          .then()
+          .statusCode(200)
+          .body("gender", equalTo("female"));
+    }
+  }
+
+  private ConfigurableApplicationContext start() {
+    return new SpringApplicationBuilder(TrialFhirApplication.class)
+        .run("--server.port=0", "--trialfhir.data-dir=" + dataDir);
+  }
+
+  private static int port(ConfigurableApplicationContext context) {
+    return ((WebServerApplicationContext) context).getWebServer().getPort();
+  }
+}
