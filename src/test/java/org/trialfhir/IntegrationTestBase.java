@@ -7,6 +7,7 @@ import io.restassured.parsing.Parser;
 import io.restassured.specification.RequestSpecification;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -17,6 +18,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * integration tests of a run. Tests share one database, so each makes its own data unique (see
  * {@link #unique(String)}) instead of relying on an empty database.
  */
+@AutoConfigureObservability
 @SpringBootTest(
     classes = TrialFhirApplication.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)

@@ -7,6 +7,7 @@ import ca.uhn.fhir.jpa.api.config.JpaStorageSettings.ClientIdStrategyEnum;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings.IdStrategyEnum;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.api.model.HistoryCountModeEnum;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
 import ca.uhn.fhir.jpa.config.util.ResourceCountCacheUtil;
@@ -53,6 +54,10 @@ class HapiJpaConfig {
     settings.setAutoCreatePlaceholderReferenceTargets(false);
     // EHR transactions commonly reference "Patient?identifier=..." instead of a server id.
     settings.setAllowInlineMatchUrlReferences(true);
+    // HAPI would otherwise answer a repeated search from a 60 s cache and cap history at a cached
+    // count: an EHR that writes and then reads back must see its own write.
+    settings.setReuseCachedSearchResultsForMillis(null);
+    settings.setHistoryCountMode(HistoryCountModeEnum.COUNT_ACCURATE);
     settings.setAllowMultipleDelete(false);
     settings.setExpungeEnabled(false);
     settings.setDefaultSearchParamsCanBeOverridden(true);

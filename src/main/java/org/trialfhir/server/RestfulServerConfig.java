@@ -102,9 +102,10 @@ class RestfulServerConfig {
     LoggingInterceptor log = new LoggingInterceptor();
     log.setLoggerName("org.trialfhir.access");
     log.setMessageFormat(
-        "${requestVerb} ${completeUrl} ${operationType} ${idOrResourceName}"
-            + " status=${responseEncodingNoDefault} ${processingTimeMillis}ms");
-    log.setErrorMessageFormat("ERROR ${requestVerb} ${completeUrl} ${exceptionMessage}");
+        "${requestVerb} ${requestUrl} ${operationType} ${idOrResourceName}"
+            + " ${processingTimeMillis}ms request-id=${requestId}");
+    log.setErrorMessageFormat(
+        "ERROR ${requestVerb} ${requestUrl} request-id=${requestId} ${exceptionMessage}");
     log.setLogExceptions(true);
     return log;
   }

@@ -60,7 +60,7 @@ class CrudAndVersioningIT extends IntegrationTestBase {
           .put("/Patient/" + id)
           .then()
           .statusCode(201)
-          .header("Location", containsString("/Patient/" + id + "/_history/1"));
+          .header("Content-Location", containsString("/Patient/" + id + "/_history/1"));
       fhir()
           .body("{\"resourceType\":\"Patient\",\"id\":\"%s\",\"gender\":\"male\"}".formatted(id))
           .put("/Patient/" + id)

@@ -47,6 +47,14 @@ class SearchIT extends IntegrationTestBase {
   }
 
   @Test
+  void aRepeatedSearchSeesWritesMadeInBetween() {
+    String url = "/Patient?family=" + family;
+    fhir().get(url).then().body("total", equalTo(2));
+    createPatient(family, "2015-06-07");
+    fhir().get(url).then().body("total", equalTo(3)).body("entry", hasSize(3));
+  }
+
+  @Test
   void chainedSearch() {
     fhir()
         .get("/Observation?subject:Patient.family=" + family)
