@@ -58,6 +58,8 @@ class HapiJpaConfig {
     // count: an EHR that writes and then reads back must see its own write.
     settings.setReuseCachedSearchResultsForMillis(null);
     settings.setHistoryCountMode(HistoryCountModeEnum.COUNT_ACCURATE);
+    // title:contains=GXIPC1 is how coordinators and apps look for a study.
+    settings.setAllowContainsSearches(true);
     settings.setAllowMultipleDelete(false);
     settings.setExpungeEnabled(false);
     settings.setDefaultSearchParamsCanBeOverridden(true);
