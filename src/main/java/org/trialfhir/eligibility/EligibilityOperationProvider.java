@@ -1,0 +1,81 @@
+package org.trialfhir.eligibility;
+
+import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
+import ca.uhn.fhir.model.api.annotation.Description;
+import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.DateType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.StringType;
+import org.springframework.stereotype.Component;
+import org.trialfhir.server.FhirProvider;
+
+/** Binds $eligibility and $match-studies (shared spec §1) and hands them to the service. */
+@Component
+public class EligibilityOperationProvider implements FhirProvider {
+
+  private final EligibilityService service;
+
+  EligibilityOperationProvider(EligibilityService service) {
+    this.service = service;
+  }
+
+  @Operation(
+      name = "$eligibility",
+      idempotent = true,
+      type = ResearchStudy.class,
+      canonicalUrl = "http://trialfhir.org/fhir/OperationDefinition/ResearchStudy-eligibility")
+  @Description(
+      shortDefinition = "Evaluate a patient against this study's eligibility criteria",
+      value =
+          "Returns the verdict and, for every criterion in the study's order, its outcome, a reason and the evidence.")
+  public Parameters eligibility(
+      @IdParam IdType study,
+      @Description(shortDefinition = "The patient, as a reference such as Patient/123")
+          @OperationParam(name = "patient", min = 1, max = 1)
+          StringType patient,
+      @Description(shortDefinition = "Reference date (YYYY-MM-DD); default today")
+          @OperationParam(name = "date", max = 1)
+          DateType date) {
+    return service.eligibility(
+        study, patient == null ? null : patient.getValue(), referenceDate(date));
+  }
+
+  @Operation(
+      name = "$match-studies",
+      idempotent = true,
+      type = Patient.class,
+      canonicalUrl = "http://trialfhir.org/fhir/OperationDefinition/Patient-match-studies")
+  @Description(
+      shortDefinition = "Find the recruiting studies this patient may be eligible for",
+      value =
+          "Evaluates the patient against every active study; best match first, with each study's $eligibility Parameters contained.")
+  public Bundle matchStudies(
+      @IdParam IdType patient,
+      @Description(shortDefinition = "Reference date (YYYY-MM-DD); default today")
+          @OperationParam(name = "date", max = 1)
+          DateType date) {
+    return service.matchStudies(patient, referenceDate(date));
+  }
+
+  private static LocalDate referenceDate(DateType date) {
+    if (date == null || date.isEmpty()) {
+      return LocalDate.now(ZoneId.systemDefault());
+    }
+    if (date.getPrecision() != TemporalPrecisionEnum.DAY) {
+      throw new InvalidRequestException(
+          "Parameter 'date' must be a full date (YYYY-MM-DD), not '"
+              + date.getValueAsString()
+              + "'");
+    }
+    return LocalDate.parse(date.getValueAsString());
+  }
+}

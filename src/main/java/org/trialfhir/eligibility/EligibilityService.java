@@ -1,0 +1,110 @@
+package org.trialfhir.eligibility;
+
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.time.LocalDate;
+import java.util.Comparator;
+import java.util.List;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Evaluates patients against studies: reads the study's criteria and the patient's record in one
+ * read-only transaction and hands them to the generic {@link CriterionEvaluator}.
+ */
+@Service
+public class EligibilityService {
+
+  private final DaoRegistry daos;
+  private final IValidationSupport validationSupport;
+  private final RecordReader records;
+
+  EligibilityService(DaoRegistry daos, IValidationSupport validationSupport) {
+    this.daos = daos;
+    this.validationSupport = validationSupport;
+    this.records = new RecordReader(daos);
+  }
+
+  /** The evaluation of one patient against one study, as the $eligibility Parameters. */
+  @Transactional(readOnly = true)
+  public Parameters eligibility(IdType studyId, String patientReference, LocalDate date) {
+    ResearchStudy study = read(ResearchStudy.class, studyId);
+    Patient patient = read(Patient.class, patientId(patientReference));
+    return EligibilityParameters.of(evaluate(study, patient, date));
+  }
+
+  /** Every active study, best match first, as a searchset Bundle. */
+  @Transactional(readOnly = true)
+  public Bundle matchStudies(IdType patientId, LocalDate date) {
+    Patient patient = read(Patient.class, patientId);
+    SearchParameterMap active =
+        SearchParameterMap.newSynchronous("status", new TokenParam("active"));
+    List<Evaluation> evaluations =
+        daos
+            .getResourceDao(ResearchStudy.class)
+            .search(active, new SystemRequestDetails())
+            .getAllResources()
+            .stream()
+            .map(ResearchStudy.class::cast)
+            .map(study -> evaluate(study, patient, date))
+            .sorted(
+                Comparator.comparing(Evaluation::verdict)
+                    .thenComparing(Evaluation::score, Comparator.reverseOrder()))
+            .toList();
+    return EligibilityParameters.searchset(evaluations);
+  }
+
+  Evaluation evaluate(ResearchStudy study, Patient patient, LocalDate date) {
+    Group group = eligibilityGroup(study);
+    List<Criterion> criteria = CriteriaReader.read(group);
+    PatientRecord record = records.load(patient, criteria, date);
+    String studyReference = "ResearchStudy/" + study.getIdElement().getIdPart();
+    CriterionEvaluator evaluator =
+        new CriterionEvaluator(
+            record, date, studyReference, new ValidationSupportMembership(validationSupport));
+    List<CriterionResult> results = criteria.stream().map(evaluator::evaluate).toList();
+    return new Evaluation(study, patient, date, results);
+  }
+
+  private Group eligibilityGroup(ResearchStudy study) {
+    if (!study.hasEnrollment()) {
+      throw new UnprocessableEntityException(
+          "ResearchStudy/"
+              + study.getIdElement().getIdPart()
+              + " has no eligibility Group (ResearchStudy.enrollment)");
+    }
+    return read(Group.class, new IdType(study.getEnrollmentFirstRep().getReference()));
+  }
+
+  private static IdType patientId(String reference) {
+    if (reference == null || reference.isBlank()) {
+      throw new InvalidRequestException(
+          "Parameter 'patient' is required, e.g. patient=Patient/123");
+    }
+    IdType id = new IdType(reference.trim());
+    if (!"Patient".equals(id.getResourceType()) || !id.hasIdPart()) {
+      throw new InvalidRequestException(
+          "Parameter 'patient' must be a Patient reference such as Patient/123, not '"
+              + reference
+              + "'");
+    }
+    return id;
+  }
+
+  private <T extends org.hl7.fhir.instance.model.api.IBaseResource> T read(
+      Class<T> type, IdType id) {
+    return daos.getResourceDao(type)
+        .read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
+  }
+}

@@ -1,0 +1,16 @@
+package org.trialfhir.eligibility;
+
+import java.util.List;
+import org.hl7.fhir.r4.model.AllergyIntolerance;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+
+/** The parts of a patient's record that criteria read. */
+record PatientRecord(
+    Patient patient,
+    List<Condition> conditions,
+    List<Observation> observations,
+    List<AllergyIntolerance> allergies,
+    List<Consent> consents) {}

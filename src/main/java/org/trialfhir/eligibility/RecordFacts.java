@@ -1,0 +1,101 @@
+package org.trialfhir.eligibility;
+
+import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
+import java.time.LocalDate;
+import java.util.Optional;
+import java.util.Set;
+import org.hl7.fhir.r4.model.BaseDateTimeType;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Type;
+
+/** Small readings of FHIR data that the evaluation rules share. */
+final class RecordFacts {
+
+  static final String SNOMED = "http://snomed.info/sct";
+  private static final Set<String> VALID_OBSERVATION_STATUS =
+      Set.of("final", "amended", "corrected");
+  private static final Set<String> ACTIVE_CLINICAL_STATUS =
+      Set.of("active", "recurrence", "relapse");
+  private static final Set<String> DISCOUNTED_VERIFICATION = Set.of("refuted", "entered-in-error");
+
+  private RecordFacts() {}
+
+  /** The calendar date as written (no time-zone shift); empty below day precision. */
+  static Optional<LocalDate> date(Type type) {
+    if (type instanceof BaseDateTimeType dateTime && dateTime.getValue() != null) {
+      if (dateTime.getPrecision().ordinal() < TemporalPrecisionEnum.DAY.ordinal()) {
+        return Optional.empty();
+      }
+      return Optional.of(LocalDate.parse(dateTime.getValueAsString().substring(0, 10)));
+    }
+    if (type instanceof org.hl7.fhir.r4.model.Period period && period.hasStart()) {
+      return date(period.getStartElement());
+    }
+    return Optional.empty();
+  }
+
+  /** When the sample was taken: effectiveDateTime, effectivePeriod.start or effectiveInstant. */
+  static Optional<LocalDate> effectiveDate(Observation observation) {
+    return date(observation.getEffective());
+  }
+
+  /** final / amended / corrected, with a value rather than a dataAbsentReason. */
+  static boolean usable(Observation observation) {
+    return observation.hasStatus()
+        && VALID_OBSERVATION_STATUS.contains(observation.getStatus().toCode())
+        && observation.hasValue()
+        && !observation.hasDataAbsentReason();
+  }
+
+  static boolean counts(Condition condition) {
+    return condition.getVerificationStatus().getCoding().stream()
+        .noneMatch(c -> DISCOUNTED_VERIFICATION.contains(c.getCode()));
+  }
+
+  static boolean active(Condition condition) {
+    return condition.getClinicalStatus().getCoding().stream()
+        .anyMatch(c -> ACTIVE_CLINICAL_STATUS.contains(c.getCode()));
+  }
+
+  static boolean hasCode(CodeableConcept concept, String system, String code) {
+    return concept.getCoding().stream()
+        .anyMatch(c -> system.equals(c.getSystem()) && code.equals(c.getCode()));
+  }
+
+  /** "Type 1 diabetes mellitus (SNOMED CT 46635009)" style, for reasons. */
+  static String describe(CodeableConcept concept) {
+    Coding first = concept.getCodingFirstRep();
+    String text = concept.hasText() ? concept.getText() : first.getDisplay();
+    String code = first.hasCode() ? systemName(first.getSystem()) + " " + first.getCode() : null;
+    if (text == null) {
+      return code == null ? "(uncoded)" : code;
+    }
+    return code == null ? text : text + " (" + code + ")";
+  }
+
+  static String systemName(String system) {
+    if (system == null) {
+      return "";
+    }
+    return switch (system) {
+      case SNOMED -> "SNOMED CT";
+      case "http://loinc.org" -> "LOINC";
+      case "http://hl7.org/fhir/sid/icd-10-cm" -> "ICD-10-CM";
+      case "http://trialfhir.org/fhir/CodeSystem/trial-lab" -> "trial-lab";
+      default -> system;
+    };
+  }
+
+  /** A quantity as "0.08 nmol/L". */
+  static String show(Quantity quantity) {
+    return quantity.getValue().stripTrailingZeros().toPlainString() + " " + unitOf(quantity);
+  }
+
+  static String unitOf(Quantity quantity) {
+    return quantity.hasUnit() ? quantity.getUnit() : quantity.getCode();
+  }
+}

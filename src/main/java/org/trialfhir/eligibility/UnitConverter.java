@@ -1,0 +1,84 @@
+package org.trialfhir.eligibility;
+
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.Optional;
+import org.fhir.ucum.Decimal;
+import org.fhir.ucum.UcumEssenceService;
+import org.fhir.ucum.UcumException;
+import org.fhir.ucum.UcumService;
+
+/**
+ * UCUM conversions for lab values, with mass ↔ substance conversions through the analyte's molar
+ * mass. Converts by an exact factor and never rounds the value.
+ */
+final class UnitConverter {
+
+  private static final MathContext PRECISION = MathContext.DECIMAL128;
+  private static final UcumService UCUM = load();
+
+  private UnitConverter() {}
+
+  /** value in {@code from} expressed in {@code to}; empty when the units cannot be converted. */
+  static Optional<BigDecimal> convert(
+      BigDecimal value, String from, String to, BigDecimal molarMass) {
+    if (value == null || from == null || to == null) {
+      return Optional.empty();
+    }
+    if (from.equals(to)) {
+      return Optional.of(value);
+    }
+    Optional<BigDecimal> direct = factor(from, to).map(f -> value.multiply(f, PRECISION));
+    if (direct.isPresent() || molarMass == null || molarMass.signum() <= 0) {
+      return direct;
+    }
+    // Mass concentration (g/L) = substance concentration (mol/L) × molar mass (g/mol).
+    Optional<BigDecimal> massToSubstance =
+        factor(from, "g/L")
+            .flatMap(
+                toGram ->
+                    factor("mol/L", to)
+                        .map(
+                            fromMol ->
+                                value
+                                    .multiply(toGram, PRECISION)
+                                    .divide(molarMass, PRECISION)
+                                    .multiply(fromMol, PRECISION)));
+    if (massToSubstance.isPresent()) {
+      return massToSubstance;
+    }
+    return factor(from, "mol/L")
+        .flatMap(
+            toMol ->
+                factor("g/L", to)
+                    .map(
+                        fromGram ->
+                            value
+                                .multiply(toMol, PRECISION)
+                                .multiply(molarMass, PRECISION)
+                                .multiply(fromGram, PRECISION)));
+  }
+
+  private static Optional<BigDecimal> factor(String from, String to) {
+    try {
+      if (UCUM.validate(from) != null
+          || UCUM.validate(to) != null
+          || !UCUM.isComparable(from, to)) {
+        return Optional.empty();
+      }
+      Decimal one = new Decimal("1.00000000000000000000000000000000", 34);
+      return Optional.of(new BigDecimal(UCUM.convert(one, from, to).asDecimal()));
+    } catch (UcumException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static UcumService load() {
+    try (InputStream essence = UcumEssenceService.class.getResourceAsStream("/ucum-essence.xml")) {
+      return new UcumEssenceService(essence);
+    } catch (Exception e) {
+      throw new IllegalStateException("The UCUM essence file is missing from the classpath", e);
+    }
+  }
+}
