@@ -114,8 +114,7 @@ class EligibilityIT extends IntegrationTestBase {
     assertThat(verdict(result)).as(summary(result)).isEqualTo("needs-review");
     assertThat(referenceParameter(result, "study")).isEqualTo("ResearchStudy/" + NCT);
     assertThat(referenceParameter(result, "patient")).isEqualTo("Patient/" + child.patientId());
-    assertThat(result.getString("parameter.find { it.name == 'date' }.valueDate"))
-        .isEqualTo(DATE);
+    assertThat(result.getString("parameter.find { it.name == 'date' }.valueDate")).isEqualTo(DATE);
 
     List<CriterionPart> criteria = criteria(result);
     assertThat(criteria).extracting(CriterionPart::id).containsExactlyElementsOf(NCT_CRITERIA);
@@ -137,8 +136,7 @@ class EligibilityIT extends IntegrationTestBase {
         .isEqualTo("Fasting C-peptide \u22650.1 nmol/L");
 
     // A reason names the value, unit, date and threshold used.
-    assertThat(reason(result, "inc-cpeptide-fasting"))
-        .contains("0.35", "nmol/L", LAB_DATE, "0.1");
+    assertThat(reason(result, "inc-cpeptide-fasting")).contains("0.35", "nmol/L", LAB_DATE, "0.1");
     assertThat(reason(result, "inc-cpeptide-2h")).contains("0.62", "nmol/L", LAB_DATE, "0.2");
     assertThat(reason(result, "inc-age")).contains("12");
 
@@ -282,8 +280,7 @@ class EligibilityIT extends IntegrationTestBase {
 
     assertOutcome(result, "inc-cpeptide-fasting", "fail");
     assertThat(verdict(result)).isEqualTo("ineligible");
-    assertThat(reason(result, "inc-cpeptide-fasting"))
-        .contains("0.08", "nmol/L", LAB_DATE, "0.1");
+    assertThat(reason(result, "inc-cpeptide-fasting")).contains("0.08", "nmol/L", LAB_DATE, "0.1");
     assertThat(criterion(result, "inc-cpeptide-fasting").evidence())
         .contains(child.id(CPEP_FASTING));
   }
@@ -811,9 +808,7 @@ class EligibilityIT extends IntegrationTestBase {
         "2026-13-45",
         "date");
     assertOperationOutcome(
-        fhir()
-            .queryParam("date", "2026-13-45")
-            .get("/Patient/" + patientId + "/$match-studies"),
+        fhir().queryParam("date", "2026-13-45").get("/Patient/" + patientId + "/$match-studies"),
         400,
         "2026-13-45",
         "date");
@@ -1040,8 +1035,7 @@ class EligibilityIT extends IntegrationTestBase {
     return criteria(result).stream()
         .filter(c -> criterionId.equals(c.id()))
         .findFirst()
-        .orElseGet(
-            () -> fail("no criterion %s in %s", criterionId, result.prettify()));
+        .orElseGet(() -> fail("no criterion %s in %s", criterionId, result.prettify()));
   }
 
   @SuppressWarnings("unchecked")
@@ -1109,8 +1103,8 @@ class EligibilityIT extends IntegrationTestBase {
   }
 
   /**
-   * "Type/id" of a reference or a response location, whatever its form: relative or absolute,
-   * with or without {@code /_history/n}.
+   * "Type/id" of a reference or a response location, whatever its form: relative or absolute, with
+   * or without {@code /_history/n}.
    */
   static String typeAndId(String reference) {
     String withoutVersion = reference.replaceFirst("/_history/.*$", "");
