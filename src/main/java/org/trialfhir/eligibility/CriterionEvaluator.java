@@ -579,6 +579,7 @@ final class CriterionEvaluator {
         findings.stream()
             .filter(f -> state != State.PRESENT || f.state() == State.PRESENT)
             .map(Finding::reason)
+            .distinct()
             .reduce((a, b) -> a + "; " + b)
             .orElse("");
     return new Finding(state, reason, evidence);

@@ -47,6 +47,17 @@ class ServerBasicsIT extends IntegrationTestBase {
   }
 
   @Test
+  void tokenSearchWithAnUnencodedPipeIsAccepted() {
+    given()
+        .urlEncodingEnabled(false)
+        .accept(FHIR_JSON)
+        .get("/fhir/Patient?identifier=urn:test:mrn|unencoded-pipe")
+        .then()
+        .statusCode(200)
+        .body("resourceType", equalTo("Bundle"));
+  }
+
+  @Test
   void errorsOutsideFhirCarryNoStackTrace() {
     given()
         .get("/no-such-page")

@@ -1,0 +1,34 @@
+package org.trialfhir.eligibility;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import org.junit.jupiter.api.Test;
+import org.trialfhir.IntegrationTestBase;
+
+/** The operations are described by the package's OperationDefinitions, and advertised. */
+class OperationDefinitionsIT extends IntegrationTestBase {
+
+  private static final String OD = "http://trialfhir.org/fhir/OperationDefinition/";
+
+  @Test
+  void capabilityStatementPointsAtOurOperationDefinitions() {
+    fhir()
+        .get("/metadata")
+        .then()
+        .body(
+            "rest[0].resource.find { it.type == 'ResearchStudy' }.operation.definition",
+            hasItem(OD + "ResearchStudy-eligibility"))
+        .body(
+            "rest[0].resource.find { it.type == 'Patient' }.operation.definition",
+            hasItem(OD + "Patient-match-studies"));
+    for (String id : new String[] {"ResearchStudy-eligibility", "Patient-match-studies"}) {
+      fhir()
+          .get("/OperationDefinition?url=" + OD + id)
+          .then()
+          .statusCode(200)
+          .body("total", equalTo(1))
+          .body("entry[0].resource.instance", equalTo(true));
+    }
+  }
+}
