@@ -44,6 +44,7 @@ final class CriterionEvaluator {
   static final Set<String> KINDS =
       Set.of(
           "age",
+          "sex",
           "condition",
           "condition-active",
           "condition-onset",
@@ -101,6 +102,7 @@ final class CriterionEvaluator {
   private Finding find(Criterion criterion) {
     return switch (criterion.kind()) {
       case "age" -> age(criterion);
+      case "sex" -> sex(criterion);
       case "condition" -> condition(criterion, false);
       case "condition-active" -> condition(criterion, true);
       case "condition-onset" -> onset(criterion);
@@ -146,6 +148,22 @@ final class CriterionEvaluator {
             .formatted(
                 age, unitName, date, birth.get(), within ? "within" : "outside", rangeText(range));
     return within ? Finding.present(reason, evidence) : Finding.absent(reason, evidence);
+  }
+
+  private Finding sex(Criterion criterion) {
+    String wanted = ((CodeableConcept) criterion.value()).getCodingFirstRep().getCode();
+    List<Reference> evidence = List.of(ref(record.patient()));
+    if (!record.patient().hasGender()
+        || record.patient().getGender()
+            == org.hl7.fhir.r4.model.Enumerations.AdministrativeGender.UNKNOWN) {
+      return Finding.unknown("No administrative gender is recorded", evidence);
+    }
+    String gender = record.patient().getGender().toCode();
+    String reason =
+        "Recorded gender " + gender + (gender.equals(wanted) ? " is " : " is not ") + wanted;
+    return gender.equals(wanted)
+        ? Finding.present(reason, evidence)
+        : Finding.absent(reason, evidence);
   }
 
   // ---- conditions: closed world

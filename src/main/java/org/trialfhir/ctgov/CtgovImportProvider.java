@@ -1,0 +1,106 @@
+package org.trialfhir.ctgov;
+
+import ca.uhn.fhir.model.api.annotation.Description;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.util.List;
+import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.StringType;
+import org.springframework.stereotype.Component;
+import org.trialfhir.server.FhirProvider;
+
+/** Binds ResearchStudy/$import-ctgov and reports one result per record. */
+@Component
+public class CtgovImportProvider implements FhirProvider {
+
+  private final CtgovImporter importer;
+
+  CtgovImportProvider(CtgovImporter importer) {
+    this.importer = importer;
+  }
+
+  @Operation(
+      name = "$import-ctgov",
+      type = ResearchStudy.class,
+      canonicalUrl = "http://trialfhir.org/fhir/OperationDefinition/ResearchStudy-import-ctgov")
+  @Description(
+      shortDefinition = "Import ClinicalTrials.gov API v2 study records as ResearchStudy",
+      value =
+          "Each record is imported in its own transaction; re-importing an identical record changes nothing.")
+  public Parameters importCtgov(
+      @Description(shortDefinition = "One ClinicalTrials.gov API v2 study record (JSON) per part")
+          @OperationParam(name = "record", min = 0, max = OperationParam.MAX_UNLIMITED)
+          List<StringType> records,
+      @Description(
+              shortDefinition =
+                  "An NCT id to fetch from the registry (only where fetching is enabled)")
+          @OperationParam(name = "nctId", min = 0, max = OperationParam.MAX_UNLIMITED)
+          List<StringType> nctIds) {
+    if ((records == null || records.isEmpty()) && (nctIds == null || nctIds.isEmpty())) {
+      throw new InvalidRequestException(
+          "Give at least one 'record' (a ClinicalTrials.gov API v2 study JSON) or 'nctId'");
+    }
+    Parameters out = new Parameters();
+    int position = 0;
+    boolean anyStored = false;
+    for (StringType record : records == null ? List.<StringType>of() : records) {
+      CtgovImporter.Result result = importer.importRecord(record.getValue(), ++position);
+      anyStored |= !"error".equals(result.status());
+      add(out, result);
+    }
+    for (StringType nctId : nctIds == null ? List.<StringType>of() : nctIds) {
+      add(
+          out,
+          new CtgovImporter.Result(
+              nctId.getValue(), null, "error", fetchDisabled(nctId.getValue())));
+    }
+    if (!anyStored) {
+      throw new InvalidRequestException("No record was imported", outcomeOf(out));
+    }
+    return out;
+  }
+
+  private static org.hl7.fhir.r4.model.OperationOutcome fetchDisabled(String nctId) {
+    org.hl7.fhir.r4.model.OperationOutcome outcome = new org.hl7.fhir.r4.model.OperationOutcome();
+    outcome
+        .addIssue()
+        .setSeverity(org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.ERROR)
+        .setCode(org.hl7.fhir.r4.model.OperationOutcome.IssueType.NOTSUPPORTED)
+        .setDiagnostics(
+            "Fetching "
+                + nctId
+                + " from the registry is not enabled on this server; send the record itself as 'record'");
+    return outcome;
+  }
+
+  private static org.hl7.fhir.r4.model.OperationOutcome outcomeOf(Parameters out) {
+    org.hl7.fhir.r4.model.OperationOutcome all = new org.hl7.fhir.r4.model.OperationOutcome();
+    for (ParametersParameterComponent result : out.getParameter()) {
+      for (ParametersParameterComponent part : result.getPart()) {
+        if (part.getResource() instanceof org.hl7.fhir.r4.model.OperationOutcome o) {
+          all.getIssue().addAll(o.getIssue());
+        }
+      }
+    }
+    return all;
+  }
+
+  private static void add(Parameters out, CtgovImporter.Result result) {
+    ParametersParameterComponent part = out.addParameter().setName("result");
+    if (result.nctId() != null) {
+      part.addPart().setName("nctId").setValue(new StringType(result.nctId()));
+    }
+    if (result.studyReference() != null) {
+      part.addPart().setName("study").setValue(new Reference(result.studyReference()));
+    }
+    part.addPart().setName("status").setValue(new CodeType(result.status()));
+    if (result.outcome() != null && result.outcome().hasIssue()) {
+      part.addPart().setName("outcome").setResource(result.outcome());
+    }
+  }
+}

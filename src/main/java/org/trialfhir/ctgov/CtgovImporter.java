@@ -1,0 +1,212 @@
+package org.trialfhir.ctgov;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Bundle.BundleType;
+import org.hl7.fhir.r4.model.Bundle.HTTPVerb;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.Resource;
+import org.springframework.stereotype.Service;
+
+/**
+ * Imports ClinicalTrials.gov API v2 study records, each in one transaction of PUTs by stable id, so
+ * that an identical record changes nothing, an edited one updates the same resources, and a failure
+ * leaves nothing half-written. A study already held under the same NCT id (e.g. a seed study) is
+ * updated in place; an eligibility Group that people authored is kept, not replaced by the
+ * registry's text.
+ */
+@Service
+public class CtgovImporter {
+
+  /** The result of one record: created, updated, unchanged, or error. */
+  public record Result(
+      String nctId, String studyReference, String status, OperationOutcome outcome) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ORIGIN =
+      CriterionFactory.BASE + "StructureDefinition/criterion-origin";
+
+  private final DaoRegistry daos;
+  private final IFhirSystemDao<Bundle, ?> systemDao;
+  private final FhirContext fhirContext;
+
+  CtgovImporter(DaoRegistry daos, IFhirSystemDao<Bundle, ?> systemDao, FhirContext fhirContext) {
+    this.daos = daos;
+    this.systemDao = systemDao;
+    this.fhirContext = fhirContext;
+  }
+
+  public Result importRecord(String json, int position) {
+    String nct = null;
+    try {
+      JsonNode record = JSON.readTree(json);
+      if (record == null || !record.isObject()) {
+        throw new IllegalArgumentException("a study record must be a JSON object");
+      }
+      nct = CtgovStudyMapper.nctId(record);
+      ResearchStudy existing = findByNct(nct);
+      String studyId = existing != null ? existing.getIdElement().getIdPart() : nct.toLowerCase();
+      CtgovStudyMapper.Mapped mapped = new CtgovStudyMapper().map(record, studyId);
+      List<String> warnings = new ArrayList<>(mapped.warnings());
+      List<Resource> resources = new ArrayList<>(mapped.organizations());
+      resources.addAll(mapped.locations());
+      Group authored = authoredGroup(existing);
+      if (authored != null) {
+        mapped.study().getEnrollment().clear();
+        mapped.study().addEnrollment().setReference("Group/" + authored.getIdElement().getIdPart());
+        warnings.clear();
+        warnings.add(
+            "The eligibility Group "
+                + authored.getIdElement().getIdPart()
+                + " was authored by people and is kept; the registry's criteria were not imported");
+      } else {
+        resources.add(mapped.eligibility());
+      }
+      resources.add(mapped.study());
+      Map<String, String> before = versions(resources);
+      Bundle response = systemDao.transaction(new SystemRequestDetails(), transaction(resources));
+      String status = status(before, response);
+      return new Result(nct, "ResearchStudy/" + studyId, status, warnings(warnings));
+    } catch (JsonProcessingException e) {
+      return error(nct, "Record " + position + " is not valid JSON: " + e.getOriginalMessage());
+    } catch (IllegalArgumentException e) {
+      return error(
+          nct,
+          "Record " + position + (nct == null ? "" : " (" + nct + ")") + ": " + e.getMessage());
+    } catch (BaseServerResponseException e) {
+      return error(
+          nct,
+          "Record "
+              + position
+              + (nct == null ? "" : " (" + nct + ")")
+              + " was not stored: "
+              + e.getMessage());
+    }
+  }
+
+  private ResearchStudy findByNct(String nct) {
+    SearchParameterMap byNct =
+        SearchParameterMap.newSynchronous(
+            "identifier", new TokenParam(CtgovStudyMapper.NCT_SYSTEM, nct));
+    List<IBaseResource> found =
+        daos.getResourceDao(ResearchStudy.class)
+            .search(byNct, new SystemRequestDetails())
+            .getAllResources();
+    return found.isEmpty() ? null : (ResearchStudy) found.get(0);
+  }
+
+  /** The existing study's eligibility Group, if any of its criteria was authored by a person. */
+  private Group authoredGroup(ResearchStudy existing) {
+    if (existing == null || !existing.hasEnrollment()) {
+      return null;
+    }
+    try {
+      Group group =
+          daos.getResourceDao(Group.class)
+              .read(
+                  new IdType(existing.getEnrollmentFirstRep().getReference()),
+                  new SystemRequestDetails());
+      // Criteria without an origin, or marked authored, were written by people (e.g. the seeds).
+      boolean authored =
+          group.getCharacteristic().stream()
+              .anyMatch(
+                  c -> {
+                    var origin = c.getExtensionByUrl(ORIGIN);
+                    return origin == null || "authored".equals(origin.getValue().primitiveValue());
+                  });
+      return authored ? group : null;
+    } catch (ResourceNotFoundException | ResourceGoneException e) {
+      return null;
+    }
+  }
+
+  private Map<String, String> versions(List<Resource> resources) {
+    Map<String, String> versions = new HashMap<>();
+    for (Resource resource : resources) {
+      String id = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+      try {
+        IBaseResource current =
+            daos.getResourceDao(resource.fhirType())
+                .read(new IdType(id), new SystemRequestDetails());
+        versions.put(id, current.getIdElement().getVersionIdPart());
+      } catch (ResourceNotFoundException | ResourceGoneException e) {
+        // new
+      }
+    }
+    return versions;
+  }
+
+  private static Bundle transaction(List<Resource> resources) {
+    Bundle bundle = new Bundle().setType(BundleType.TRANSACTION);
+    for (Resource resource : resources) {
+      String url = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+      bundle
+          .addEntry()
+          .setFullUrl(url)
+          .setResource(resource)
+          .getRequest()
+          .setMethod(HTTPVerb.PUT)
+          .setUrl(url);
+    }
+    return bundle;
+  }
+
+  /** created if the study is new; updated if any resource got a new version; else unchanged. */
+  private static String status(Map<String, String> before, Bundle response) {
+    boolean changed = false;
+    boolean studyCreated = false;
+    for (Bundle.BundleEntryComponent entry : response.getEntry()) {
+      IdType location = new IdType(entry.getResponse().getLocation());
+      String id = location.getResourceType() + "/" + location.getIdPart();
+      String previous = before.get(id);
+      if (previous == null) {
+        changed = true;
+        studyCreated |= "ResearchStudy".equals(location.getResourceType());
+      } else if (!previous.equals(location.getVersionIdPart())) {
+        changed = true;
+      }
+    }
+    return studyCreated ? "created" : changed ? "updated" : "unchanged";
+  }
+
+  private static OperationOutcome warnings(List<String> warnings) {
+    OperationOutcome outcome = new OperationOutcome();
+    for (String warning : warnings) {
+      outcome
+          .addIssue()
+          .setSeverity(OperationOutcome.IssueSeverity.WARNING)
+          .setCode(OperationOutcome.IssueType.INFORMATIONAL)
+          .setDiagnostics(warning);
+    }
+    return outcome;
+  }
+
+  private static Result error(String nct, String message) {
+    OperationOutcome outcome = new OperationOutcome();
+    outcome
+        .addIssue()
+        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+        .setCode(OperationOutcome.IssueType.INVALID)
+        .setDiagnostics(message);
+    return new Result(nct, null, "error", outcome);
+  }
+}
