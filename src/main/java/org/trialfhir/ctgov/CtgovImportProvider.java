@@ -19,9 +19,11 @@ import org.trialfhir.server.FhirProvider;
 public class CtgovImportProvider implements FhirProvider {
 
   private final CtgovImporter importer;
+  private final CtgovFetcher fetcher;
 
-  CtgovImportProvider(CtgovImporter importer) {
+  CtgovImportProvider(CtgovImporter importer, CtgovFetcher fetcher) {
     this.importer = importer;
+    this.fetcher = fetcher;
   }
 
   @Operation(
@@ -63,6 +65,17 @@ public class CtgovImportProvider implements FhirProvider {
       throw new InvalidRequestException("No record was imported", outcomeOf(out));
     }
     return out;
+  }
+
+  private CtgovImporter.Result fetchAndImport(String nctId, int position) {
+    if (!fetcher.enabled()) {
+      return new CtgovImporter.Result(nctId, null, "error", fetchDisabled(nctId));
+    }
+    try {
+      return importer.importRecord(fetcher.fetch(nctId), position);
+    } catch (IllegalArgumentException e) {
+      return new CtgovImporter.Result(nctId, null, "error", CtgovImporter.error(e.getMessage()));
+    }
   }
 
   private static org.hl7.fhir.r4.model.OperationOutcome fetchDisabled(String nctId) {

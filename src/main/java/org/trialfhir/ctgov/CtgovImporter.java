@@ -201,12 +201,16 @@ public class CtgovImporter {
   }
 
   private static Result error(String nct, String message) {
+    return new Result(nct, null, "error", error(message));
+  }
+
+  static OperationOutcome error(String message) {
     OperationOutcome outcome = new OperationOutcome();
     outcome
         .addIssue()
         .setSeverity(OperationOutcome.IssueSeverity.ERROR)
         .setCode(OperationOutcome.IssueType.INVALID)
         .setDiagnostics(message);
-    return new Result(nct, null, "error", outcome);
+    return outcome;
   }
 }
