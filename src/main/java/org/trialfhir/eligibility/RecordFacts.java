@@ -1,7 +1,10 @@
 package org.trialfhir.eligibility;
 
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.r4.model.BaseDateTimeType;
@@ -10,6 +13,9 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Range;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Type;
 
 /** Small readings of FHIR data that the evaluation rules share. */
@@ -97,5 +103,26 @@ final class RecordFacts {
 
   static String unitOf(Quantity quantity) {
     return quantity.hasUnit() ? quantity.getUnit() : quantity.getCode();
+  }
+
+  static Reference ref(Resource resource) {
+    return new Reference(resource.getIdElement().toUnqualifiedVersionless().getValue());
+  }
+
+  static List<Reference> refs(List<? extends Resource> resources) {
+    return resources.stream().map(RecordFacts::ref).toList();
+  }
+
+  static String round(BigDecimal value) {
+    return value.round(new MathContext(4)).stripTrailingZeros().toPlainString();
+  }
+
+  static String rangeText(Range range) {
+    if (range.hasLow() && range.hasHigh()) {
+      return show(range.getLow()).replace(" " + RecordFacts.unitOf(range.getLow()), "")
+          + " to "
+          + show(range.getHigh());
+    }
+    return range.hasLow() ? "at least " + show(range.getLow()) : "at most " + show(range.getHigh());
   }
 }
