@@ -166,7 +166,7 @@ final class CriterionEvaluator {
   private List<Condition> matching(String valueSet) {
     return record.conditions().stream()
         .filter(RecordFacts::counts)
-        .filter(c -> inValueSet(c.getCode(), valueSet))
+        .filter(c -> terms.containsAny(c.getCode(), valueSet))
         .toList();
   }
 
@@ -353,16 +353,6 @@ final class CriterionEvaluator {
   }
 
   // ---- helpers
-
-  private boolean inValueSet(CodeableConcept concept, String valueSet) {
-    return valueSet != null
-        && concept.getCoding().stream()
-            .anyMatch(
-                c ->
-                    c.hasSystem()
-                        && c.hasCode()
-                        && terms.contains(valueSet, c.getSystem(), c.getCode()));
-  }
 
   private static String describeAll(List<Condition> conditions) {
     return conditions.stream()

@@ -48,7 +48,7 @@ final class ObservationRules {
   // ---- labs and vitals: open world, most recent in the window decides
 
   private Stream<Observation> observations(String valueSet) {
-    return record.observations().stream().filter(o -> inValueSet(o.getCode(), valueSet));
+    return record.observations().stream().filter(o -> terms.containsAny(o.getCode(), valueSet));
   }
 
   List<Observation> usableInWindow(String valueSet, Window window, boolean interpretationSuffices) {
@@ -292,16 +292,6 @@ final class ObservationRules {
     return usableInWindow(valueSet, window, false).stream()
         .filter(o -> o.getValue() instanceof Quantity q && q.hasValue())
         .findFirst();
-  }
-
-  private boolean inValueSet(CodeableConcept concept, String valueSet) {
-    return valueSet != null
-        && concept.getCoding().stream()
-            .anyMatch(
-                c ->
-                    c.hasSystem()
-                        && c.hasCode()
-                        && terms.contains(valueSet, c.getSystem(), c.getCode()));
   }
 
   private static String targetUnit(Object limit) {
