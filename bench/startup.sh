@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 shift || true
-jar=target/trialfhir.jar
+jar=${BENCH_JAR:-target/trialfhir.jar}
 [ -f "$jar" ] || { echo "build first: ./mvnw -B -q package -DskipTests" >&2; exit 1; }
 port=${BENCH_PORT:-18080}
 printf '%-4s %-12s %-10s\n' run start_s rss_mib

@@ -10,15 +10,19 @@ import org.hl7.fhir.r4.model.Quantity.QuantityComparator;
 
 /**
  * Turns a few common criterion phrasings into computable criteria, only where the reading is
- * unambiguous: BMI bounds, an HbA1c range, and "diagnosed within N months" for a study whose
- * condition the server has a ValueSet for. Everything else stays a manual-review item.
+ * unambiguous: BMI outside two bounds, an HbA1c range, and "diagnosed within N months" when the
+ * diagnosis is of type 1 diabetes. Everything else stays a manual-review item.
  */
 final class CriteriaRecogniser {
 
   private static final String NUMBER = "(\\d+(?:\\.\\d+)?)";
+  // "BMI <14 or >35": a lower and an upper bound joined by "or" (outside a range).
   private static final Pattern BMI_OUTSIDE =
       Pattern.compile(
-          "\\bBMI\\b[^<>≤≥]{0,20}[<≤]\\s*" + NUMBER + "[^<>≤≥]{0,30}[>≥]\\s*" + NUMBER,
+          "\\bBMI\\b[^<>≤≥]{0,20}(<=?|≤)\\s*"
+              + NUMBER
+              + "[^<>≤≥]{0,20}?\\bor\\b[^<>≤≥]{0,20}?(>=?|≥)\\s*"
+              + NUMBER,
           Pattern.CASE_INSENSITIVE);
   private static final Pattern HBA1C_BETWEEN =
       Pattern.compile(
@@ -34,6 +38,9 @@ final class CriteriaRecogniser {
           Pattern.CASE_INSENSITIVE);
   private static final Pattern TYPE_1_DIABETES =
       Pattern.compile("type\\s*1\\s+diabetes|\\bT1DM?\\b", Pattern.CASE_INSENSITIVE);
+  private static final Pattern DIABETES = Pattern.compile("diabet", Pattern.CASE_INSENSITIVE);
+  private static final Pattern STARTS_WITH_DIAGNOSIS =
+      Pattern.compile("^\\s*(?:newly\\s+)?diagnos", Pattern.CASE_INSENSITIVE);
 
   private CriteriaRecogniser() {}
 
@@ -49,14 +56,14 @@ final class CriteriaRecogniser {
               List.of(
                   criteria.bmi(
                       id + "-low",
-                      "BMI below " + bmi.group(1),
-                      QuantityComparator.LESS_THAN,
-                      new BigDecimal(bmi.group(1))),
+                      "BMI " + bmi.group(1) + " " + bmi.group(2),
+                      comparator(bmi.group(1)),
+                      new BigDecimal(bmi.group(2))),
                   criteria.bmi(
                       id + "-high",
-                      "BMI above " + bmi.group(2),
-                      QuantityComparator.GREATER_THAN,
-                      new BigDecimal(bmi.group(2))))));
+                      "BMI " + bmi.group(3) + " " + bmi.group(4),
+                      comparator(bmi.group(3)),
+                      new BigDecimal(bmi.group(4))))));
     }
     Matcher hba1c = HBA1C_BETWEEN.matcher(text);
     if (hba1c.find()) {
@@ -65,9 +72,13 @@ final class CriteriaRecogniser {
               id, item, new BigDecimal(hba1c.group(1)), new BigDecimal(hba1c.group(2))));
     }
     Matcher within = DIAGNOSED_WITHIN.matcher(text);
+    // Only a diagnosis of diabetes itself: named in the item, or the item's subject in a type 1
+    // diabetes study ("Diagnosed within ..."). "Malignancy diagnosed within 5 years" is not one.
+    boolean t1dStudy = studyConditions.stream().anyMatch(c -> TYPE_1_DIABETES.matcher(c).find());
     boolean aboutType1 =
         TYPE_1_DIABETES.matcher(text).find()
-            || studyConditions.stream().anyMatch(c -> TYPE_1_DIABETES.matcher(c).find());
+            || (t1dStudy
+                && (DIABETES.matcher(text).find() || STARTS_WITH_DIAGNOSIS.matcher(text).find()));
     if (within.find() && aboutType1) {
       String unit =
           switch (within.group(2).toLowerCase()) {
@@ -81,5 +92,14 @@ final class CriteriaRecogniser {
               id, item, "type-1-diabetes", Integer.parseInt(within.group(1)), unit));
     }
     return Optional.empty();
+  }
+
+  private static QuantityComparator comparator(String symbol) {
+    return switch (symbol) {
+      case "<" -> QuantityComparator.LESS_THAN;
+      case "<=", "≤" -> QuantityComparator.LESS_OR_EQUAL;
+      case ">" -> QuantityComparator.GREATER_THAN;
+      default -> QuantityComparator.GREATER_OR_EQUAL;
+    };
   }
 }

@@ -15,7 +15,8 @@ final class CriteriaText {
 
   private static final Pattern HEADING =
       Pattern.compile(
-          "^\\s*(inclusion|exclusion)\\s+criteria\\s*:?\\s*$", Pattern.CASE_INSENSITIVE);
+          "^\\s*(?:(?:key|main|major|principal)\\s+)?(inclusion|exclusion)\\s+criteria\\s*:?\\s*$",
+          Pattern.CASE_INSENSITIVE);
   private static final Pattern BULLET = Pattern.compile("^\\s*(?:\\d+[.)]|[*•-])\\s+(.*)$");
   private static final Pattern ESCAPE = Pattern.compile("\\\\([\\\\`*_{}\\[\\]()#+\\-.!<>|~])");
 
@@ -32,9 +33,10 @@ final class CriteriaText {
     }
     boolean exclusion = false;
     StringBuilder current = null;
-    for (String rawLine : unescape(criteria).split("\\R")) {
+    // List markers are found in the raw text: an escaped "\*" or "1\." is text, not a marker.
+    for (String rawLine : criteria.split("\\R")) {
       String line = rawLine.strip();
-      Matcher heading = HEADING.matcher(line);
+      Matcher heading = HEADING.matcher(unescape(line));
       if (heading.matches()) {
         add(items, exclusion, current);
         current = null;
@@ -47,11 +49,11 @@ final class CriteriaText {
       Matcher bullet = BULLET.matcher(line);
       if (bullet.matches()) {
         add(items, exclusion, current);
-        current = new StringBuilder(bullet.group(1).strip());
+        current = new StringBuilder(unescape(bullet.group(1).strip()));
       } else if (current != null) {
-        current.append(' ').append(line);
+        current.append(' ').append(unescape(line));
       } else {
-        current = new StringBuilder(line);
+        current = new StringBuilder(unescape(line));
       }
     }
     add(items, exclusion, current);

@@ -4,7 +4,9 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.StringParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
@@ -23,6 +25,8 @@ import org.hl7.fhir.r4.model.Bundle.HTTPVerb;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.Resource;
 import org.springframework.stereotype.Service;
@@ -67,13 +71,14 @@ public class CtgovImporter {
       String studyId = existing != null ? existing.getIdElement().getIdPart() : nct.toLowerCase();
       CtgovStudyMapper.Mapped mapped = new CtgovStudyMapper().map(record, studyId);
       List<String> warnings = new ArrayList<>(mapped.warnings());
-      List<Resource> resources = new ArrayList<>(mapped.organizations());
+      List<Resource> resources = new ArrayList<>(organizationsToWrite(mapped));
       resources.addAll(mapped.locations());
       Group authored = authoredGroup(existing);
       if (authored != null) {
         mapped.study().getEnrollment().clear();
         mapped.study().addEnrollment().setReference("Group/" + authored.getIdElement().getIdPart());
-        warnings.clear();
+        // Warnings about the registry's criteria no longer apply: they were not imported.
+        warnings.removeIf(w -> w.matches("^(inc|exc)-\\d+ .*"));
         warnings.add(
             "The eligibility Group "
                 + authored.getIdElement().getIdPart()
@@ -88,7 +93,7 @@ public class CtgovImporter {
       return new Result(nct, "ResearchStudy/" + studyId, status, warnings(warnings));
     } catch (JsonProcessingException e) {
       return error(nct, "Record " + position + " is not valid JSON: " + e.getOriginalMessage());
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | DataFormatException e) {
       return error(
           nct,
           "Record " + position + (nct == null ? "" : " (" + nct + ")") + ": " + e.getMessage());
@@ -101,6 +106,44 @@ public class CtgovImporter {
               + " was not stored: "
               + e.getMessage());
     }
+  }
+
+  /**
+   * An organisation already held under the same name (e.g. a seed sponsor) is referred to, not
+   * written again under a second id; the others are written.
+   */
+  private List<Organization> organizationsToWrite(CtgovStudyMapper.Mapped mapped) {
+    List<Organization> toWrite = new ArrayList<>();
+    for (Organization org : mapped.organizations()) {
+      SearchParameterMap byName =
+          SearchParameterMap.newSynchronous("name", new StringParam(org.getName()).setExact(true));
+      List<IBaseResource> found =
+          daos.getResourceDao(Organization.class)
+              .search(byName, new SystemRequestDetails())
+              .getAllResources();
+      String mine = "Organization/" + org.getIdPart();
+      if (found.isEmpty() || found.get(0).getIdElement().getIdPart().equals(org.getIdPart())) {
+        toWrite.add(org);
+      } else {
+        String theirs = "Organization/" + found.get(0).getIdElement().getIdPart();
+        for (Reference reference : organizationReferences(mapped.study())) {
+          if (mine.equals(reference.getReference())) {
+            reference.setReference(theirs);
+          }
+        }
+      }
+    }
+    return toWrite;
+  }
+
+  private static List<Reference> organizationReferences(ResearchStudy study) {
+    List<Reference> references = new ArrayList<>();
+    references.add(study.getSponsor());
+    study.getIdentifier().forEach(i -> references.add(i.getAssigner()));
+    study.getExtension().stream()
+        .filter(e -> e.getValue() instanceof Reference)
+        .forEach(e -> references.add((Reference) e.getValue()));
+    return references;
   }
 
   private ResearchStudy findByNct(String nct) {

@@ -109,7 +109,7 @@ final class CtgovStudyMapper {
   Mapped map(JsonNode record, String studyId) {
     JsonNode p = object(record, "protocolSection");
     String nct = nctId(record);
-    JsonNode ident = p.path("identificationModule");
+    JsonNode ident = module(p, "identificationModule");
     ResearchStudy study = new ResearchStudy();
     study.setId(studyId);
     study.getMeta().addProfile(BASE + "StructureDefinition/trial-research-study");
@@ -120,7 +120,7 @@ final class CtgovStudyMapper {
         .setValue(nct);
 
     List<Organization> organizations = new ArrayList<>();
-    JsonNode sponsors = p.path("sponsorCollaboratorsModule");
+    JsonNode sponsors = module(p, "sponsorCollaboratorsModule");
     Organization lead =
         organization(
             text(
@@ -164,7 +164,7 @@ final class CtgovStudyMapper {
     label(study, "official-title", text(ident, "officialTitle", null));
     label(study, "acronym", text(ident, "acronym", null));
 
-    JsonNode status = p.path("statusModule");
+    JsonNode status = module(p, "statusModule");
     String overall = text(status, "overallStatus", null);
     ResearchStudyStatus mapped = overall == null ? null : STATUS.get(overall);
     if (mapped == null) {
@@ -174,13 +174,15 @@ final class CtgovStudyMapper {
     }
     study.setStatus(mapped);
     Period period = new Period();
-    date(text(status.path("startDateStruct"), "date", null)).ifPresent(period::setStartElement);
-    date(text(status.path("completionDateStruct"), "date", null)).ifPresent(period::setEndElement);
+    date(text(status.path("startDateStruct"), "date", null), "startDateStruct.date")
+        .ifPresent(period::setStartElement);
+    date(text(status.path("completionDateStruct"), "date", null), "completionDateStruct.date")
+        .ifPresent(period::setEndElement);
     if (!period.isEmpty()) {
       study.setPeriod(period);
     }
 
-    JsonNode design = p.path("designModule");
+    JsonNode design = module(p, "designModule");
     List<String> phases = new ArrayList<>();
     array(design, "phases").forEach(ph -> phases.add(ph.asText()));
     phase(phases)
@@ -220,7 +222,7 @@ final class CtgovStudyMapper {
     }
 
     List<String> conditions = new ArrayList<>();
-    JsonNode conditionsModule = p.path("conditionsModule");
+    JsonNode conditionsModule = module(p, "conditionsModule");
     array(conditionsModule, "conditions")
         .forEach(
             c -> {
@@ -229,7 +231,7 @@ final class CtgovStudyMapper {
             });
     array(conditionsModule, "keywords").forEach(k -> study.addKeyword().setText(k.asText()));
 
-    JsonNode description = p.path("descriptionModule");
+    JsonNode description = module(p, "descriptionModule");
     String summary = text(description, "briefSummary", null);
     String detailed = text(description, "detailedDescription", null);
     if (summary != null || detailed != null) {
@@ -237,7 +239,7 @@ final class CtgovStudyMapper {
           summary == null ? detailed : detailed == null ? summary : summary + "\n\n" + detailed);
     }
 
-    JsonNode arms = p.path("armsInterventionsModule");
+    JsonNode arms = module(p, "armsInterventionsModule");
     for (JsonNode arm : array(arms, "armGroups")) {
       ResearchStudy.ResearchStudyArmComponent a = study.addArm().setName(text(arm, "label", "Arm"));
       String type = text(arm, "type", null);
@@ -262,12 +264,12 @@ final class CtgovStudyMapper {
       }
     }
 
-    JsonNode outcomes = p.path("outcomesModule");
+    JsonNode outcomes = module(p, "outcomesModule");
     objectives(study, array(outcomes, "primaryOutcomes"), "primary");
     objectives(study, array(outcomes, "secondaryOutcomes"), "secondary");
     objectives(study, array(outcomes, "otherOutcomes"), "exploratory");
 
-    JsonNode contacts = p.path("contactsLocationsModule");
+    JsonNode contacts = module(p, "contactsLocationsModule");
     for (JsonNode official : array(contacts, "overallOfficials")) {
       String name = text(official, "name", null);
       if (name != null
@@ -309,7 +311,7 @@ final class CtgovStudyMapper {
           new Reference("Location/" + location.getIdPart()).setDisplay(location.getName()));
     }
 
-    Group group = eligibility(studyId, nct, p.path("eligibilityModule"), conditions, study);
+    Group group = eligibility(studyId, nct, module(p, "eligibilityModule"), conditions, study);
     study.addEnrollment(new Reference("Group/" + group.getIdPart()));
     return new Mapped(study, group, organizations, locations, List.copyOf(warnings));
   }
@@ -324,6 +326,21 @@ final class CtgovStudyMapper {
     CriterionFactory criteria = new CriterionFactory(group);
     Quantity low = age(text(module, "minimumAge", null), "minimumAge");
     Quantity high = age(text(module, "maximumAge", null), "maximumAge");
+    if (low != null && high != null && !low.getCode().equals(high.getCode())) {
+      AgeUnits.Bounds same = AgeUnits.inFinerUnit(low, high);
+      if (same.approximate()) {
+        warnings.add(
+            "Ages in "
+                + low.getUnit()
+                + " and "
+                + high.getUnit()
+                + " were converted to "
+                + same.low().getUnit()
+                + " approximately");
+      }
+      low = same.low();
+      high = same.high();
+    }
     if (low != null || high != null) {
       String text =
           "Ages "
@@ -511,11 +528,19 @@ final class CtgovStudyMapper {
     return affiliation == null ? "" : ", " + affiliation;
   }
 
-  private static java.util.Optional<DateTimeType> date(String value) {
-    if (value == null || !value.matches("\\d{4}(-\\d{2}(-\\d{2})?)?")) {
+  private java.util.Optional<DateTimeType> date(String value, String field) {
+    if (value == null) {
       return java.util.Optional.empty();
     }
-    return java.util.Optional.of(new DateTimeType(value));
+    try {
+      if (value.matches("\\d{4}(-\\d{2}(-\\d{2})?)?")) {
+        return java.util.Optional.of(new DateTimeType(value));
+      }
+    } catch (ca.uhn.fhir.parser.DataFormatException impossible) {
+      // falls through to the warning
+    }
+    warnings.add(field + " '" + value + "' is not a valid date; ignored");
+    return java.util.Optional.empty();
   }
 
   private static String abbreviate(String text) {
@@ -533,6 +558,16 @@ final class CtgovStudyMapper {
     }
     String text = CriteriaText.unescape(value.asText()).strip();
     return text.isEmpty() ? fallback : text;
+  }
+
+  /** A module of protocolSection: absent is fine, anything but an object is an error. */
+  private static JsonNode module(JsonNode protocolSection, String name) {
+    JsonNode value = protocolSection.path(name);
+    if (!value.isMissingNode() && !value.isNull() && !value.isObject()) {
+      throw new IllegalArgumentException(
+          "protocolSection." + name + " must be an object, not " + value.getNodeType());
+    }
+    return value;
   }
 
   private static JsonNode object(JsonNode node, String field) {

@@ -1,12 +1,17 @@
 package org.trialfhir.study;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.BundleType;
 import org.hl7.fhir.r4.model.Bundle.HTTPVerb;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Resource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,10 +23,10 @@ import org.trialfhir.profiles.ProjectPackage;
 
 /**
  * Loads the seed trials from the package's examples: the studies and what describes them, never the
- * example patients or labs. One transaction of PUTs by fixed id, so it is all-or-nothing and
- * idempotent: a restart, or a second instance on the same database, stores no duplicate and, when
- * nothing changed, no new version. Runs after the package is installed (the studies claim its
- * profiles and are validated on the way in).
+ * example patients or labs. Only what is not there yet is written, in one transaction of PUTs by
+ * fixed id: all-or-nothing, never a duplicate (a second instance racing it writes the same ids),
+ * and a seed study later updated by people or by a registry import is left as they made it. Runs
+ * after the package is installed (the studies claim its profiles and are validated on the way in).
  */
 @Component
 @Order(1)
@@ -35,12 +40,17 @@ class SeedStudyLoader implements ApplicationRunner {
   private final SeedProperties properties;
   private final FhirContext fhirContext;
   private final IFhirSystemDao<Bundle, ?> systemDao;
+  private final DaoRegistry daos;
 
   SeedStudyLoader(
-      SeedProperties properties, FhirContext fhirContext, IFhirSystemDao<Bundle, ?> systemDao) {
+      SeedProperties properties,
+      FhirContext fhirContext,
+      IFhirSystemDao<Bundle, ?> systemDao,
+      DaoRegistry daos) {
     this.properties = properties;
     this.fhirContext = fhirContext;
     this.systemDao = systemDao;
+    this.daos = daos;
   }
 
   @Override
@@ -50,12 +60,24 @@ class SeedStudyLoader implements ApplicationRunner {
       return;
     }
     Bundle transaction = seedTransaction();
-    Bundle response = systemDao.transaction(null, transaction);
-    long written =
-        response.getEntry().stream()
-            .filter(e -> e.getResponse().getStatus().startsWith("201"))
-            .count();
-    log.info("Seed trials: {} resources checked, {} created", response.getEntry().size(), written);
+    if (transaction.getEntry().isEmpty()) {
+      log.info("Seed trials: all present");
+      return;
+    }
+    systemDao.transaction(new SystemRequestDetails(), transaction);
+    log.info("Seed trials: {} resources created", transaction.getEntry().size());
+  }
+
+  private boolean exists(String url) {
+    try {
+      daos.getResourceDao(url.substring(0, url.indexOf('/')))
+          .read(new IdType(url), new SystemRequestDetails());
+      return true;
+    } catch (ResourceNotFoundException notYet) {
+      return false;
+    } catch (ResourceGoneException deletedOnPurpose) {
+      return true;
+    }
   }
 
   Bundle seedTransaction() {
@@ -65,6 +87,9 @@ class SeedStudyLoader implements ApplicationRunner {
       if (STUDY_DESCRIPTION_TYPES.contains(parsed.fhirType())) {
         Resource resource = (Resource) parsed;
         String url = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+        if (exists(url)) {
+          continue;
+        }
         bundle.addEntry().setResource(resource).getRequest().setMethod(HTTPVerb.PUT).setUrl(url);
       }
     }
