@@ -528,7 +528,8 @@ final class CtgovStudyMapper {
     return affiliation == null ? "" : ", " + affiliation;
   }
 
-  private java.util.Optional<DateTimeType> date(String value, String field) {
+  /** A registry date (YYYY, YYYY-MM or YYYY-MM-DD); anything else is an error in the record. */
+  private static java.util.Optional<DateTimeType> date(String value, String field) {
     if (value == null) {
       return java.util.Optional.empty();
     }
@@ -537,10 +538,10 @@ final class CtgovStudyMapper {
         return java.util.Optional.of(new DateTimeType(value));
       }
     } catch (ca.uhn.fhir.parser.DataFormatException impossible) {
-      // falls through to the warning
+      // reported below
     }
-    warnings.add(field + " '" + value + "' is not a valid date; ignored");
-    return java.util.Optional.empty();
+    throw new IllegalArgumentException(
+        "protocolSection.statusModule." + field + " '" + value + "' is not a valid date");
   }
 
   private static String abbreviate(String text) {
