@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 
 import io.restassured.RestAssured;
 import io.restassured.parsing.Parser;
+import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,6 +54,21 @@ public abstract class IntegrationTestBase {
   /** A value no other test uses, e.g. for an identifier or a family name to search by. */
   protected static String unique(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 12);
+  }
+
+  /**
+   * {@code ResearchStudy/[studyId]/$eligibility} for a patient at a reference date (200 expected).
+   */
+  protected JsonPath eligibility(String studyId, String patientId, String date) {
+    return fhir()
+        .queryParam("patient", "Patient/" + patientId)
+        .queryParam("date", date)
+        .get("/ResearchStudy/" + studyId + "/$eligibility")
+        .then()
+        .statusCode(200)
+        .body("resourceType", org.hamcrest.Matchers.equalTo("Parameters"))
+        .extract()
+        .jsonPath();
   }
 
   /** Creates a Patient and returns its server-assigned id. */

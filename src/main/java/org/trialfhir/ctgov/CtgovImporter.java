@@ -232,15 +232,8 @@ public class CtgovImporter {
   }
 
   private static OperationOutcome warnings(List<String> warnings) {
-    OperationOutcome outcome = new OperationOutcome();
-    for (String warning : warnings) {
-      outcome
-          .addIssue()
-          .setSeverity(OperationOutcome.IssueSeverity.WARNING)
-          .setCode(OperationOutcome.IssueType.INFORMATIONAL)
-          .setDiagnostics(warning);
-    }
-    return outcome;
+    return outcome(
+        OperationOutcome.IssueSeverity.WARNING, OperationOutcome.IssueType.INFORMATIONAL, warnings);
   }
 
   private static Result error(String nct, String message) {
@@ -248,12 +241,16 @@ public class CtgovImporter {
   }
 
   static OperationOutcome error(String message) {
+    return outcome(
+        OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueType.INVALID, List.of(message));
+  }
+
+  private static OperationOutcome outcome(
+      OperationOutcome.IssueSeverity severity,
+      OperationOutcome.IssueType type,
+      List<String> messages) {
     OperationOutcome outcome = new OperationOutcome();
-    outcome
-        .addIssue()
-        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-        .setCode(OperationOutcome.IssueType.INVALID)
-        .setDiagnostics(message);
+    messages.forEach(m -> outcome.addIssue().setSeverity(severity).setCode(type).setDiagnostics(m));
     return outcome;
   }
 }

@@ -9,7 +9,10 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
@@ -44,20 +47,28 @@ public class EligibilityService {
     return EligibilityParameters.of(evaluate(study, patient, date));
   }
 
-  /** Every active study, best match first, as a searchset Bundle. */
+  /**
+   * Every active study, best match first, as a searchset Bundle. The patient's record is read once,
+   * for the union of what all the studies' criteria need.
+   */
   @Transactional(readOnly = true)
   public Bundle matchStudies(IdType patientId, LocalDate date) {
     Patient patient = read(Patient.class, patientId);
     SearchParameterMap active =
         SearchParameterMap.newSynchronous("status", new TokenParam("active"));
-    List<Evaluation> evaluations =
-        daos
-            .getResourceDao(ResearchStudy.class)
+    Map<ResearchStudy, List<Criterion>> studies = new LinkedHashMap<>();
+    for (IBaseResource found :
+        daos.getResourceDao(ResearchStudy.class)
             .search(active, new SystemRequestDetails())
-            .getAllResources()
-            .stream()
-            .map(ResearchStudy.class::cast)
-            .map(study -> evaluate(study, patient, date))
+            .getAllResources()) {
+      ResearchStudy study = (ResearchStudy) found;
+      studies.put(study, CriteriaReader.read(eligibilityGroup(study)));
+    }
+    List<Criterion> allCriteria = studies.values().stream().flatMap(List::stream).toList();
+    PatientRecord record = records.load(patient, allCriteria, date);
+    List<Evaluation> evaluations =
+        studies.entrySet().stream()
+            .map(e -> evaluate(e.getKey(), e.getValue(), record, date))
             .sorted(
                 Comparator.comparing(Evaluation::verdict)
                     .thenComparing(Evaluation::score, Comparator.reverseOrder()))
@@ -66,15 +77,18 @@ public class EligibilityService {
   }
 
   Evaluation evaluate(ResearchStudy study, Patient patient, LocalDate date) {
-    Group group = eligibilityGroup(study);
-    List<Criterion> criteria = CriteriaReader.read(group);
-    PatientRecord record = records.load(patient, criteria, date);
+    List<Criterion> criteria = CriteriaReader.read(eligibilityGroup(study));
+    return evaluate(study, criteria, records.load(patient, criteria, date), date);
+  }
+
+  private Evaluation evaluate(
+      ResearchStudy study, List<Criterion> criteria, PatientRecord record, LocalDate date) {
     String studyReference = "ResearchStudy/" + study.getIdElement().getIdPart();
     CriterionEvaluator evaluator =
         new CriterionEvaluator(
             record, date, studyReference, new ValidationSupportMembership(validationSupport));
     List<CriterionResult> results = criteria.stream().map(evaluator::evaluate).toList();
-    return new Evaluation(study, patient, date, results);
+    return new Evaluation(study, record.patient(), date, results);
   }
 
   private Group eligibilityGroup(ResearchStudy study) {

@@ -1114,15 +1114,7 @@ class CtgovImportIT extends IntegrationTestBase {
   }
 
   private JsonPath eligibility(String studyId, String patientId) {
-    return fhir()
-        .queryParam("patient", "Patient/" + patientId)
-        .queryParam("date", DATE)
-        .get("/ResearchStudy/" + studyId + "/$eligibility")
-        .then()
-        .statusCode(200)
-        .body("resourceType", equalTo("Parameters"))
-        .extract()
-        .jsonPath();
+    return eligibility(studyId, patientId, DATE);
   }
 
   /** The outcome of {@code registry-age} for a new patient born on {@code birthDate}. */

@@ -955,15 +955,7 @@ class EligibilityIT extends IntegrationTestBase {
   }
 
   private JsonPath eligibility(String studyId, String patientId) {
-    return fhir()
-        .queryParam("patient", "Patient/" + patientId)
-        .queryParam("date", DATE)
-        .get("/ResearchStudy/" + studyId + "/$eligibility")
-        .then()
-        .statusCode(200)
-        .body("resourceType", equalTo("Parameters"))
-        .extract()
-        .jsonPath();
+    return eligibility(studyId, patientId, DATE);
   }
 
   private JsonPath matchStudies(String patientId) {
