@@ -6,7 +6,7 @@ some of them candidates for NCT06407297) as transaction Bundles, then times one
 ResearchStudy/nct06407297/$eligibility call per patient and prints the median and p95, with the
 same statistics for a plain read of the patient (the floor an HTTP round trip costs) as baseline.
 
-    java -jar target/trialfhir.jar --trialfhir.data-dir=/tmp/bench-data &   # wait for readiness
+    java -jar target/trialfhir.jar --trialfhir.data-dir=bench-data &   # wait for readiness
     python3 bench/eligibility.py --patients 1000
 
 Only the Python standard library; talks to the server on loopback only.
