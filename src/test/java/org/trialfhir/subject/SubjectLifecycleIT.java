@@ -1,0 +1,139 @@
+package org.trialfhir.subject;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.trialfhir.IntegrationTestBase;
+
+@Tag("persistence")
+class SubjectLifecycleIT extends IntegrationTestBase {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private String subject(String status) {
+    String patient = createPatient(unique("Subject"), "2014-01-10");
+    return fhir()
+        .body(
+            """
+            {"resourceType":"ResearchSubject","status":"%s","period":{"start":"2026-06-20"},
+             "study":{"reference":"ResearchStudy/nct06407297"},
+             "individual":{"reference":"Patient/%s"}}
+            """
+                .formatted(status, patient))
+        .post("/ResearchSubject")
+        .then()
+        .statusCode(201)
+        .extract()
+        .path("id");
+  }
+
+  /** The stored subject with another status, ready to PUT back. */
+  private String withStatus(String id, String status) {
+    try {
+      ObjectNode subject =
+          (ObjectNode)
+              JSON.readTree(fhir().get("/ResearchSubject/" + id).then().extract().asString());
+      subject.put("status", status);
+      return subject.toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private String withdrawBody(String reason, String date) {
+    return """
+        {"resourceType":"Parameters","parameter":[
+          {"name":"reason","valueString":"%s"},{"name":"date","valueDate":"%s"}]}
+        """
+        .formatted(reason, date);
+  }
+
+  @Test
+  void withdrawEndsThePeriodAndKeepsTheReason() {
+    String id = subject("on-study");
+    fhir()
+        .body(withdrawBody("Family moved away", "2026-09-01"))
+        .post("/ResearchSubject/" + id + "/$withdraw")
+        .then()
+        .statusCode(200)
+        .body("status", equalTo("withdrawn"))
+        .body("period.end", equalTo("2026-09-01"))
+        .body("extension[0].valueString", equalTo("Family moved away"));
+    fhir().get("/ResearchSubject/" + id).then().body("status", equalTo("withdrawn"));
+  }
+
+  @Test
+  void aWithdrawnSubjectCannotComeBackByPutOrTransaction() {
+    String id = subject("on-study");
+    fhir()
+        .body(withdrawBody("Adverse event", "2026-08-01"))
+        .post("/ResearchSubject/" + id + "/$withdraw")
+        .then()
+        .statusCode(200);
+    String back = withStatus(id, "on-study");
+    fhir()
+        .body(back)
+        .put("/ResearchSubject/" + id)
+        .then()
+        .statusCode(422)
+        .body(
+            "issue[0].diagnostics",
+            containsString("cannot go from status 'withdrawn' to 'on-study'"));
+    fhir()
+        .body(
+            """
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":%s,"request":{"method":"PUT","url":"ResearchSubject/%s"}}]}
+            """
+                .formatted(back, id))
+        .post("/")
+        .then()
+        .statusCode(422);
+    fhir().get("/ResearchSubject/" + id).then().body("status", equalTo("withdrawn"));
+    fhir()
+        .body(withdrawBody("Again", "2026-08-02"))
+        .post("/ResearchSubject/" + id + "/$withdraw")
+        .then()
+        .statusCode(422)
+        .body("issue[0].diagnostics", containsString("final"));
+  }
+
+  @Test
+  void forwardChangesByPutAreAllowed() {
+    String id = subject("candidate");
+    String body = withStatus(id, "on-study");
+    fhir()
+        .body(body)
+        .put("/ResearchSubject/" + id)
+        .then()
+        .statusCode(200)
+        .body("status", equalTo("on-study"));
+  }
+
+  @Test
+  void badWithdrawalRequests() {
+    String id = subject("on-study");
+    fhir()
+        .body(
+            "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"date\",\"valueDate\":\"2026-09-01\"}]}")
+        .post("/ResearchSubject/" + id + "/$withdraw")
+        .then()
+        .statusCode(400)
+        .body("issue[0].diagnostics", containsString("reason"));
+    fhir()
+        .body(withdrawBody("Too early", "2026-06-01"))
+        .post("/ResearchSubject/" + id + "/$withdraw")
+        .then()
+        .statusCode(400)
+        .body("issue[0].diagnostics", containsString("before the subject's start"));
+    fhir()
+        .body(withdrawBody("Nobody", "2026-09-01"))
+        .post("/ResearchSubject/" + unique("nobody") + "/$withdraw")
+        .then()
+        .statusCode(404);
+  }
+}
