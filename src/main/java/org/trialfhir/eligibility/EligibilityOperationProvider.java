@@ -1,13 +1,9 @@
 package org.trialfhir.eligibility;
 
-import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
-import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import java.time.LocalDate;
-import java.time.ZoneId;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IdType;
@@ -17,6 +13,7 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Component;
 import org.trialfhir.server.FhirProvider;
+import org.trialfhir.server.OperationDates;
 
 /** Binds $eligibility and $match-studies (shared spec §1) and hands them to the service. */
 @Component
@@ -46,7 +43,7 @@ public class EligibilityOperationProvider implements FhirProvider {
           @OperationParam(name = "date", max = 1)
           DateType date) {
     return service.eligibility(
-        study, patient == null ? null : patient.getValue(), referenceDate(date));
+        study, patient == null ? null : patient.getValue(), OperationDates.dayOrToday(date));
   }
 
   @Operation(
@@ -63,19 +60,6 @@ public class EligibilityOperationProvider implements FhirProvider {
       @Description(shortDefinition = "Reference date (YYYY-MM-DD); default today")
           @OperationParam(name = "date", max = 1)
           DateType date) {
-    return service.matchStudies(patient, referenceDate(date));
-  }
-
-  private static LocalDate referenceDate(DateType date) {
-    if (date == null || date.isEmpty()) {
-      return LocalDate.now(ZoneId.systemDefault());
-    }
-    if (date.getPrecision() != TemporalPrecisionEnum.DAY) {
-      throw new InvalidRequestException(
-          "Parameter 'date' must be a full date (YYYY-MM-DD), not '"
-              + date.getValueAsString()
-              + "'");
-    }
-    return LocalDate.parse(date.getValueAsString());
+    return service.matchStudies(patient, OperationDates.dayOrToday(date));
   }
 }

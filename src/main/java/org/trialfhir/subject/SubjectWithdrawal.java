@@ -2,14 +2,11 @@ package org.trialfhir.subject;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
-import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import org.hl7.fhir.r4.model.DateTimeType;
-import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.hl7.fhir.r4.model.ResearchSubject.ResearchSubjectStatus;
@@ -35,23 +32,13 @@ class SubjectWithdrawal {
   }
 
   @Transactional
-  ResearchSubject withdraw(IdType id, String reason, DateType date) {
+  ResearchSubject withdraw(IdType id, String reason, LocalDate end) {
     if (reason == null || reason.isBlank()) {
       throw new InvalidRequestException(
           "Parameter 'reason' is required: say why the subject leaves");
     }
-    if (date != null && !date.isEmpty() && date.getPrecision() != TemporalPrecisionEnum.DAY) {
-      throw new InvalidRequestException(
-          "Parameter 'date' must be a full date (YYYY-MM-DD), not '"
-              + date.getValueAsString()
-              + "'");
-    }
     IFhirResourceDao<ResearchSubject> dao = daos.getResourceDao(ResearchSubject.class);
     ResearchSubject subject = dao.read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
-    LocalDate end =
-        date == null || date.isEmpty()
-            ? LocalDate.now(ZoneId.systemDefault())
-            : LocalDate.parse(date.getValueAsString());
     if (subject.getPeriod().hasStart()
         && end.isBefore(
             LocalDate.parse(

@@ -10,6 +10,7 @@ import org.hl7.fhir.r4.model.ResearchSubject;
 import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Component;
 import org.trialfhir.server.FhirProvider;
+import org.trialfhir.server.OperationDates;
 
 /** Binds ResearchSubject/[id]/$withdraw and hands it to {@link SubjectWithdrawal}. */
 @Component
@@ -37,6 +38,7 @@ public class WithdrawOperationProvider implements FhirProvider {
       @Description(shortDefinition = "Date of withdrawal (YYYY-MM-DD); default today")
           @OperationParam(name = "date", max = 1)
           DateType date) {
-    return withdrawal.withdraw(subject, reason == null ? null : reason.getValue(), date);
+    return withdrawal.withdraw(
+        subject, reason == null ? null : reason.getValue(), OperationDates.dayOrToday(date));
   }
 }
