@@ -28,7 +28,7 @@ final class TestDatabase {
 
   private static Map<String, String> inMemoryH2() {
     return Map.of(
-        "spring.datasource.url", "jdbc:h2:mem:trialfhir-it;DB_CLOSE_DELAY=-1",
+        "spring.datasource.url", "jdbc:h2:mem:trialfhir-it;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000",
         "spring.datasource.username", "sa",
         "spring.datasource.password", "");
   }

@@ -59,6 +59,11 @@ public class CtgovImporter {
     this.fhirContext = fhirContext;
   }
 
+  private static final String RANDOMISATION =
+      "http://trialfhir.org/fhir/StructureDefinition/randomisation";
+  private static final String ALLOCATION_RATIO =
+      "http://trialfhir.org/fhir/StructureDefinition/allocation-ratio";
+
   public Result importRecord(String json, int position) {
     String nct = null;
     try {
@@ -86,6 +91,7 @@ public class CtgovImporter {
       } else {
         resources.add(mapped.eligibility());
       }
+      keepLocalSettings(existing, mapped.study());
       resources.add(mapped.study());
       Map<String, String> before = versions(resources);
       Bundle response = systemDao.transaction(new SystemRequestDetails(), transaction(resources));
@@ -155,6 +161,23 @@ public class CtgovImporter {
             .search(byNct, new SystemRequestDetails())
             .getAllResources();
     return found.isEmpty() ? null : (ResearchStudy) found.get(0);
+  }
+
+  /**
+   * The registry does not know how this server randomises a study: a re-import keeps the study's
+   * randomisation extension and the arms' allocation ratios (matched by arm name).
+   */
+  private static void keepLocalSettings(ResearchStudy existing, ResearchStudy mapped) {
+    if (existing == null) {
+      return;
+    }
+    existing.getExtensionsByUrl(RANDOMISATION).forEach(e -> mapped.addExtension(e.copy()));
+    for (ResearchStudy.ResearchStudyArmComponent arm : existing.getArm()) {
+      mapped.getArm().stream()
+          .filter(m -> m.getName() != null && m.getName().equals(arm.getName()))
+          .forEach(
+              m -> arm.getExtensionsByUrl(ALLOCATION_RATIO).forEach(e -> m.addExtension(e.copy())));
+    }
   }
 
   /** The existing study's eligibility Group, if any of its criteria was authored by a person. */

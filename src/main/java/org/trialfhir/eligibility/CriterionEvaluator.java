@@ -52,8 +52,6 @@ final class CriterionEvaluator {
           "research-consent",
           "manual-review",
           "any-of");
-  private static final String CONSENT_STUDY =
-      "http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext";
 
   private final PatientRecord record;
   private final LocalDate date;
@@ -290,26 +288,8 @@ final class CriterionEvaluator {
   }
 
   private Finding consent() {
-    List<Consent> research =
-        record.consents().stream()
-            .filter(c -> c.hasStatus() && "active".equals(c.getStatus().toCode()))
-            .filter(
-                c ->
-                    c.getScope().getCoding().stream().anyMatch(s -> "research".equals(s.getCode())))
-            .toList();
-    List<Consent> forStudy =
-        research.stream()
-            .filter(
-                c ->
-                    c.getExtensionsByUrl(CONSENT_STUDY).stream()
-                        .anyMatch(
-                            e ->
-                                e.getValue() instanceof Reference r
-                                    && studyReference.equals(
-                                        new org.hl7.fhir.r4.model.IdType(r.getReference())
-                                            .toUnqualifiedVersionless()
-                                            .getValue())))
-            .toList();
+    List<Consent> research = ResearchConsents.research(record.consents());
+    List<Consent> forStudy = ResearchConsents.forStudy(research, studyReference);
     if (!forStudy.isEmpty()) {
       return Finding.present(
           "Active research consent for this study is recorded ("

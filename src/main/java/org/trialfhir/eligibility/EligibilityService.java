@@ -76,6 +76,19 @@ public class EligibilityService {
     return EligibilityParameters.searchset(evaluations);
   }
 
+  /**
+   * Each top-level criterion's outcome for this patient, in the study's order. Runs in the caller's
+   * transaction, so that a writer (enrolment) decides on what it reads.
+   */
+  public List<CriterionCheck> check(ResearchStudy study, Patient patient, LocalDate date) {
+    return evaluate(study, patient, date).results().stream()
+        .map(
+            r ->
+                new CriterionCheck(
+                    r.criterion().id(), r.criterion().description(), r.outcome().code, r.reason()))
+        .toList();
+  }
+
   Evaluation evaluate(ResearchStudy study, Patient patient, LocalDate date) {
     List<Criterion> criteria = CriteriaReader.read(eligibilityGroup(study));
     return evaluate(study, criteria, records.load(patient, criteria, date), date);

@@ -47,6 +47,17 @@ final class SubjectStatusTransitions {
           Map.entry("ineligible", Set.of()),
           Map.entry("not-registered", Set.of()));
 
+  /** On the study now: these count against the study's target enrolment. */
+  static final Set<String> ENROLLED =
+      Set.of("on-study", "on-study-intervention", "on-study-observation", "follow-up");
+
+  /** Were on the study and left it: such a patient is not enrolled again. */
+  static final Set<String> LEFT = Set.of("withdrawn", "off-study");
+
+  /** Before enrolment: $enroll moves such a subject on study instead of creating another. */
+  static final Set<String> BEFORE_ENROLMENT =
+      Set.of("potential-candidate", "candidate", "screening", "eligible", "pending-on-study");
+
   private SubjectStatusTransitions() {}
 
   static boolean allowed(String from, String to) {

@@ -21,39 +21,39 @@ import java.util.UUID;
  * <p>Test helper only; the name is chosen not to clash with the engine's classes in the same
  * package.
  */
-final class PatientFixture {
+public final class PatientFixture {
 
-  static final String SNOMED = "http://snomed.info/sct";
-  static final String ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm";
-  static final String LOINC = "http://loinc.org";
-  static final String UCUM = "http://unitsofmeasure.org";
-  static final String TRIAL_LAB = "http://trialfhir.org/fhir/CodeSystem/trial-lab";
-  static final String INTERPRETATION =
+  public static final String SNOMED = "http://snomed.info/sct";
+  public static final String ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm";
+  public static final String LOINC = "http://loinc.org";
+  public static final String UCUM = "http://unitsofmeasure.org";
+  public static final String TRIAL_LAB = "http://trialfhir.org/fhir/CodeSystem/trial-lab";
+  public static final String INTERPRETATION =
       "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
-  static final String CONDITION_CLINICAL =
+  public static final String CONDITION_CLINICAL =
       "http://terminology.hl7.org/CodeSystem/condition-clinical";
-  static final String CONDITION_VERIFICATION =
+  public static final String CONDITION_VERIFICATION =
       "http://terminology.hl7.org/CodeSystem/condition-ver-status";
-  static final String ALLERGY_CLINICAL =
+  public static final String ALLERGY_CLINICAL =
       "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
-  static final String ALLERGY_VERIFICATION =
+  public static final String ALLERGY_VERIFICATION =
       "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification";
-  static final String DATA_ABSENT_REASON =
+  public static final String DATA_ABSENT_REASON =
       "http://terminology.hl7.org/CodeSystem/data-absent-reason";
-  static final String RESEARCH_STUDY_CONTEXT =
+  public static final String RESEARCH_STUDY_CONTEXT =
       "http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext";
-  static final String MRN_SYSTEM = "urn:trialfhir:test:eligibility-mrn";
+  public static final String MRN_SYSTEM = "urn:trialfhir:test:eligibility-mrn";
 
   /** Date of every lab and vital of the eligible child: 14 days before the reference date. */
-  static final String LAB_DATE = "2026-06-01";
+  public static final String LAB_DATE = "2026-06-01";
 
   // Slots of the eligible child's record.
-  static final String T1D = "t1d";
-  static final String GAD65 = "gad65";
-  static final String CPEP_FASTING = "c-peptide-fasting";
-  static final String CPEP_2H = "c-peptide-2h";
-  static final String BMI = "bmi";
-  static final String CONSENT = "consent";
+  public static final String T1D = "t1d";
+  public static final String GAD65 = "gad65";
+  public static final String CPEP_FASTING = "c-peptide-fasting";
+  public static final String CPEP_2H = "c-peptide-2h";
+  public static final String BMI = "bmi";
+  public static final String CONSENT = "consent";
 
   private final String patientUrn = "urn:uuid:" + UUID.randomUUID();
   private final Map<String, Res> resources = new LinkedHashMap<>();
@@ -64,7 +64,7 @@ final class PatientFixture {
   private PatientFixture() {}
 
   /** A patient with no data besides gender (female) and what the test adds. */
-  static PatientFixture patient() {
+  public static PatientFixture patient() {
     return new PatientFixture();
   }
 
@@ -74,7 +74,7 @@ final class PatientFixture {
    * and 2-hour C-peptide 0.62 nmol/L, BMI 18.0 (all on 2026-06-01), research consent for
    * NCT06407297, nothing excluding.
    */
-  static PatientFixture eligibleChild() {
+  public static PatientFixture eligibleChild() {
     return patient()
         .born("2014-01-10")
         .set(T1D, type1Diabetes("2026-03-01"))
@@ -86,33 +86,33 @@ final class PatientFixture {
   }
 
   /** A child who meets GXIPC1 phase 1: 12 years old, type 1 diabetes since 2026-03-01. */
-  static PatientFixture gxipc1Child() {
+  public static PatientFixture gxipc1Child() {
     return patient().born("2014-01-10").set(T1D, type1Diabetes("2026-03-01"));
   }
 
-  PatientFixture born(String date) {
+  public PatientFixture born(String date) {
     this.birthDate = date;
     return this;
   }
 
-  PatientFixture withoutBirthDate() {
+  public PatientFixture withoutBirthDate() {
     this.birthDate = null;
     return this;
   }
 
-  PatientFixture gender(String gender) {
+  public PatientFixture gender(String gender) {
     this.gender = gender;
     return this;
   }
 
   /** Puts {@code resource} into {@code slot}, replacing what was there. */
-  PatientFixture set(String slot, Res resource) {
+  public PatientFixture set(String slot, Res resource) {
     resources.remove(slot);
     resources.put(slot, resource);
     return this;
   }
 
-  PatientFixture remove(String slot) {
+  public PatientFixture remove(String slot) {
     if (resources.remove(slot) == null) {
       throw new IllegalArgumentException("no resource in slot " + slot);
     }
@@ -120,17 +120,17 @@ final class PatientFixture {
   }
 
   /** Adds one more resource in a slot of its own ({@code extra-1}, {@code extra-2}, ...). */
-  PatientFixture add(Res resource) {
+  public PatientFixture add(Res resource) {
     return set("extra-" + (++extras), resource);
   }
 
   /** The slots in Bundle order; entry 0 is the Patient, entry i + 1 is {@code slots().get(i)}. */
-  List<String> slots() {
+  public List<String> slots() {
     return List.copyOf(resources.keySet());
   }
 
   /** The transaction Bundle; {@code mrn} makes the Patient unique in the shared database. */
-  String transaction(String mrn) {
+  public String transaction(String mrn) {
     List<String> patient = new ArrayList<>();
     patient.add(member("resourceType", str("Patient")));
     patient.add(
@@ -173,22 +173,22 @@ final class PatientFixture {
   // ---------------------------------------------------------------- resource factories
 
   /** A type 1 diabetes Condition (SNOMED CT 46635009), active and confirmed, with onset. */
-  static Cond type1Diabetes(String onset) {
+  public static Cond type1Diabetes(String onset) {
     return condition(SNOMED, "46635009").onset(onset);
   }
 
   /** A Condition with this code, clinicalStatus active, verificationStatus confirmed. */
-  static Cond condition(String system, String code) {
+  public static Cond condition(String system, String code) {
     return new Cond(system, code);
   }
 
   /** A final Observation with this code and no value or date yet. */
-  static Obs observation(String system, String code) {
+  public static Obs observation(String system, String code) {
     return new Obs(system, code);
   }
 
   /** Fasting C-peptide, coded trial-lab#c-peptide-fasting plus LOINC 1986-9, on the lab date. */
-  static Obs fastingCPeptide(String value, String ucumUnit) {
+  public static Obs fastingCPeptide(String value, String ucumUnit) {
     return observation(TRIAL_LAB, "c-peptide-fasting")
         .alsoCoded(LOINC, "1986-9")
         .on(LAB_DATE)
@@ -196,7 +196,7 @@ final class PatientFixture {
   }
 
   /** 2-hour C-peptide, coded trial-lab#c-peptide-2h plus LOINC 1986-9, on the lab date. */
-  static Obs twoHourCPeptide(String value, String ucumUnit) {
+  public static Obs twoHourCPeptide(String value, String ucumUnit) {
     return observation(TRIAL_LAB, "c-peptide-2h")
         .alsoCoded(LOINC, "1986-9")
         .on(LAB_DATE)
@@ -204,36 +204,36 @@ final class PatientFixture {
   }
 
   /** GAD65 antibody (LOINC 13926-1) on the lab date, without a result yet. */
-  static Obs gad65() {
+  public static Obs gad65() {
     return observation(LOINC, "13926-1").on(LAB_DATE);
   }
 
   /** BMI (LOINC 39156-5) in kg/m2 on the lab date. */
-  static Obs bmi(String value) {
+  public static Obs bmi(String value) {
     return observation(LOINC, "39156-5").on(LAB_DATE).quantity(value, "kg/m2");
   }
 
   /** Body weight (LOINC 29463-7) on the lab date. */
-  static Obs weight(String value, String ucumUnit) {
+  public static Obs weight(String value, String ucumUnit) {
     return observation(LOINC, "29463-7").on(LAB_DATE).quantity(value, ucumUnit);
   }
 
   /** Body height (LOINC 8302-2) on the lab date. */
-  static Obs height(String value, String ucumUnit) {
+  public static Obs height(String value, String ucumUnit) {
     return observation(LOINC, "8302-2").on(LAB_DATE).quantity(value, ucumUnit);
   }
 
   /** HbA1c (LOINC 4548-4) in %. */
-  static Obs hba1c(String percent, String date) {
+  public static Obs hba1c(String percent, String date) {
     return observation(LOINC, "4548-4").on(date).quantity(percent, "%");
   }
 
   /** An active research Consent whose ResearchStudyContext extension references the study. */
-  static Res researchConsent(String studyReference) {
+  public static Res researchConsent(String studyReference) {
     return researchConsent(studyReference, "active");
   }
 
-  static Res researchConsent(String studyReference, String status) {
+  public static Res researchConsent(String studyReference, String status) {
     return new Res("Consent") {
       @Override
       String json(String patient) {
@@ -259,7 +259,7 @@ final class PatientFixture {
   }
 
   /** A confirmed peanut AllergyIntolerance with this criticality and clinical status. */
-  static Res allergy(String criticality, String clinicalStatus) {
+  public static Res allergy(String criticality, String clinicalStatus) {
     return new Res("AllergyIntolerance") {
       @Override
       String json(String patient) {
@@ -277,7 +277,7 @@ final class PatientFixture {
   // ---------------------------------------------------------------- resource builders
 
   /** A resource of the record; its JSON refers to the patient by the given reference. */
-  abstract static class Res {
+  public abstract static class Res {
     private final String resourceType;
 
     Res(String resourceType) {
@@ -292,7 +292,7 @@ final class PatientFixture {
   }
 
   /** A Condition; by default clinicalStatus active and verificationStatus confirmed. */
-  static final class Cond extends Res {
+  public static final class Cond extends Res {
     private final String system;
     private final String code;
     private String clinicalStatus = "active";
@@ -306,17 +306,17 @@ final class PatientFixture {
       this.code = code;
     }
 
-    Cond onset(String dateTime) {
+    public Cond onset(String dateTime) {
       onset = member("onsetDateTime", str(dateTime));
       return this;
     }
 
-    Cond onsetPeriodStart(String dateTime) {
+    public Cond onsetPeriodStart(String dateTime) {
       onset = member("onsetPeriod", object(member("start", str(dateTime))));
       return this;
     }
 
-    Cond onsetAgeYears(int years) {
+    public Cond onsetAgeYears(int years) {
       onset =
           member(
               "onsetAge",
@@ -328,12 +328,12 @@ final class PatientFixture {
       return this;
     }
 
-    Cond recorded(String dateTime) {
+    public Cond recorded(String dateTime) {
       recordedDate = dateTime;
       return this;
     }
 
-    Cond clinicalStatus(String status) {
+    public Cond clinicalStatus(String status) {
       clinicalStatus = status;
       return this;
     }
@@ -342,7 +342,7 @@ final class PatientFixture {
      * Sets the verificationStatus; {@code entered-in-error} also drops clinicalStatus, which R4
      * (con-5) forbids alongside it.
      */
-    Cond verificationStatus(String status) {
+    public Cond verificationStatus(String status) {
       verificationStatus = status;
       if ("entered-in-error".equals(status)) {
         clinicalStatus = null;
@@ -374,7 +374,7 @@ final class PatientFixture {
   }
 
   /** An Observation; by default status final, no value, no effective date. */
-  static final class Obs extends Res {
+  public static final class Obs extends Res {
     private final List<String> codings = new ArrayList<>();
     private String status = "final";
     private String effective;
@@ -388,59 +388,59 @@ final class PatientFixture {
     }
 
     /** Adds a second coding to {@code Observation.code}. */
-    Obs alsoCoded(String system, String code) {
+    public Obs alsoCoded(String system, String code) {
       codings.add(coding(system, code));
       return this;
     }
 
-    Obs on(String dateTime) {
+    public Obs on(String dateTime) {
       effective = dateTime;
       return this;
     }
 
-    Obs status(String status) {
+    public Obs status(String status) {
       this.status = status;
       return this;
     }
 
     /** valueQuantity with this UCUM code as both unit and code; the value is written verbatim. */
-    Obs quantity(String number, String ucumCode) {
+    public Obs quantity(String number, String ucumCode) {
       value = member("valueQuantity", quantityJson(number, ucumCode));
       return this;
     }
 
-    Obs concept(String system, String code) {
+    public Obs concept(String system, String code) {
       value = member("valueCodeableConcept", PatientFixture.concept(system, code));
       return this;
     }
 
-    Obs text(String text) {
+    public Obs text(String text) {
       value = member("valueString", str(text));
       return this;
     }
 
-    Obs interpretation(String v3Code) {
+    public Obs interpretation(String v3Code) {
       interpretation = v3Code;
       return this;
     }
 
-    Obs referenceRangeHigh(String number, String ucumCode) {
+    public Obs referenceRangeHigh(String number, String ucumCode) {
       referenceRangeHigh = quantityJson(number, ucumCode);
       return this;
     }
 
     /** Interpretation POS and value SNOMED CT 10828004 (Positive). */
-    Obs positive() {
+    public Obs positive() {
       return interpretation("POS").concept(SNOMED, "10828004");
     }
 
     /** Interpretation NEG and value SNOMED CT 260385009 (Negative). */
-    Obs negative() {
+    public Obs negative() {
       return interpretation("NEG").concept(SNOMED, "260385009");
     }
 
     /** No value, but a dataAbsentReason (R4 obs-6 forbids both). */
-    Obs dataAbsent() {
+    public Obs dataAbsent() {
       value = member("dataAbsentReason", PatientFixture.concept(DATA_ABSENT_REASON, "error"));
       return this;
     }

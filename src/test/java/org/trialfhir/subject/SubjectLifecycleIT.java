@@ -14,16 +14,31 @@ class SubjectLifecycleIT extends IntegrationTestBase {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** A study of this test class's own, so that its subjects never fill a shared study. */
+  private String study;
+
   private String subject(String status) {
+    if (study == null) {
+      study = unique("lifecycle").toLowerCase();
+      fhir()
+          .body(
+              """
+              {"resourceType":"ResearchStudy","id":"%s","status":"active","title":"Lifecycle"}
+              """
+                  .formatted(study))
+          .put("/ResearchStudy/" + study)
+          .then()
+          .statusCode(201);
+    }
     String patient = createPatient(unique("Subject"), "2014-01-10");
     return fhir()
         .body(
             """
             {"resourceType":"ResearchSubject","status":"%s","period":{"start":"2026-06-20"},
-             "study":{"reference":"ResearchStudy/nct06407297"},
+             "study":{"reference":"ResearchStudy/%s"},
              "individual":{"reference":"Patient/%s"}}
             """
-                .formatted(status, patient))
+                .formatted(status, study, patient))
         .post("/ResearchSubject")
         .then()
         .statusCode(201)

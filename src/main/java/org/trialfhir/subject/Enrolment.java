@@ -1,0 +1,237 @@
+package org.trialfhir.subject;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.time.LocalDate;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.ResearchSubject;
+import org.hl7.fhir.r4.model.ResearchSubject.ResearchSubjectStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.trialfhir.eligibility.CriterionCheck;
+import org.trialfhir.eligibility.EligibilityService;
+import org.trialfhir.eligibility.ResearchConsents;
+import org.trialfhir.subject.Allocations.Allocation;
+
+/**
+ * Enrols a patient in a study in one transaction: checks eligibility and consent, then, holding the
+ * study's lock, refuses duplicates and a full study, allocates an arm for a randomised study,
+ * writes the ResearchSubject and the Provenance of the investigator's confirmations. Any refusal
+ * rolls everything back.
+ */
+@Service
+class Enrolment {
+
+  static final String PROFILE =
+      "http://trialfhir.org/fhir/StructureDefinition/trial-research-subject";
+  static final String ALLOCATION_EXTENSION =
+      "http://trialfhir.org/fhir/StructureDefinition/treatment-allocation";
+
+  /** What $enroll was asked; {@code consent} and {@code confirmer} may be null. */
+  record Request(
+      IdType study,
+      Reference patient,
+      Reference consent,
+      List<String> confirmed,
+      Reference confirmer,
+      LocalDate date) {}
+
+  private final DaoRegistry daos;
+  private final EligibilityService eligibility;
+  private final EnrolmentGuard guard;
+  private final Allocations allocations;
+  private final EnrolmentRecords records;
+
+  Enrolment(
+      DaoRegistry daos,
+      EligibilityService eligibility,
+      EnrolmentGuard guard,
+      Allocations allocations,
+      EnrolmentRecords records) {
+    this.daos = daos;
+    this.eligibility = eligibility;
+    this.guard = guard;
+    this.allocations = allocations;
+    this.records = records;
+  }
+
+  @Transactional
+  ResearchSubject enrol(Request request) {
+    IdType patientId = typed(request.patient(), "patient", "Patient", true);
+    IdType consentId = typed(request.consent(), "consent", "Consent", false);
+    ResearchStudy study = read(ResearchStudy.class, request.study());
+    String studyRef = EnrolmentGuard.reference(study);
+    if (study.getStatus() != ResearchStudy.ResearchStudyStatus.ACTIVE) {
+      throw new UnprocessableEntityException(
+          studyRef
+              + " is not open for enrolment: its status is '"
+              + (study.hasStatus() ? study.getStatus().toCode() : "none")
+              + "', not 'active'");
+    }
+    Optional<RandomisationPlan> plan = RandomisationPlan.of(study);
+    Patient patient = read(Patient.class, patientId);
+    List<CriterionCheck> checks = eligibility.check(study, patient, request.date());
+    Set<String> confirmed = confirmedReviews(checks, request.confirmed());
+    List<CriterionCheck> blocking =
+        checks.stream()
+            .filter(
+                c ->
+                    c.is("fail")
+                        || c.is("missing-data")
+                        || (c.is("manual-review") && !confirmed.contains(c.id())))
+            .toList();
+    if (!blocking.isEmpty()) {
+      throw EnrolmentRecords.refusal(patientId.getValue(), studyRef, blocking);
+    }
+    Consent consent = consent(studyRef, patientId.getValue(), consentId);
+
+    guard.lock(study);
+    Optional<ResearchSubject> candidate = guard.refuseDuplicate(study, patientId.getValue(), null);
+    guard.refuseWhenFull(study, candidate.map(s -> s.getIdElement().getIdPart()).orElse(null));
+    Optional<Allocation> allocation =
+        plan.map(p -> allocations.allocate(study, p, patient, request.date()));
+
+    ResearchSubject subject = candidate.orElseGet(ResearchSubject::new);
+    subject.getMeta().addProfile(PROFILE);
+    subject.setStatus(ResearchSubjectStatus.ONSTUDY);
+    subject.setStudy(new Reference(studyRef));
+    subject.setIndividual(new Reference(patientId.getValue()));
+    subject.setConsent(new Reference(consent.getIdElement().toUnqualifiedVersionless().getValue()));
+    subject.getPeriod().setStartElement(new DateTimeType(request.date().toString()));
+    allocation.ifPresent(
+        a ->
+            subject.addExtension(ALLOCATION_EXTENSION, new Reference(a.allocationId().getValue())));
+    if (!RandomisationPlan.masked(study)) {
+      allocation.ifPresent(a -> subject.setAssignedArm(a.arm()));
+    }
+    if (allocation.isEmpty() && study.getArm().size() == 1) {
+      subject.setAssignedArm(study.getArmFirstRep().getName());
+    }
+    IdType subjectId =
+        new IdType(
+            (candidate.isPresent()
+                    ? daos.getResourceDao(ResearchSubject.class)
+                        .update(subject, new SystemRequestDetails())
+                    : daos.getResourceDao(ResearchSubject.class)
+                        .create(subject, new SystemRequestDetails()))
+                .getId()
+                .toUnqualifiedVersionless()
+                .getValue());
+    allocation.ifPresent(a -> allocations.assign(a, subjectId));
+    records.provenance(
+        subjectId,
+        study,
+        consent,
+        checks.stream().filter(c -> confirmed.contains(c.id())).toList(),
+        request.confirmer(),
+        request.date());
+    return read(ResearchSubject.class, subjectId);
+  }
+
+  /**
+   * The confirmed ids that name manual-review criteria. An id that is no criterion of the study is
+   * a 400 (a typo must not pass silently); confirming a criterion that is not manual-review changes
+   * nothing, as a person cannot overrule a computed outcome.
+   */
+  private static Set<String> confirmedReviews(List<CriterionCheck> checks, List<String> confirmed) {
+    Set<String> ids = new LinkedHashSet<>(confirmed);
+    List<String> unknown =
+        ids.stream().filter(id -> checks.stream().noneMatch(c -> c.id().equals(id))).toList();
+    if (!unknown.isEmpty()) {
+      throw new InvalidRequestException(
+          "Parameter 'confirmed' names no criterion of this study: "
+              + String.join(", ", unknown)
+              + " (the criteria ids are those $eligibility returns)");
+    }
+    Set<String> reviews = new LinkedHashSet<>();
+    checks.stream()
+        .filter(c -> c.is("manual-review") && ids.contains(c.id()))
+        .forEach(c -> reviews.add(c.id()));
+    return reviews;
+  }
+
+  /** The consent given, checked; or the patient's research consent for the study on record. */
+  private Consent consent(String studyRef, String patientRef, IdType consentId) {
+    if (consentId != null) {
+      Consent given = read(Consent.class, consentId);
+      boolean patientMatches =
+          given.getPatient().hasReference()
+              && patientRef.equals(
+                  new IdType(given.getPatient().getReference())
+                      .toUnqualifiedVersionless()
+                      .getValue());
+      if (!patientMatches || ResearchConsents.forStudy(List.of(given), studyRef).isEmpty()) {
+        throw new UnprocessableEntityException(
+            consentId.getValue()
+                + " is not research consent of "
+                + patientRef
+                + " for "
+                + studyRef
+                + ": it must be active, have scope research, be the patient's and reference the"
+                + " study in extension consent-ResearchStudyContext");
+      }
+      return given;
+    }
+    SearchParameterMap mine =
+        SearchParameterMap.newSynchronous("patient", new ReferenceParam(patientRef));
+    List<Consent> onRecord =
+        daos
+            .getResourceDao(Consent.class)
+            .search(mine, new SystemRequestDetails())
+            .getAllResources()
+            .stream()
+            .map(Consent.class::cast)
+            .toList();
+    List<Consent> forStudy = ResearchConsents.forStudy(onRecord, studyRef);
+    if (forStudy.isEmpty()) {
+      throw new UnprocessableEntityException(
+          "No active research consent of "
+              + patientRef
+              + " for "
+              + studyRef
+              + " is on record; record it, or give it as parameter 'consent'");
+    }
+    return forStudy.get(0);
+  }
+
+  private static IdType typed(Reference reference, String name, String type, boolean required) {
+    if (reference == null || !reference.hasReference()) {
+      if (required) {
+        throw new InvalidRequestException(
+            "Parameter '" + name + "' is required, e.g. {\"reference\": \"" + type + "/123\"}");
+      }
+      return null;
+    }
+    IdType id = new IdType(reference.getReference()).toUnqualifiedVersionless();
+    if (!type.equals(id.getResourceType()) || !id.hasIdPart()) {
+      throw new InvalidRequestException(
+          "Parameter '"
+              + name
+              + "' must reference a "
+              + type
+              + ", not '"
+              + reference.getReference()
+              + "'");
+    }
+    return id;
+  }
+
+  private <T extends IBaseResource> T read(Class<T> type, IdType id) {
+    return daos.getResourceDao(type)
+        .read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
+  }
+}

@@ -1,0 +1,123 @@
+package org.trialfhir.subject;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.time.LocalDate;
+import java.util.Date;
+import java.util.List;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
+import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
+import org.hl7.fhir.r4.model.Provenance;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.StringType;
+import org.springframework.stereotype.Component;
+import org.trialfhir.eligibility.CriterionCheck;
+
+/** What an enrolment leaves behind besides the subject: its Provenance, or the refusal. */
+@Component
+class EnrolmentRecords {
+
+  static final String CONFIRMED_URL =
+      "http://trialfhir.org/fhir/StructureDefinition/confirmed-criterion";
+  static final String ACTIVITY = "http://trialfhir.org/fhir/CodeSystem/provenance-activity";
+  private static final String PARTICIPANT =
+      "http://terminology.hl7.org/CodeSystem/provenance-participant-type";
+
+  private final DaoRegistry daos;
+
+  EnrolmentRecords(DaoRegistry daos) {
+    this.daos = daos;
+  }
+
+  /**
+   * The Provenance of the enrolment: the subject it produced, the criteria and consent it rests on,
+   * and who confirmed which manual-review criteria.
+   */
+  void provenance(
+      IdType subject,
+      ResearchStudy study,
+      Consent consent,
+      List<CriterionCheck> confirmed,
+      Reference confirmer,
+      LocalDate date) {
+    if (confirmer != null
+        && confirmer.hasReference()
+        && !List.of("Practitioner", "PractitionerRole")
+            .contains(new IdType(confirmer.getReference()).getResourceType())) {
+      throw new InvalidRequestException(
+          "Parameter 'confirmer' must reference a Practitioner or PractitionerRole, not '"
+              + confirmer.getReference()
+              + "'");
+    }
+    Provenance provenance = new Provenance();
+    provenance.addTarget(new Reference(subject.getValue()));
+    provenance.setOccurred(new DateTimeType(date.toString()));
+    provenance.setRecorded(new Date());
+    provenance.getActivity().addCoding(new Coding(ACTIVITY, "enrolment", "Enrolment"));
+    Provenance.ProvenanceAgentComponent agent = provenance.addAgent();
+    agent.getType().addCoding(new Coding(PARTICIPANT, "verifier", "Verifier"));
+    agent.setWho(
+        confirmer != null && confirmer.hasReference()
+            ? new Reference(confirmer.getReference())
+            : new Reference().setDisplay("not identified: no confirmer was given"));
+    if (study.hasEnrollment()) {
+      provenance
+          .addEntity()
+          .setRole(Provenance.ProvenanceEntityRole.SOURCE)
+          .setWhat(new Reference(study.getEnrollmentFirstRep().getReference()));
+    }
+    provenance
+        .addEntity()
+        .setRole(Provenance.ProvenanceEntityRole.SOURCE)
+        .setWhat(new Reference(consent.getIdElement().toUnqualifiedVersionless().getValue()));
+    for (CriterionCheck criterion : confirmed) {
+      Extension confirmation = provenance.addExtension().setUrl(CONFIRMED_URL);
+      confirmation.addExtension("criterion", new StringType(criterion.id()));
+      confirmation.addExtension("description", new StringType(criterion.description()));
+    }
+    daos.getResourceDao(Provenance.class).create(provenance, new SystemRequestDetails());
+  }
+
+  /** 422 naming each criterion that stands in the way and why. */
+  static UnprocessableEntityException refusal(
+      String patient, String study, List<CriterionCheck> blocking) {
+    OperationOutcome outcome = new OperationOutcome();
+    String summary =
+        patient
+            + " cannot be enrolled in "
+            + study
+            + ": "
+            + blocking.size()
+            + " criteria stand in the way";
+    outcome
+        .addIssue()
+        .setSeverity(IssueSeverity.ERROR)
+        .setCode(IssueType.BUSINESSRULE)
+        .setDiagnostics(summary);
+    for (CriterionCheck criterion : blocking) {
+      String what =
+          switch (criterion.outcome()) {
+            case "fail" -> "fails";
+            case "missing-data" -> "has missing data (obtain it, then retry)";
+            default -> "needs an investigator's confirmation (parameter 'confirmed')";
+          };
+      outcome
+          .addIssue()
+          .setSeverity(IssueSeverity.ERROR)
+          .setCode(criterion.is("missing-data") ? IssueType.INCOMPLETE : IssueType.BUSINESSRULE)
+          .setDiagnostics(criterion.id() + " " + what + ": " + criterion.reason())
+          .getDetails()
+          .setText(criterion.description());
+    }
+    return new UnprocessableEntityException(summary, outcome);
+  }
+}
