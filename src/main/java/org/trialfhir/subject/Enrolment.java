@@ -84,6 +84,9 @@ class Enrolment {
     }
     Optional<RandomisationPlan> plan = RandomisationPlan.of(study);
     Patient patient = read(Patient.class, patientId);
+    // Unlocked first look, so that a patient already on the study hears that rather than about
+    // criteria; the decisive check is repeated under the study's lock below.
+    guard.refuseDuplicate(study, patientId.getValue(), null);
     List<CriterionCheck> checks = eligibility.check(study, patient, request.date());
     Set<String> confirmed = confirmedReviews(checks, request.confirmed());
     List<CriterionCheck> blocking =
