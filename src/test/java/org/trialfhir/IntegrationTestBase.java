@@ -38,6 +38,7 @@ public abstract class IntegrationTestBase {
   @DynamicPropertySource
   static void database(DynamicPropertyRegistry registry) {
     TestDatabase.springProperties().forEach((key, value) -> registry.add(key, () -> value));
+    registry.add("trialfhir.security.public-key-location", TestTokens::publicKeyLocation);
   }
 
   @BeforeEach
@@ -46,8 +47,21 @@ public abstract class IntegrationTestBase {
     RestAssured.basePath = "";
   }
 
-  /** A request to the FHIR base, sending and accepting FHIR JSON. */
+  /**
+   * A request to the FHIR base, sending and accepting FHIR JSON, with a token that may do
+   * everything (all scopes, all roles): features other than security are tested as such a caller.
+   */
   protected RequestSpecification fhir() {
+    return fhirAs(TestTokens.admin());
+  }
+
+  /** A request to the FHIR base with this bearer token. */
+  protected RequestSpecification fhirAs(String token) {
+    return anonymous().header("Authorization", "Bearer " + token);
+  }
+
+  /** A request to the FHIR base without a token. */
+  protected RequestSpecification anonymous() {
     return given().basePath("/fhir").contentType(FHIR_JSON).accept(FHIR_JSON);
   }
 

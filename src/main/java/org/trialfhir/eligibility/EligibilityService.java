@@ -62,6 +62,9 @@ public class EligibilityService {
             .search(active, new SystemRequestDetails())
             .getAllResources()) {
       ResearchStudy study = (ResearchStudy) found;
+      if (!study.hasEnrollment()) {
+        continue; // no criteria to match against: one such study must not fail the others
+      }
       studies.put(study, CriteriaReader.read(eligibilityGroup(study)));
     }
     List<Criterion> allCriteria = studies.values().stream().flatMap(List::stream).toList();

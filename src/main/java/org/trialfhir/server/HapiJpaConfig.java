@@ -20,6 +20,7 @@ import ca.uhn.fhir.jpa.search.StaleSearchDeletingSvcImpl;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import ca.uhn.fhir.jpa.util.ResourceCountCache;
 import ca.uhn.fhir.rest.api.IResourceSupportedSvc;
+import ca.uhn.fhir.rest.api.SearchTotalModeEnum;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -58,6 +59,9 @@ class HapiJpaConfig {
     // count: an EHR that writes and then reads back must see its own write.
     settings.setReuseCachedSearchResultsForMillis(null);
     settings.setHistoryCountMode(HistoryCountModeEnum.COUNT_ACCURATE);
+    // Bundle.total on every search: apps page and show counts. Without it HAPI reports a total
+    // only when a search happens to finish in its first pass, which interceptors change.
+    settings.setDefaultTotalMode(SearchTotalModeEnum.ACCURATE);
     // title:contains=GXIPC1 is how coordinators and apps look for a study.
     settings.setAllowContainsSearches(true);
     settings.setAllowMultipleDelete(false);

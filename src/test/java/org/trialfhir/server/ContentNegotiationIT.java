@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.IntegrationTestBase;
+import org.trialfhir.TestTokens;
 
 class ContentNegotiationIT extends IntegrationTestBase {
 
@@ -20,6 +21,7 @@ class ContentNegotiationIT extends IntegrationTestBase {
   void xmlInAndOut() {
     String id =
         given()
+            .header("Authorization", "Bearer " + TestTokens.admin())
             .basePath("/fhir")
             .contentType(FHIR_XML)
             .accept(FHIR_XML)
@@ -38,6 +40,7 @@ class ContentNegotiationIT extends IntegrationTestBase {
             .getString("Patient.id.@value");
     fhir().get("/Patient/" + id).then().contentType(startsWith(FHIR_JSON));
     given()
+        .header("Authorization", "Bearer " + TestTokens.admin())
         .basePath("/fhir")
         .get("/Patient/" + id + "?_format=xml")
         .then()
@@ -74,6 +77,7 @@ class ContentNegotiationIT extends IntegrationTestBase {
   @Test
   void gzipBothWays() throws IOException {
     given()
+        .header("Authorization", "Bearer " + TestTokens.admin())
         .config(
             RestAssuredConfig.config()
                 .decoderConfig(

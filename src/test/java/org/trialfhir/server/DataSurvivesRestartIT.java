@@ -29,6 +29,7 @@ class DataSurvivesRestartIT {
       id =
           given()
               .port(port(first))
+              .header("Authorization", "Bearer " + devToken(port(first)))
               .contentType("application/fhir+json")
               .body("{\"resourceType\":\"Patient\",\"id\":\"restart-1\",\"gender\":\"female\"}")
               .put("/fhir/Patient/restart-1")
@@ -41,12 +42,32 @@ class DataSurvivesRestartIT {
     try (ConfigurableApplicationContext second = start()) {
       given()
           .port(port(second))
+          .header("Authorization", "Bearer " + devToken(port(second)))
           .accept("application/fhir+json")
           .get("/fhir/Patient/" + id)
           .then()
           .statusCode(200)
           .body("gender", equalTo("female"));
     }
+  }
+
+  /**
+   * A token from the development issuer, as README tells a developer to get one: this server runs
+   * with the default configuration, which has no identity provider.
+   */
+  private static String devToken(int port) {
+    return given()
+        .port(port)
+        .auth()
+        .preemptive()
+        .basic("ehr", "ehr-secret")
+        .formParam("grant_type", "client_credentials")
+        .formParam("scope", "system/Patient.cruds")
+        .post("/oauth2/token")
+        .then()
+        .statusCode(200)
+        .extract()
+        .path("access_token");
   }
 
   private ConfigurableApplicationContext start() {

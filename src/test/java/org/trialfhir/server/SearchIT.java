@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.IntegrationTestBase;
+import org.trialfhir.TestTokens;
 
 @Tag("persistence")
 class SearchIT extends IntegrationTestBase {
@@ -122,6 +123,7 @@ class SearchIT extends IntegrationTestBase {
             .jsonPath();
     String next = first.getString("link.find { it.relation == 'next' }.url");
     given()
+        .header("Authorization", "Bearer " + TestTokens.admin())
         .accept(FHIR_JSON)
         .get(next)
         .then()

@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.IntegrationTestBase;
+import org.trialfhir.TestTokens;
 
 class ServerBasicsIT extends IntegrationTestBase {
 
@@ -59,6 +60,9 @@ class ServerBasicsIT extends IntegrationTestBase {
           .write(
               ("GET /fhir/Patient?identifier=urn:test:mrn|unencoded-pipe HTTP/1.1\r\n"
                       + "Host: localhost\r\nAccept: application/fhir+json\r\n"
+                      + "Authorization: Bearer "
+                      + TestTokens.admin()
+                      + "\r\n"
                       + "Connection: close\r\n\r\n")
                   .getBytes(StandardCharsets.US_ASCII));
       String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

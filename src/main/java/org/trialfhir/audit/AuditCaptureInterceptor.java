@@ -1,0 +1,168 @@
+package org.trialfhir.audit;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ca.uhn.fhir.storage.interceptor.balp.BalpAuditCaptureInterceptor;
+import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditContextServices;
+import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.trialfhir.server.FhirInterceptor;
+
+/**
+ * HAPI's IHE Basic Audit Log Patterns capture: an AuditEvent for every read, vread, search, create,
+ * update, patch and delete a client makes, with the patient(s) concerned as entities. Added here:
+ * history, which BALP leaves out, and three limits BALP does not have.
+ *
+ * <ul>
+ *   <li>Only client requests are audited. Reads and writes the server makes itself ({@code
+ *       SystemRequestDetails}: an operation's own lookups, importers, the audit writer) are not
+ *       recorded as if a user made them; the operation itself is (see {@link
+ *       OperationAuditInterceptor}). BALP's hooks would fail on them anyway: they take a {@code
+ *       ServletRequestDetails}, which HAPI passes as null for such requests.
+ *   <li>AuditEvents are never audited, so storing or reading the trail cannot feed itself.
+ *   <li>A failure to build an event is logged; it never fails or rolls back the clinical request.
+ * </ul>
+ */
+@Interceptor
+public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
+    implements FhirInterceptor {
+
+  private static final Logger log = LoggerFactory.getLogger(AuditCaptureInterceptor.class);
+  private static final String AUDIT_EVENT = "AuditEvent";
+  private static final String SEEN = AuditCaptureInterceptor.class.getName() + ".seen";
+  private static final Set<RestOperationTypeEnum> HISTORY =
+      EnumSet.of(
+          RestOperationTypeEnum.HISTORY_INSTANCE,
+          RestOperationTypeEnum.HISTORY_TYPE,
+          RestOperationTypeEnum.HISTORY_SYSTEM);
+
+  /*
+   * BALP's read/search hook is package-private and its search handler private, so they can be
+   * neither overridden nor called directly. HAPI registers one hook per method signature, the
+   * subclass's first, so the public method of the same signature below replaces BALP's hook and
+   * calls BALP's code reflectively. Resolved once: a HAPI upgrade that changes them fails start-up
+   * here instead of silently auditing nothing.
+   */
+  private static final Method BALP_SHOW = balpMethod("hookStoragePreShowResources");
+  private static final Method BALP_SEARCH = balpMethod("handleSearch");
+
+  AuditCaptureInterceptor(IBalpAuditEventSink sink, IBalpAuditContextServices contextServices) {
+    super(sink, contextServices);
+  }
+
+  /** Reads, searches and (as a query) history; replaces BALP's hook of the same signature. */
+  @Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
+  public void hookStoragePreShowResources(
+      IPreResourceShowDetails details, ServletRequestDetails request) {
+    if (request == null || AUDIT_EVENT.equals(request.getResourceName())) {
+      return;
+    }
+    if (firstTime(request, details)) {
+      Method capture = HISTORY.contains(request.getRestOperationType()) ? BALP_SEARCH : BALP_SHOW;
+      guarded(request, () -> invoke(capture, details, request));
+    }
+  }
+
+  @Override
+  @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+  public void hookStoragePrecommitResourceCreated(
+      IBaseResource resource, ServletRequestDetails request) {
+    if (audited(resource, request) && firstTime(request, resource)) {
+      guarded(request, () -> super.hookStoragePrecommitResourceCreated(resource, request));
+    }
+  }
+
+  @Override
+  @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+  public void hookStoragePrecommitResourceUpdated(
+      IBaseResource oldResource, IBaseResource newResource, ServletRequestDetails request) {
+    if (audited(newResource, request) && firstTime(request, newResource)) {
+      guarded(
+          request,
+          () -> super.hookStoragePrecommitResourceUpdated(oldResource, newResource, request));
+    }
+  }
+
+  @Override
+  @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+  public void hookStoragePrecommitResourceDeleted(
+      IBaseResource resource, ServletRequestDetails request) {
+    if (audited(resource, request) && firstTime(request, resource)) {
+      guarded(request, () -> super.hookStoragePrecommitResourceDeleted(resource, request));
+    }
+  }
+
+  /** A client's request (HAPI passes null for the server's own) about anything but the trail. */
+  private static boolean audited(IBaseResource resource, ServletRequestDetails request) {
+    return request != null && resource != null && !AUDIT_EVENT.equals(resource.fhirType());
+  }
+
+  /**
+   * HAPI calls a storage hook of a REST request through the JPA interceptor service and again
+   * through the request's own; this server gives both the same service, so each hook runs twice
+   * with the very same arguments. One event per resource shown or written.
+   */
+  private static boolean firstTime(ServletRequestDetails request, Object shownOrWritten) {
+    @SuppressWarnings("unchecked")
+    Set<Object> seen =
+        (Set<Object>)
+            request
+                .getUserData()
+                .computeIfAbsent(SEEN, key -> Collections.newSetFromMap(new IdentityHashMap<>()));
+    return seen.add(shownOrWritten);
+  }
+
+  private static void guarded(ServletRequestDetails request, Runnable capture) {
+    try {
+      capture.run();
+    } catch (RuntimeException e) {
+      log.error(
+          "No AuditEvent recorded for {} {} (request-id={}); the request itself goes on",
+          request.getRequestType(),
+          request.getCompleteUrl(),
+          request.getRequestId(),
+          e);
+    }
+  }
+
+  private void invoke(Method method, IPreResourceShowDetails details, ServletRequestDetails req) {
+    try {
+      method.invoke(this, details, req);
+    } catch (InvocationTargetException e) {
+      throw e.getCause() instanceof RuntimeException runtime
+          ? runtime
+          : new IllegalStateException(e.getCause());
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Method balpMethod(String name) {
+    try {
+      Method method =
+          BalpAuditCaptureInterceptor.class.getDeclaredMethod(
+              name, IPreResourceShowDetails.class, ServletRequestDetails.class);
+      method.setAccessible(true);
+      return method;
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException(
+          "HAPI's BalpAuditCaptureInterceptor has no "
+              + name
+              + "(IPreResourceShowDetails, ServletRequestDetails); check AuditCaptureInterceptor"
+              + " against this HAPI version",
+          e);
+    }
+  }
+}

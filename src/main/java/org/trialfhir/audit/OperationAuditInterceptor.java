@@ -1,0 +1,93 @@
+package org.trialfhir.audit;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.ResponseDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.trialfhir.server.FhirInterceptor;
+
+/**
+ * An AuditEvent for every FHIR operation a client calls, whether it succeeds or fails, with the
+ * HTTP status: BALP records only reads, searches and writes, and the writes an operation makes are
+ * the server's own (not audited as the user's). Also records refused attempts to change the audit
+ * trail itself. Server hooks, so they see only REST requests; a failure here is logged and never
+ * reaches the client.
+ */
+@Interceptor
+public class OperationAuditInterceptor implements FhirInterceptor {
+
+  private static final Logger log = LoggerFactory.getLogger(OperationAuditInterceptor.class);
+  private static final String RESPONSE = OperationAuditInterceptor.class.getName() + ".response";
+  private static final Set<RestOperationTypeEnum> WRITES =
+      Set.of(
+          RestOperationTypeEnum.CREATE,
+          RestOperationTypeEnum.UPDATE,
+          RestOperationTypeEnum.PATCH,
+          RestOperationTypeEnum.DELETE);
+
+  private final OperationAuditEvents events;
+  private final IBalpAuditEventSink sink;
+
+  OperationAuditInterceptor(OperationAuditEvents events, IBalpAuditEventSink sink) {
+    this.events = events;
+    this.sink = sink;
+  }
+
+  /** Keeps what an operation answered: the patients it concerns are entities of its event. */
+  @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+  public boolean rememberResponse(ServletRequestDetails request, ResponseDetails response) {
+    if (request != null
+        && OperationAuditEvents.isOperation(request.getRestOperationType())
+        && response != null
+        && response.getResponseResource() != null) {
+      request.getUserData().put(RESPONSE, response.getResponseResource());
+    }
+    return true;
+  }
+
+  @Hook(Pointcut.SERVER_PROCESSING_COMPLETED_NORMALLY)
+  public void completed(ServletRequestDetails request) {
+    if (request != null && OperationAuditEvents.isOperation(request.getRestOperationType())) {
+      int status =
+          request.getServletResponse() == null ? 200 : request.getServletResponse().getStatus();
+      record(request, status, null, (IBaseResource) request.getUserData().get(RESPONSE));
+    }
+  }
+
+  @Hook(Pointcut.SERVER_HANDLE_EXCEPTION)
+  public boolean failed(ServletRequestDetails request, BaseServerResponseException exception) {
+    if (request != null
+        && (OperationAuditEvents.isOperation(request.getRestOperationType())
+            || isChangeToTheTrail(request))) {
+      record(request, exception.getStatusCode(), exception.getMessage(), null);
+    }
+    return true; // HAPI goes on to answer with the OperationOutcome as usual
+  }
+
+  private static boolean isChangeToTheTrail(ServletRequestDetails request) {
+    return "AuditEvent".equals(request.getResourceName())
+        && WRITES.contains(request.getRestOperationType());
+  }
+
+  private void record(
+      ServletRequestDetails request, int status, String failure, IBaseResource response) {
+    try {
+      sink.recordAuditEvent(events.build(request, status, failure, response));
+    } catch (RuntimeException e) {
+      log.error(
+          "No AuditEvent recorded for {} {} (request-id={})",
+          request.getRequestType(),
+          request.getCompleteUrl(),
+          request.getRequestId(),
+          e);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package org.trialfhir.security;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.ResearchSubject;
+import org.springframework.stereotype.Component;
+import org.trialfhir.security.Caller.Role;
+import org.trialfhir.server.FhirInterceptor;
+
+/**
+ * A blinded caller reads a ResearchSubject without its arm; when it writes the subject back, the
+ * stored arm is kept rather than erased, and it cannot set one either. Without this, blinding would
+ * turn every routine update by a blinded coordinator into data loss.
+ */
+@Component
+@Interceptor
+public class BlindedWritesInterceptor implements FhirInterceptor {
+
+  private final SecurityProperties properties;
+
+  BlindedWritesInterceptor(SecurityProperties properties) {
+    this.properties = properties;
+  }
+
+  /** Public: HAPI invokes hooks reflectively. */
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+  public void keepArms(
+      RequestDetails request, IBaseResource oldResource, IBaseResource newResource) {
+    if (properties.enabled()
+        && !SmartAuthorizationInterceptor.internal(request)
+        && oldResource instanceof ResearchSubject before
+        && newResource instanceof ResearchSubject after
+        && !Caller.current(properties).has(Role.UNBLINDED)) {
+      after.setAssignedArmElement(before.getAssignedArmElement().copy());
+      after.setActualArmElement(before.getActualArmElement().copy());
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package org.trialfhir.security;
+
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+
+/**
+ * Who is calling, as far as authorisation cares: the token's SMART scopes, our roles, and the
+ * patient in context (SMART {@code patient} launch context).
+ */
+record Caller(boolean authenticated, List<SmartScope> scopes, Set<Role> roles, String patient) {
+
+  enum Role {
+    COORDINATOR,
+    INVESTIGATOR,
+    UNBLINDED,
+    REGISTRY,
+    EHR_SYSTEM,
+    AUDITOR
+  }
+
+  static final Caller ANONYMOUS = new Caller(false, List.of(), Set.of(), null);
+
+  /** The caller of the current request thread. */
+  static Caller current(SecurityProperties properties) {
+    Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+    return authentication instanceof JwtAuthenticationToken jwt
+        ? of(jwt.getToken(), properties)
+        : ANONYMOUS;
+  }
+
+  static Caller of(Jwt jwt, SecurityProperties properties) {
+    Object scope = jwt.getClaims().getOrDefault("scope", jwt.getClaims().get("scp"));
+    List<String> scopes =
+        scope instanceof String text
+            ? List.of(text.trim().split("\\s+"))
+            : scope instanceof Collection<?> list
+                ? list.stream().map(String::valueOf).toList()
+                : List.of();
+    Set<Role> roles = EnumSet.noneOf(Role.class);
+    Object claim = jwt.getClaims().get(properties.roleClaim());
+    Collection<?> names =
+        claim instanceof Collection<?> list
+            ? list
+            : claim instanceof String text ? List.of(text.split("[\\s,]+")) : List.of();
+    SecurityProperties.Roles configured = properties.roles();
+    Map<String, Role> byName =
+        Map.of(
+            configured.coordinator(), Role.COORDINATOR,
+            configured.investigator(), Role.INVESTIGATOR,
+            configured.unblinded(), Role.UNBLINDED,
+            configured.registry(), Role.REGISTRY,
+            configured.ehrSystem(), Role.EHR_SYSTEM,
+            configured.auditor(), Role.AUDITOR);
+    for (Object name : names) {
+      Role role = byName.get(String.valueOf(name));
+      if (role != null) {
+        roles.add(role);
+      }
+    }
+    Object patient = jwt.getClaims().get(properties.patientClaim());
+    return new Caller(
+        true,
+        SmartScope.parseAll(scopes),
+        roles,
+        patient == null || String.valueOf(patient).isBlank() ? null : String.valueOf(patient));
+  }
+
+  boolean has(Role role) {
+    return roles.contains(role);
+  }
+}

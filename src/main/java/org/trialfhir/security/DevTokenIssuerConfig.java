@@ -1,0 +1,77 @@
+package org.trialfhir.security;
+
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
+import org.springframework.security.oauth2.server.authorization.config.annotation.web.configurers.OAuth2AuthorizationServerConfigurer;
+import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
+import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
+import org.springframework.security.web.SecurityFilterChain;
+
+/**
+ * Spring Authorization Server's token endpoint ({@code /oauth2/token}, {@code /oauth2/jwks}) for
+ * local development, present only when security is on and no IdP or key is configured.
+ */
+@Configuration
+@Conditional(DevTokenIssuerConfig.NoIdentityProvider.class)
+class DevTokenIssuerConfig {
+
+  @Bean
+  @Order(1)
+  SecurityFilterChain tokenIssuer(HttpSecurity http) throws Exception {
+    OAuth2AuthorizationServerConfigurer issuer =
+        OAuth2AuthorizationServerConfigurer.authorizationServer();
+    http.securityMatcher(issuer.getEndpointsMatcher())
+        .with(issuer, configurer -> {})
+        .authorizeHttpRequests(requests -> requests.anyRequest().authenticated());
+    return http.build();
+  }
+
+  @Bean
+  RegisteredClientRepository devClients(SecurityProperties properties) {
+    return DevTokenIssuer.clients(properties.devClients());
+  }
+
+  @Bean
+  AuthorizationServerSettings devIssuerSettings() {
+    // No fixed issuer: "iss" follows the URL the client used (localhost, 127.0.0.1, a LAN name).
+    return AuthorizationServerSettings.builder().build();
+  }
+
+  @Bean
+  JWKSource<SecurityContext> devSigningKeys() {
+    return DevTokenIssuer.keys();
+  }
+
+  @Bean
+  OAuth2TokenCustomizer<JwtEncodingContext> devTokenClaims(SecurityProperties properties) {
+    return DevTokenIssuer.claims(properties.devClients(), properties);
+  }
+
+  /** Security on, and none of issuer-uri, jwk-set-uri, public-key-location set. */
+  static class NoIdentityProvider implements Condition {
+    @Override
+    public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      Environment env = context.getEnvironment();
+      return env.getProperty("trialfhir.security.enabled", Boolean.class, true)
+          && blank(env, "issuer-uri")
+          && blank(env, "jwk-set-uri")
+          && blank(env, "public-key-location");
+    }
+
+    private static boolean blank(Environment env, String key) {
+      String value = env.getProperty("trialfhir.security." + key);
+      return value == null || value.isBlank();
+    }
+  }
+}

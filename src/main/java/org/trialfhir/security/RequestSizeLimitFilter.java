@@ -1,0 +1,99 @@
+package org.trialfhir.security;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Refuses request bodies above {@code trialfhir.security.max-request-bytes}: 413 up front when the
+ * client declares the length, and a failed read (answered 4xx by HAPI) when a chunked body runs
+ * over, so that one request cannot exhaust the server's memory.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class RequestSizeLimitFilter extends OncePerRequestFilter {
+
+  private final long max;
+
+  RequestSizeLimitFilter(SecurityProperties properties) {
+    this.max = properties.maxRequestBytes();
+  }
+
+  @Override
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws ServletException, IOException {
+    if (request.getContentLengthLong() > max) {
+      response.setStatus(413);
+      SecurityConfig.writeOutcome(
+          response, "too-costly", "The request body is larger than the limit of " + max + " bytes");
+      return;
+    }
+    chain.doFilter(new Limited(request, max), response);
+  }
+
+  /** Counts what is read of a body of undeclared length. */
+  private static final class Limited extends HttpServletRequestWrapper {
+    private final long max;
+    private ServletInputStream stream;
+
+    Limited(HttpServletRequest request, long max) {
+      super(request);
+      this.max = max;
+    }
+
+    @Override
+    public ServletInputStream getInputStream() throws IOException {
+      if (stream == null) {
+        ServletInputStream in = super.getInputStream();
+        stream =
+            new ServletInputStream() {
+              private long read;
+
+              @Override
+              public int read() throws IOException {
+                int b = in.read();
+                if (b >= 0 && ++read > max) {
+                  throw new IOException("request body larger than " + max + " bytes");
+                }
+                return b;
+              }
+
+              @Override
+              public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = in.read(buffer, offset, length);
+                if (n > 0 && (read += n) > max) {
+                  throw new IOException("request body larger than " + max + " bytes");
+                }
+                return n;
+              }
+
+              @Override
+              public boolean isFinished() {
+                return in.isFinished();
+              }
+
+              @Override
+              public boolean isReady() {
+                return in.isReady();
+              }
+
+              @Override
+              public void setReadListener(ReadListener listener) {
+                in.setReadListener(listener);
+              }
+            };
+      }
+      return stream;
+    }
+  }
+}

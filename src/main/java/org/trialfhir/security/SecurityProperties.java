@@ -1,0 +1,95 @@
+package org.trialfhir.security;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * {@code trialfhir.security.*}: who may do what. Tokens are JWTs from the issuer (or JWKS, or
+ * public key) configured here; roles and the patient in context are read from the claims named
+ * here.
+ *
+ * @param enabled false turns access control off: the server then listens on localhost only
+ * @param issuerUri the IdP's issuer (OpenID discovery); required in production
+ * @param jwkSetUri the IdP's JWKS, when it has no discovery document
+ * @param publicKeyLocation an RSA public key (PEM) that signs tokens, e.g. in tests
+ * @param audience when set, tokens must list it in {@code aud}
+ * @param publicTypes resource types anyone may read without a token (what describes a study)
+ * @param requireIssuer refuse to start without an IdP or key, i.e. with the dev issuer: production
+ * @param tokenEndpoint the IdP's token endpoint, advertised to SMART clients
+ * @param authorizationEndpoint the IdP's authorisation endpoint, advertised to SMART clients
+ * @param devClients test clients of the development token issuer, which runs only when no IdP or
+ *     key is configured
+ */
+@Validated
+@ConfigurationProperties("trialfhir.security")
+public record SecurityProperties(
+    @DefaultValue("true") boolean enabled,
+    String issuerUri,
+    String jwkSetUri,
+    String publicKeyLocation,
+    String audience,
+    @DefaultValue("roles") @NotBlank String roleClaim,
+    @DefaultValue("patient") @NotBlank String patientClaim,
+    @Valid @NotNull @DefaultValue Roles roles,
+    @DefaultValue({
+          "ResearchStudy",
+          "Group",
+          "Organization",
+          "Location",
+          "PlanDefinition",
+          "ActivityDefinition",
+          "Measure",
+          "ValueSet",
+          "CodeSystem",
+          "ConceptMap",
+          "StructureDefinition",
+          "SearchParameter",
+          "OperationDefinition",
+          "CapabilityStatement"
+        })
+        List<String> publicTypes,
+    @DefaultValue List<String> corsAllowedOrigins,
+    @DefaultValue("10485760") @Positive long maxRequestBytes,
+    @DefaultValue("false") boolean requireIssuer,
+    String tokenEndpoint,
+    String authorizationEndpoint,
+    @DefaultValue Map<String, DevTokenIssuer.Client> devClients) {
+
+  public SecurityProperties {
+    if (enabled
+        && requireIssuer
+        && blank(issuerUri)
+        && blank(jwkSetUri)
+        && blank(publicKeyLocation)) {
+      throw new IllegalArgumentException(
+          "trialfhir.security.issuer-uri (or jwk-set-uri, or public-key-location) is required in"
+              + " this profile: tokens must come from your identity provider, not the development"
+              + " issuer");
+    }
+  }
+
+  /** No IdP and no key configured: local development, served by the dev token issuer. */
+  public boolean devIssuer() {
+    return enabled && blank(issuerUri) && blank(jwkSetUri) && blank(publicKeyLocation);
+  }
+
+  static boolean blank(String value) {
+    return value == null || value.isBlank();
+  }
+
+  /** The role names as the IdP spells them in the role claim. */
+  public record Roles(
+      @DefaultValue("coordinator") @NotBlank String coordinator,
+      @DefaultValue("investigator") @NotBlank String investigator,
+      @DefaultValue("unblinded") @NotBlank String unblinded,
+      @DefaultValue("registry") @NotBlank String registry,
+      @DefaultValue("ehr-system") @NotBlank String ehrSystem,
+      @DefaultValue("auditor") @NotBlank String auditor) {}
+}

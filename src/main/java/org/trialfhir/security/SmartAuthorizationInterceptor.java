@@ -1,0 +1,300 @@
+package org.trialfhir.security;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
+import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier;
+import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
+import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.ResearchSubject;
+import org.hl7.fhir.r4.model.ValueSet;
+import org.springframework.stereotype.Component;
+import org.trialfhir.security.Caller.Role;
+import org.trialfhir.security.SmartScope.Permission;
+import org.trialfhir.server.FhirInterceptor;
+
+/**
+ * Turns the caller's SMART scopes and roles into HAPI authorisation rules, per request. What
+ * describes a study is public; everything else needs a token (401 without one, 403 when the token
+ * does not allow it). Calls the server makes to itself ({@link SystemRequestDetails}) are trusted.
+ */
+@Component
+@Interceptor
+public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
+    implements FhirInterceptor {
+
+  private static final String AUDIT = "AuditEvent";
+
+  private final SecurityProperties properties;
+
+  SmartAuthorizationInterceptor(SecurityProperties properties) {
+    super(PolicyEnum.DENY);
+    this.properties = properties;
+  }
+
+  @Override
+  public List<IAuthRule> buildRuleList(RequestDetails request) {
+    if (!properties.enabled() || internal(request)) {
+      return new RuleBuilder().allowAll().build();
+    }
+    Caller caller = Caller.current(properties);
+    RuleBuilder rules = new RuleBuilder();
+    rules
+        .deny("AuditEvents are written by the server only")
+        .write()
+        .resourcesOfType(AUDIT)
+        .withAnyId()
+        .andThen()
+        .deny("AuditEvents cannot be deleted")
+        .delete()
+        .resourcesOfType(AUDIT)
+        .withAnyId();
+    if (caller.has(Role.AUDITOR)) {
+      rules.allow("auditor").read().resourcesOfType(AUDIT).withAnyId();
+    } else {
+      rules.deny("AuditEvents are for auditors").read().resourcesOfType(AUDIT).withAnyId();
+    }
+    rules.allow("public").metadata();
+    for (String type : properties.publicTypes()) {
+      rules.allow("public").read().resourcesOfType(type).withAnyId();
+    }
+    for (String terminology : List.of("$expand", "$validate-code", "$lookup")) {
+      rules
+          .allow("public")
+          .operation()
+          .named(terminology)
+          .onType(ValueSet.class)
+          .andAllowAllResponses();
+      rules
+          .allow("public")
+          .operation()
+          .named(terminology)
+          .onInstancesOfType(ValueSet.class)
+          .andAllowAllResponses();
+      rules
+          .allow("public")
+          .operation()
+          .named(terminology)
+          .onType(CodeSystem.class)
+          .andAllowAllResponses();
+    }
+    roleRules(caller, rules);
+    scopeRules(caller, rules);
+    return rules.denyAll("not allowed by the token's scopes and roles").build();
+  }
+
+  /**
+   * Operations belong to roles: screening and enrolment to the study team, import to registries.
+   */
+  private static void roleRules(Caller caller, RuleBuilder rules) {
+    if (caller.has(Role.COORDINATOR) || caller.has(Role.INVESTIGATOR)) {
+      rules
+          .allow("screening")
+          .operation()
+          .named("$eligibility")
+          .onInstancesOfType(ResearchStudy.class)
+          .andAllowAllResponses();
+      rules
+          .allow("screening")
+          .operation()
+          .named("$match-studies")
+          .onInstancesOfType(Patient.class)
+          .andAllowAllResponses();
+      rules
+          .allow("enrolment")
+          .operation()
+          .named("$enroll")
+          .onInstancesOfType(ResearchStudy.class)
+          .andAllowAllResponses();
+      rules
+          .allow("enrolment")
+          .operation()
+          .named("$withdraw")
+          .onInstancesOfType(ResearchSubject.class)
+          .andAllowAllResponses();
+    }
+    if (caller.has(Role.REGISTRY)) {
+      rules
+          .allow("registry")
+          .operation()
+          .named("$import-ctgov")
+          .onType(ResearchStudy.class)
+          .andAllowAllResponses();
+    }
+    if (caller.patient() != null
+        && caller.scopes().stream()
+            .anyMatch(s -> s.context().equals("patient") && s.grants(Permission.READ))) {
+      // A patient app may ask which studies its own patient might join.
+      rules
+          .allow("own studies")
+          .operation()
+          .named("$match-studies")
+          .onInstance(new IdType("Patient", caller.patient()))
+          .andAllowAllResponses();
+    }
+  }
+
+  private static void scopeRules(Caller caller, RuleBuilder rules) {
+    boolean writes = false;
+    for (SmartScope scope : caller.scopes()) {
+      IdType compartment = null;
+      if (scope.context().equals("patient")) {
+        if (caller.patient() == null) {
+          continue; // a patient scope without a patient in context grants nothing
+        }
+        compartment = new IdType("Patient", caller.patient());
+      }
+      String name = scope.context() + "/" + scope.resourceType();
+      if (scope.grants(Permission.READ) || scope.grants(Permission.SEARCH)) {
+        finish(on(rules.allow(name).read(), scope), compartment);
+        String everything = "$everything";
+        if (compartment != null) {
+          rules
+              .allow(name)
+              .operation()
+              .named(everything)
+              .onInstance(compartment)
+              .andRequireExplicitResponseAuthorization();
+        } else if (scope.allTypes() || scope.resourceType().equals("Patient")) {
+          rules
+              .allow(name)
+              .operation()
+              .named(everything)
+              .onInstancesOfType(Patient.class)
+              .andRequireExplicitResponseAuthorization();
+        }
+      }
+      if (scope.grants(Permission.CREATE)) {
+        finish(on(rules.allow(name).create(), scope), compartment);
+        writes = true;
+      }
+      if (scope.grants(Permission.UPDATE)) {
+        finish(on(rules.allow(name).write(), scope), compartment);
+        writes = true;
+      }
+      if (scope.grants(Permission.DELETE)) {
+        finish(on(rules.allow(name).delete(), scope), compartment);
+        writes = true;
+      }
+    }
+    if (writes || !caller.scopes().isEmpty()) {
+      // Each entry of a batch or transaction is then checked against the rules above.
+      rules.allow("bundles").transaction().withAnyOperation().andApplyNormalRules();
+    }
+  }
+
+  private static IAuthRuleBuilderRuleOpClassifier on(IAuthRuleBuilderRuleOp op, SmartScope scope) {
+    return scope.allTypes() ? op.allResources() : op.resourcesOfType(scope.resourceType());
+  }
+
+  private static void finish(IAuthRuleBuilderRuleOpClassifier rule, IdType compartment) {
+    if (compartment == null) {
+      rule.withAnyId();
+    } else {
+      rule.inCompartment("Patient", compartment);
+    }
+  }
+
+  // The same interceptor registry serves REST and storage hooks (see FhirInterceptor), so the
+  // storage hooks also fire for the server's own work (package install, $enroll's writes), which
+  // carries no REST operation and is trusted: skip it there.
+
+  static boolean internal(RequestDetails request) {
+    return request == null
+        || request instanceof SystemRequestDetails
+        || request.getRestOperationType() == null;
+  }
+
+  @Override
+  @Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
+  public void hookPreShow(
+      RequestDetails request, IPreResourceShowDetails details, Pointcut pointcut) {
+    if (!internal(request)) {
+      super.hookPreShow(request, details, pointcut);
+    }
+  }
+
+  @Override
+  @Hook(Pointcut.STORAGE_CASCADE_DELETE)
+  public void hookCascadeDeleteForConflict(
+      RequestDetails request, Pointcut pointcut, IBaseResource resource) {
+    if (!internal(request)) {
+      super.hookCascadeDeleteForConflict(request, pointcut, resource);
+    }
+  }
+
+  @Override
+  @Hook(Pointcut.STORAGE_PRE_DELETE_EXPUNGE)
+  public void hookDeleteExpunge(RequestDetails request, Pointcut pointcut) {
+    if (!internal(request)) {
+      super.hookDeleteExpunge(request, pointcut);
+    }
+  }
+
+  @Override
+  @Hook(Pointcut.STORAGE_INITIATE_BULK_EXPORT)
+  public void initiateBulkExport(
+      RequestDetails request, BulkExportJobParameters parameters, Pointcut pointcut) {
+    if (!internal(request)) {
+      super.initiateBulkExport(request, parameters, pointcut);
+    }
+  }
+
+  @Override
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+  public void hookResourcePreCreate(
+      RequestDetails request, IBaseResource resource, Pointcut pointcut) {
+    if (!internal(request)) {
+      super.hookResourcePreCreate(request, resource, pointcut);
+    }
+  }
+
+  @Override
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+  public void hookResourcePreDelete(
+      RequestDetails request, IBaseResource resource, Pointcut pointcut) {
+    if (!internal(request)) {
+      super.hookResourcePreDelete(request, resource, pointcut);
+    }
+  }
+
+  @Override
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+  public void hookResourcePreUpdate(
+      RequestDetails request,
+      IBaseResource oldResource,
+      IBaseResource newResource,
+      Pointcut pointcut) {
+    if (!internal(request)) {
+      super.hookResourcePreUpdate(request, oldResource, newResource, pointcut);
+    }
+  }
+
+  /** Without a token the answer is 401 and how to authenticate, not 403. */
+  @Override
+  protected void handleDeny(RequestDetails request, Verdict verdict) {
+    if (!Caller.current(properties).authenticated()) {
+      AuthenticationException unauthenticated =
+          new AuthenticationException(
+              "This request needs a bearer token (OAuth2, SMART on FHIR scopes); "
+                  + "see /fhir/.well-known/smart-configuration");
+      unauthenticated.addResponseHeader("WWW-Authenticate", "Bearer realm=\"trialfhir\"");
+      throw unauthenticated;
+    }
+    super.handleDeny(request, verdict);
+  }
+}

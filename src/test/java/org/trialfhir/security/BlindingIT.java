@@ -1,0 +1,627 @@
+package org.trialfhir.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.trialfhir.eligibility.PatientFixture.CONSENT;
+import static org.trialfhir.eligibility.PatientFixture.eligibleChild;
+import static org.trialfhir.eligibility.PatientFixture.researchConsent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.trialfhir.IntegrationTestBase;
+import org.trialfhir.TestTokens;
+
+/**
+ * Blinding over HTTP: a caller without the {@code unblinded} role never sees a treatment allocation
+ * of a masked study, on any path that shows resources (read, vread, search, _revinclude, _include,
+ * instance, type and system history, $everything, batch and transaction responses), and sees a
+ * masked study's ResearchSubject without {@code assignedArm}; the unblinded caller sees all of it.
+ * Bulk export and GraphQL, which would be further paths, are not offered.
+ *
+ * <p>One masked, randomised study (as in the enrolment tests) is set up for the whole class: one
+ * patient enrolled through {@code $enroll}, so that there are an allocation Basic and the study's
+ * sequence Basic (both labelled {@code treatment-allocation}), and one ResearchSubject written
+ * directly, as a candidate with {@code assignedArm}, for another patient.
+ */
+@Tag("persistence")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BlindingIT extends IntegrationTestBase {
+
+  private static final String DATE = "2026-06-15";
+  private static final String CRITERIA_GROUP = "Group/nct06407297-eligibility";
+  private static final String EXPERIMENTAL = "Experimental group";
+  private static final String PLACEBO = "Placebo Comparator group";
+  private static final List<String> MANUAL_REVIEW =
+      List.of(
+          "exc-infection",
+          "exc-organ-disease",
+          "exc-pregnancy-plans",
+          "exc-compliance",
+          "exc-investigator");
+  private static final String TREATMENT_ALLOCATION =
+      "http://trialfhir.org/fhir/StructureDefinition/treatment-allocation";
+  private static final String ALLOCATION_KIND =
+      "http://trialfhir.org/fhir/CodeSystem/allocation-kind";
+  private static final String SECURITY_LABEL =
+      "http://trialfhir.org/fhir/CodeSystem/security-label";
+
+  /** The study team without the unblinded role: may read everything, but is blinded. */
+  private static final String BLINDED = TestTokens.token("user/*.rs", List.of("coordinator"), null);
+
+  /** The same, allowed to write too (for batch and transaction responses). */
+  private static final String BLINDED_WRITER =
+      TestTokens.token("user/*.cruds", List.of("coordinator"), null);
+
+  /** E.g. the pharmacist who dispenses by arm. */
+  private static final String UNBLINDED = TestTokens.token("user/*.rs", List.of("unblinded"), null);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private String study;
+
+  /** The enrolled patient, its ResearchSubject, its allocation Basic, the sequence Basic. */
+  private String pid;
+
+  private String sid;
+  private String aid;
+  private String sequenceId;
+
+  /** The directly written candidate ResearchSubject with assignedArm, and its JSON (no id). */
+  private String directSid;
+
+  private String directJson;
+
+  @BeforeAll
+  void oneEnrolledAndOneDirectlyWrittenSubject() throws InterruptedException {
+    // Runs before the base class's @BeforeEach, which would point RestAssured at the server.
+    RestAssured.port = port;
+    RestAssured.basePath = "";
+
+    study = createStudy(24, unique("seed"));
+    pid = loadEligiblePatient(study);
+    JsonPath subject = enroll(study, pid);
+    sid = subject.getString("id");
+    String allocation =
+        subject.getString(
+            "extension.find { it.url == '" + TREATMENT_ALLOCATION + "' }.valueReference.reference");
+    assertThat(allocation).as(subject.prettify()).isNotNull();
+    aid = typeAndId(allocation).substring("Basic/".length());
+    sequenceId =
+        fhir()
+            .queryParam("code", ALLOCATION_KIND + "|allocation-sequence")
+            .queryParam("subject", "ResearchStudy/" + study)
+            .get("/Basic")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("entry[0].resource.id");
+    assertThat(sequenceId).isNotNull();
+    // What is to be hidden really is there, labelled, for a caller who may see it.
+    for (String basic : List.of(aid, sequenceId)) {
+      String body = fhir().get("/Basic/" + basic).then().statusCode(200).extract().asString();
+      assertThat(body).contains(SECURITY_LABEL);
+      assertThat(hasArm(body)).as(body).isTrue();
+    }
+
+    String other = createPatient(unique("Blinding"), "2014-01-10");
+    directJson =
+        """
+        {"resourceType":"ResearchSubject","status":"candidate","period":{"start":"%s"},
+         "study":{"reference":"ResearchStudy/%s"},
+         "individual":{"reference":"Patient/%s"},
+         "assignedArm":"%s"}
+        """
+            .formatted(DATE, study, other, EXPERIMENTAL);
+    directSid =
+        fhir()
+            .body(directJson)
+            .post("/ResearchSubject")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+
+    // A real patient has an audit trail (every access is recorded); have it before $everything.
+    awaitAuditEventFor(pid);
+  }
+
+  // ============================================================================ read, vread
+
+  @Test
+  void aBlindedCallerCannotReadAnAllocation() {
+    for (String basic : List.of(aid, sequenceId)) {
+      assertHidden(fhirAs(BLINDED).get("/Basic/" + basic));
+    }
+
+    for (String basic : List.of(aid, sequenceId)) {
+      String body =
+          fhirAs(UNBLINDED).get("/Basic/" + basic).then().statusCode(200).extract().asString();
+      assertThat(hasArm(body)).as(body).isTrue();
+    }
+  }
+
+  @Test
+  void aBlindedCallerCannotReadAVersionOfAnAllocation() {
+    assertHidden(fhirAs(BLINDED).get("/Basic/" + aid + "/_history/1"));
+
+    String body =
+        fhirAs(UNBLINDED)
+            .get("/Basic/" + aid + "/_history/1")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    assertThat(hasArm(body)).as(body).isTrue();
+  }
+
+  // ============================================================================ search
+
+  @Test
+  void aBlindedCallerFindsNoAllocation() {
+    List<Map<String, String>> searches =
+        List.of(
+            Map.of("subject", "Patient/" + pid),
+            Map.of("code", ALLOCATION_KIND + "|allocation"),
+            Map.of("code", ALLOCATION_KIND + "|allocation-sequence"),
+            Map.of("subject", "ResearchStudy/" + study),
+            Map.of("_id", aid + "," + sequenceId));
+    for (Map<String, String> search : searches) {
+      assertHidden(fhirAs(BLINDED).queryParams(search).get("/Basic"));
+    }
+
+    assertThat(basicIds(searchAs(UNBLINDED, "/Basic", Map.of("subject", "Patient/" + pid))))
+        .containsExactly(aid);
+    assertThat(
+            basicIds(
+                searchAs(UNBLINDED, "/Basic", Map.of("code", ALLOCATION_KIND + "|allocation"))))
+        .isNotEmpty();
+    assertThat(basicIds(searchAs(UNBLINDED, "/Basic", Map.of("subject", "ResearchStudy/" + study))))
+        .containsExactly(sequenceId);
+  }
+
+  @Test
+  void aBlindedCallersRevincludeBringsNoAllocation() {
+    Map<String, String> query = Map.of("_id", pid, "_revinclude", "Basic:subject");
+
+    String blinded = searchAs(BLINDED, "/Patient", query);
+    assertThat(ids(blinded, "Patient")).containsExactly(pid);
+    assertNoArm(blinded);
+    assertThat(basicIds(blinded)).isEmpty();
+
+    assertThat(basicIds(searchAs(UNBLINDED, "/Patient", query))).containsExactly(aid);
+  }
+
+  @Test
+  void aBlindedCallersIncludeBringsNoAllocation() {
+    Map<String, String> query = Map.of("_id", sid, "_include", "*");
+
+    String blinded = searchAs(BLINDED, "/ResearchSubject", query);
+    assertThat(ids(blinded, "ResearchSubject")).containsExactly(sid);
+    assertNoArm(blinded);
+    assertThat(basicIds(blinded)).isEmpty();
+
+    searchAs(UNBLINDED, "/ResearchSubject", query);
+  }
+
+  // ============================================================================ history
+
+  @Test
+  void aBlindedCallerSeesNoAllocationInAnyHistory() {
+    List<Response> histories =
+        List.of(
+            fhirAs(BLINDED).get("/Basic/" + aid + "/_history"),
+            fhirAs(BLINDED).get("/Basic/" + sequenceId + "/_history"),
+            fhirAs(BLINDED).get("/Basic/_history"),
+            fhirAs(BLINDED).queryParam("_type", "Basic").get("/_history"));
+    for (Response history : histories) {
+      assertHidden(history);
+    }
+
+    String unblinded =
+        fhirAs(UNBLINDED)
+            .get("/Basic/" + aid + "/_history")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    assertThat(basicIds(unblinded)).contains(aid);
+    assertThat(hasArm(unblinded)).as(unblinded).isTrue();
+  }
+
+  // ============================================================================ $everything
+
+  @Test
+  void aBlindedCallersEverythingHoldsNoAllocation() {
+    Response blinded =
+        fhirAs(BLINDED).queryParam("_count", 200).get("/Patient/" + pid + "/$everything");
+    assertHidden(blinded);
+
+    Response unblinded =
+        fhirAs(UNBLINDED).queryParam("_count", 200).get("/Patient/" + pid + "/$everything");
+    assertThat(unblinded.statusCode()).as(unblinded.asString()).isEqualTo(200);
+    assertThat(basicIds(unblinded.asString())).contains(aid);
+    assertThat(hasArm(unblinded.asString())).isTrue();
+
+    // The blinded caller may run $everything at all (what it sees is only without allocations).
+    assertThat(blinded.statusCode()).as(blinded.asString()).isEqualTo(200);
+    assertThat(ids(blinded.asString(), "Patient")).containsExactly(pid);
+    assertThat(ids(blinded.asString(), "ResearchSubject")).contains(sid);
+  }
+
+  // ============================================================================ bundles
+
+  @Test
+  void aBlindedCallersBatchResponseHoldsNoArm() {
+    ObjectNode bundle = JSON.createObjectNode().put("resourceType", "Bundle").put("type", "batch");
+    ArrayNode entries = bundle.putArray("entry");
+    entries.add(putEntry());
+    entries.add(getEntry("Basic/" + aid));
+    entries.add(getEntry("ResearchSubject/" + directSid));
+
+    Response response =
+        fhirAs(BLINDED_WRITER)
+            .header("Prefer", "return=representation")
+            .body(bundle.toString())
+            .post("/");
+
+    String body = response.asString();
+    assertThat(response.statusCode()).as(body).isEqualTo(200);
+    assertNoArm(body);
+    assertThat(basicIds(body)).isEmpty();
+    JsonNode read = tree(body).path("entry").path(2);
+    assertThat(read.path("resource").path("resourceType").asText())
+        .as(body)
+        .isEqualTo("ResearchSubject");
+    assertThat(read.path("resource").has("assignedArm")).as(body).isFalse();
+  }
+
+  @Test
+  void aBlindedCallersTransactionResponseHoldsNoArm() {
+    ObjectNode bundle =
+        JSON.createObjectNode().put("resourceType", "Bundle").put("type", "transaction");
+    bundle.putArray("entry").add(putEntry());
+
+    Response response =
+        fhirAs(BLINDED_WRITER)
+            .header("Prefer", "return=representation")
+            .body(bundle.toString())
+            .post("/");
+
+    String body = response.asString();
+    assertThat(response.statusCode()).as(body).isEqualTo(200);
+    assertNoArm(body);
+    assertThat(body).doesNotContain("assignedArm");
+  }
+
+  // ============================================================================ ResearchSubject
+
+  @Test
+  void aMaskedStudysSubjectIsShownWithoutItsArm() {
+    JsonNode blinded =
+        tree(
+            fhirAs(BLINDED)
+                .get("/ResearchSubject/" + directSid)
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString());
+    assertThat(blinded.path("resourceType").asText()).isEqualTo("ResearchSubject");
+    assertThat(blinded.has("assignedArm")).as(blinded.toString()).isFalse();
+    assertThat(blinded.has("actualArm")).as(blinded.toString()).isFalse();
+    assertNoArm(blinded.toString());
+
+    fhirAs(UNBLINDED)
+        .get("/ResearchSubject/" + directSid)
+        .then()
+        .statusCode(200)
+        .body("assignedArm", equalTo(EXPERIMENTAL));
+
+    // The enrolled subject: no arm on it, and the allocation it points to stays hidden.
+    String enrolled =
+        fhirAs(BLINDED).get("/ResearchSubject/" + sid).then().statusCode(200).extract().asString();
+    assertNoArm(enrolled);
+  }
+
+  @Test
+  void aBlindedSearchOfTheStudysSubjectsShowsNoArm() {
+    Map<String, String> query = Map.of("study", "ResearchStudy/" + study);
+
+    String blinded = searchAs(BLINDED, "/ResearchSubject", query);
+    assertThat(ids(blinded, "ResearchSubject")).containsExactlyInAnyOrder(sid, directSid);
+    assertThat(blinded).doesNotContain("assignedArm").doesNotContain("actualArm");
+    assertNoArm(blinded);
+
+    assertThat(searchAs(UNBLINDED, "/ResearchSubject", query)).contains("assignedArm");
+  }
+
+  // ============================================================================ closed paths
+
+  /**
+   * Bulk export and GraphQL would show resources outside the paths above; this server offers
+   * neither (no export or GraphQL provider is registered), so both are closed by not being there.
+   */
+  @Test
+  void bulkExportAndGraphQlAreNotOffered() {
+    Response export = fhirAs(BLINDED).header("Prefer", "respond-async").get("/$export");
+    assertNotSuccessful(export);
+    assertNoArm(export.asString());
+
+    Response graphql =
+        fhirAs(BLINDED).queryParam("query", "{BasicList{id extension{url}}}").get("/$graphql");
+    assertNotSuccessful(graphql);
+    assertNoArm(graphql.asString());
+
+    Response instanceGraphql =
+        fhirAs(BLINDED).queryParam("query", "{id}").get("/Basic/" + aid + "/$graphql");
+    assertNotSuccessful(instanceGraphql);
+    assertNoArm(instanceGraphql.asString());
+  }
+
+  // ============================================================================ assertions
+
+  /**
+   * Neither arm's name nor the treatment-allocation label is in the body. ResearchStudy resources
+   * (e.g. brought by _include or $everything) are left out first: a study's arms are public.
+   */
+  private static void assertNoArm(String body) {
+    String shown = withoutStudies(body);
+    assertThat(shown).as(body).doesNotContain(EXPERIMENTAL, PLACEBO);
+    assertThat(shown).as(body).doesNotContainPattern("\"code\"\\s*:\\s*\"treatment-allocation\"");
+  }
+
+  private static void assertNotSuccessful(Response response) {
+    assertThat(response.statusCode() / 100).as(response.asString()).isNotEqualTo(2);
+  }
+
+  /**
+   * The response shows no allocation, whatever its status: no arm, no label, and neither of this
+   * test's Basics (other tests' allocations, labelled too, are caught by the label).
+   */
+  private void assertHidden(Response response) {
+    String body = response.asString();
+    assertNoArm(body);
+    assertThat(basicIds(body)).as(body).doesNotContain(aid, sequenceId);
+  }
+
+  private static boolean hasArm(String body) {
+    String shown = withoutStudies(body);
+    return shown.contains(EXPERIMENTAL) || shown.contains(PLACEBO);
+  }
+
+  /** The body with every ResearchStudy taken out (as JSON null); a body that is no JSON as is. */
+  private static String withoutStudies(String body) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (IOException e) {
+      return body;
+    }
+    if (root == null) {
+      return body;
+    }
+    if (isStudy(root)) {
+      return "null";
+    }
+    dropStudies(root);
+    return root.toString();
+  }
+
+  private static void dropStudies(JsonNode node) {
+    if (node instanceof ObjectNode object) {
+      List<String> studies = new ArrayList<>();
+      for (Map.Entry<String, JsonNode> field : object.properties()) {
+        if (isStudy(field.getValue())) {
+          studies.add(field.getKey());
+        } else {
+          dropStudies(field.getValue());
+        }
+      }
+      studies.forEach(object::remove);
+    } else if (node instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        if (isStudy(array.get(i))) {
+          array.set(i, NullNode.getInstance());
+        } else {
+          dropStudies(array.get(i));
+        }
+      }
+    }
+  }
+
+  private static boolean isStudy(JsonNode node) {
+    return node.isObject() && "ResearchStudy".equals(node.path("resourceType").asText());
+  }
+
+  private static List<String> basicIds(String body) {
+    return ids(body, "Basic");
+  }
+
+  /** The ids of the resources of this type anywhere in a JSON body; none if it is no JSON. */
+  private static List<String> ids(String body, String type) {
+    List<String> ids = new ArrayList<>();
+    try {
+      collect(JSON.readTree(body), type, ids);
+    } catch (IOException e) {
+      // not JSON (e.g. an error page): no resources
+    }
+    return ids;
+  }
+
+  private static void collect(JsonNode node, String type, List<String> ids) {
+    if (node == null) {
+      return;
+    }
+    if (node.isObject() && type.equals(node.path("resourceType").asText())) {
+      ids.add(node.path("id").asText());
+    }
+    node.forEach(child -> collect(child, type, ids));
+  }
+
+  // ============================================================================ helpers: calls
+
+  /** A search as this caller (200 expected), up to 200 entries; returns the body. */
+  private String searchAs(String token, String path, Map<String, String> query) {
+    return fhirAs(token)
+        .queryParams(query)
+        .queryParam("_count", 200)
+        .get(path)
+        .then()
+        .statusCode(200)
+        .extract()
+        .asString();
+  }
+
+  /** A batch or transaction entry that PUTs the direct-write subject unchanged. */
+  private ObjectNode putEntry() {
+    ObjectNode resource = (ObjectNode) tree(directJson);
+    resource.put("id", directSid);
+    ObjectNode entry = JSON.createObjectNode();
+    entry.set("resource", resource);
+    entry.putObject("request").put("method", "PUT").put("url", "ResearchSubject/" + directSid);
+    return entry;
+  }
+
+  private static ObjectNode getEntry(String url) {
+    ObjectNode entry = JSON.createObjectNode();
+    entry.putObject("request").put("method", "GET").put("url", url);
+    return entry;
+  }
+
+  // ============================================================================ helpers: data
+
+  /**
+   * PUTs an active, randomised (permuted blocks of 4, this seed), quadruple masked study with the
+   * two arms and this target number of subjects, on the seed study's criteria Group; returns its
+   * id. As in the enrolment tests.
+   */
+  private String createStudy(int target, String seed) {
+    String id = unique("blind");
+    fhir()
+        .body(
+            """
+{"resourceType":"ResearchStudy","id":"%1$s",
+ "extension":[
+   {"url":"http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.studyDesign",
+    "valueCodeableConcept":{"coding":[
+      {"system":"http://trialfhir.org/fhir/CodeSystem/ctgov-allocation",
+       "code":"RANDOMIZED"}]}},
+   {"url":"http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.studyDesign",
+    "valueCodeableConcept":{"coding":[
+      {"system":"http://trialfhir.org/fhir/CodeSystem/ctgov-masking",
+       "code":"QUADRUPLE"}]}},
+   {"url":"http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.recruitment",
+    "extension":[{"url":"targetNumber","valueUnsignedInt":%2$d}]},
+   {"url":"http://trialfhir.org/fhir/StructureDefinition/randomisation",
+    "extension":[{"url":"blockSize","valuePositiveInt":4},
+                 {"url":"seed","valueString":"%3$s"}]}],
+ "title":"Blinding test study %1$s",
+ "status":"active",
+ "enrollment":[{"reference":"%4$s"}],
+ "arm":[{"name":"%5$s"},{"name":"%6$s"}]}
+"""
+                .formatted(id, target, seed, CRITERIA_GROUP, EXPERIMENTAL, PLACEBO))
+        .put("/ResearchStudy/" + id)
+        .then()
+        .statusCode(201);
+    return id;
+  }
+
+  /**
+   * Loads, as one transaction, a child who meets every computable criterion, with a research
+   * consent for this study; returns the patient's id.
+   */
+  private String loadEligiblePatient(String study) {
+    String bundle =
+        eligibleChild()
+            .set(CONSENT, researchConsent("ResearchStudy/" + study))
+            .transaction(unique("blind"));
+    List<String> locations =
+        fhir()
+            .body(bundle)
+            .post("/")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath()
+            .getList("entry.response.location", String.class);
+    String patient = typeAndId(locations.get(0));
+    assertThat(patient).startsWith("Patient/");
+    return patient.substring("Patient/".length());
+  }
+
+  /** $enroll with every manual-review criterion confirmed; returns the on-study subject. */
+  private JsonPath enroll(String study, String patient) {
+    ObjectNode parameters = JSON.createObjectNode().put("resourceType", "Parameters");
+    ArrayNode list = parameters.putArray("parameter");
+    list.addObject()
+        .put("name", "patient")
+        .putObject("valueReference")
+        .put("reference", "Patient/" + patient);
+    for (String criterion : MANUAL_REVIEW) {
+      list.addObject().put("name", "confirmed").put("valueString", criterion);
+    }
+    list.addObject().put("name", "date").put("valueDate", DATE);
+    Response response =
+        fhir().body(parameters.toString()).post("/ResearchStudy/" + study + "/$enroll");
+    assertThat(response.statusCode()).as(response.asString()).isEqualTo(200);
+    JsonPath subject = response.jsonPath();
+    assertThat(subject.getString("status")).isEqualTo("on-study");
+    assertThat(subject.getString("assignedArm")).as("masked study: no arm on the subject").isNull();
+    return subject;
+  }
+
+  /** Waits (up to 10 s; AuditEvents are stored in the background) for one about the patient. */
+  private void awaitAuditEventFor(String patient) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (System.currentTimeMillis() < deadline) {
+      int found =
+          tree(fhir()
+                  .queryParam("patient", "Patient/" + patient)
+                  .queryParam("_count", 1)
+                  .get("/AuditEvent")
+                  .then()
+                  .statusCode(200)
+                  .extract()
+                  .asString())
+              .path("entry")
+              .size();
+      if (found > 0) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no AuditEvent for Patient/" + patient + " after 10 s");
+  }
+
+  /** "Type/id" of a reference or a response location, absolute or relative, versioned or not. */
+  private static String typeAndId(String reference) {
+    String withoutVersion = reference.replaceFirst("/_history/.*$", "");
+    String[] segments = withoutVersion.split("/");
+    return segments.length < 2
+        ? withoutVersion
+        : segments[segments.length - 2] + "/" + segments[segments.length - 1];
+  }
+
+  private static JsonNode tree(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException("not JSON: " + json, e);
+    }
+  }
+}
