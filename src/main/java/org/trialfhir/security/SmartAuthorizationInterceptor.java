@@ -149,7 +149,6 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
   }
 
   private static void scopeRules(Caller caller, RuleBuilder rules) {
-    boolean writes = false;
     for (SmartScope scope : caller.scopes()) {
       IdType compartment = null;
       if (scope.context().equals("patient")) {
@@ -180,18 +179,18 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
       }
       if (scope.grants(Permission.CREATE)) {
         finish(on(rules.allow(name).create(), scope), compartment);
-        writes = true;
       }
       if (scope.grants(Permission.UPDATE)) {
         finish(on(rules.allow(name).write(), scope), compartment);
-        writes = true;
       }
       if (scope.grants(Permission.DELETE)) {
         finish(on(rules.allow(name).delete(), scope), compartment);
-        writes = true;
       }
     }
-    if (writes || !caller.scopes().isEmpty()) {
+    if (!caller.scopes().isEmpty()) {
+      // $validate stores nothing and shows only what the caller sent.
+      rules.allow("validate").operation().named("$validate").onAnyType().andAllowAllResponses();
+      rules.allow("validate").operation().named("$validate").onAnyInstance().andAllowAllResponses();
       // Each entry of a batch or transaction is then checked against the rules above.
       rules.allow("bundles").transaction().withAnyOperation().andApplyNormalRules();
     }
