@@ -3,7 +3,7 @@ package org.trialfhir.eligibility;
 import org.hl7.fhir.r4.model.CodeableConcept;
 
 /** Whether a code is in a ValueSet (by canonical URL). */
-interface CodeMembership {
+public interface CodeMembership {
 
   boolean contains(String valueSetUrl, String system, String code);
 

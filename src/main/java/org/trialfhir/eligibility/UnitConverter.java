@@ -13,7 +13,7 @@ import org.fhir.ucum.UcumService;
  * UCUM conversions for lab values, with mass ↔ substance conversions through the analyte's molar
  * mass. Converts by an exact factor and never rounds the value.
  */
-final class UnitConverter {
+public final class UnitConverter {
 
   private static final MathContext PRECISION = MathContext.DECIMAL128;
   private static final UcumService UCUM = load();
@@ -21,7 +21,7 @@ final class UnitConverter {
   private UnitConverter() {}
 
   /** value in {@code from} expressed in {@code to}; empty when the units cannot be converted. */
-  static Optional<BigDecimal> convert(
+  public static Optional<BigDecimal> convert(
       BigDecimal value, String from, String to, BigDecimal molarMass) {
     if (value == null || from == null || to == null) {
       return Optional.empty();

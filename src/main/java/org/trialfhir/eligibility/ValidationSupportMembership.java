@@ -15,13 +15,13 @@ import org.hl7.fhir.r4.model.ValueSet;
  * terminology, and trialfhir's compose membership for ICD-10-CM). Remembers answers for the
  * duration of one evaluation.
  */
-final class ValidationSupportMembership implements CodeMembership {
+public final class ValidationSupportMembership implements CodeMembership {
 
   private final IValidationSupport support;
   private final Map<String, Boolean> answers = new HashMap<>();
   private final Map<String, Optional<ValueSet>> valueSets = new HashMap<>();
 
-  ValidationSupportMembership(IValidationSupport support) {
+  public ValidationSupportMembership(IValidationSupport support) {
     this.support = support;
   }
 

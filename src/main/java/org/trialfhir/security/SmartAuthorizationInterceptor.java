@@ -127,6 +127,18 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
           .onInstancesOfType(ResearchSubject.class)
           .andAllowAllResponses();
     }
+    if (caller.has(Role.COORDINATOR)
+        || caller.has(Role.INVESTIGATOR)
+        || caller.has(Role.UNBLINDED)
+        || caller.has(Role.REGISTRY)) {
+      // Aggregates over the study's subjects, pooled over arms.
+      rules
+          .allow("reports")
+          .operation()
+          .named("$endpoint-report")
+          .onInstancesOfType(ResearchStudy.class)
+          .andAllowAllResponses();
+    }
     if (caller.has(Role.REGISTRY)) {
       rules
           .allow("registry")

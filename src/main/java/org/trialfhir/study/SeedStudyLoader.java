@@ -35,7 +35,14 @@ class SeedStudyLoader implements ApplicationRunner {
   private static final Logger log = LoggerFactory.getLogger(SeedStudyLoader.class);
   static final Set<String> STUDY_DESCRIPTION_TYPES =
       Set.of(
-          "ResearchStudy", "Group", "Organization", "Location", "Practitioner", "PractitionerRole");
+          "ResearchStudy",
+          "Group",
+          "Organization",
+          "Location",
+          "Practitioner",
+          "PractitionerRole",
+          "PlanDefinition",
+          "Measure");
 
   private final SeedProperties properties;
   private final FhirContext fhirContext;

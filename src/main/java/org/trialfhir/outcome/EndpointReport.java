@@ -1,0 +1,187 @@
+package org.trialfhir.outcome;
+
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.UriParam;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.AdverseEvent;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Measure;
+import org.hl7.fhir.r4.model.MeasureReport;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.PlanDefinition;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.ResearchSubject;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.trialfhir.eligibility.ValidationSupportMembership;
+
+/**
+ * Computes a study's endpoint report: the Measure {@link #MEASURE} says which endpoints (ValueSet,
+ * unit, threshold), the study's schedule of activities which visits; the subjects' Observations and
+ * the study's AdverseEvents are the data. See {@link EndpointTables} for the statistics.
+ */
+@Service
+class EndpointReport {
+
+  static final String MEASURE = "http://trialfhir.org/fhir/Measure/endpoint-report";
+  private static final String ENDPOINT = "http://trialfhir.org/fhir/StructureDefinition/endpoint";
+
+  /** One subject of the analysis: its patient and the day its follow-up is counted from. */
+  record Subject(String patient, LocalDate start) {}
+
+  /** How one endpoint is computed, from the Measure group's {@link #ENDPOINT} extension. */
+  record Endpoint(
+      Measure.MeasureGroupComponent group,
+      String valueSet,
+      String unit,
+      BigDecimal molarMass,
+      BigDecimal threshold) {}
+
+  private final DaoRegistry daos;
+  private final ValidationSupportMembership terms;
+
+  EndpointReport(DaoRegistry daos, IValidationSupport validationSupport) {
+    this.daos = daos;
+    this.terms = new ValidationSupportMembership(validationSupport);
+  }
+
+  @Transactional(readOnly = true)
+  MeasureReport report(IdType studyId) {
+    ResearchStudy study = read(ResearchStudy.class, studyId);
+    String studyRef = "ResearchStudy/" + study.getIdElement().getIdPart();
+    if (!study.hasProtocol()) {
+      throw new UnprocessableEntityException(
+          studyRef
+              + " has no schedule of activities (ResearchStudy.protocol, a PlanDefinition with one"
+              + " action per visit), so results cannot be assigned to visits");
+    }
+    VisitSchedule schedule =
+        VisitSchedule.of(
+            read(PlanDefinition.class, new IdType(study.getProtocolFirstRep().getReference())));
+    Measure measure = measure();
+    List<Subject> subjects = subjects(studyRef);
+    Map<String, List<Observation>> observations = new LinkedHashMap<>();
+    subjects.forEach(
+        s -> observations.put(s.patient(), search(Observation.class, "subject", s.patient())));
+
+    EndpointTables tables = new EndpointTables(schedule, terms);
+    MeasureReport report = new MeasureReport();
+    report.setStatus(MeasureReport.MeasureReportStatus.COMPLETE);
+    report.setType(MeasureReport.MeasureReportType.SUMMARY);
+    report.setMeasure(MEASURE);
+    report.setDate(new Date());
+    report.getPeriod().setStartElement(new org.hl7.fhir.r4.model.DateTimeType(earliest(subjects)));
+    report
+        .getPeriod()
+        .setEndElement(new org.hl7.fhir.r4.model.DateTimeType(LocalDate.now().toString()));
+    report.addExtension(
+        "http://trialfhir.org/fhir/StructureDefinition/report-study",
+        new org.hl7.fhir.r4.model.Reference(studyRef));
+    for (Measure.MeasureGroupComponent group : measure.getGroup()) {
+      endpoint(group).ifPresent(e -> report.addGroup(tables.endpoint(e, subjects, observations)));
+    }
+    report.addGroup(
+        EndpointTables.adverseEvents(
+            search(AdverseEvent.class, "study", studyRef).stream()
+                .filter(ae -> ae.getActuality() != AdverseEvent.AdverseEventActuality.POTENTIAL)
+                .toList()));
+    return report;
+  }
+
+  private List<Subject> subjects(String studyRef) {
+    List<Subject> subjects = new ArrayList<>();
+    for (ResearchSubject subject : search(ResearchSubject.class, "study", studyRef)) {
+      String status = subject.hasStatus() ? subject.getStatus().toCode() : "";
+      boolean followed =
+          List.of(
+                  "on-study",
+                  "on-study-intervention",
+                  "on-study-observation",
+                  "follow-up",
+                  "off-study",
+                  "withdrawn")
+              .contains(status);
+      if (followed && subject.getPeriod().hasStart() && subject.getIndividual().hasReference()) {
+        subjects.add(
+            new Subject(
+                new IdType(subject.getIndividual().getReference())
+                    .toUnqualifiedVersionless()
+                    .getValue(),
+                LocalDate.parse(
+                    subject.getPeriod().getStartElement().getValueAsString().substring(0, 10))));
+      }
+    }
+    return subjects;
+  }
+
+  private static String earliest(List<Subject> subjects) {
+    return subjects.stream()
+        .map(Subject::start)
+        .min(LocalDate::compareTo)
+        .orElse(LocalDate.now())
+        .toString();
+  }
+
+  private Measure measure() {
+    List<IBaseResource> found =
+        daos.getResourceDao(Measure.class)
+            .search(
+                SearchParameterMap.newSynchronous("url", new UriParam(MEASURE)),
+                new SystemRequestDetails())
+            .getAllResources();
+    if (found.isEmpty()) {
+      throw new UnprocessableEntityException("The Measure " + MEASURE + " is not on this server");
+    }
+    return (Measure) found.get(0);
+  }
+
+  private static Optional<Endpoint> endpoint(Measure.MeasureGroupComponent group) {
+    var ext = group.getExtensionByUrl(ENDPOINT);
+    if (ext == null) {
+      return Optional.empty();
+    }
+    var valueSet = ext.getExtensionByUrl("valueSet");
+    var unit = ext.getExtensionByUrl("unit");
+    var molarMass = ext.getExtensionByUrl("molarMass");
+    var threshold = ext.getExtensionByUrl("threshold");
+    return Optional.of(
+        new Endpoint(
+            group,
+            valueSet.getValue().primitiveValue(),
+            unit.getValue().primitiveValue(),
+            molarMass == null ? null : new BigDecimal(molarMass.getValue().primitiveValue()),
+            threshold == null
+                ? null
+                : ((org.hl7.fhir.r4.model.Quantity) threshold.getValue()).getValue()));
+  }
+
+  private <T extends IBaseResource> List<T> search(Class<T> type, String param, String reference) {
+    return daos
+        .getResourceDao(type)
+        .search(
+            SearchParameterMap.newSynchronous(param, new ReferenceParam(reference)),
+            new SystemRequestDetails())
+        .getAllResources()
+        .stream()
+        .map(type::cast)
+        .toList();
+  }
+
+  private <T extends IBaseResource> T read(Class<T> type, IdType id) {
+    return daos.getResourceDao(type)
+        .read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
+  }
+}
