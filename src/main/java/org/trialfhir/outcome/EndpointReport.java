@@ -27,6 +27,9 @@ import org.hl7.fhir.r4.model.ResearchSubject;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.trialfhir.eligibility.ValidationSupportMembership;
+import org.trialfhir.security.CurrentCaller;
+import org.trialfhir.security.SecurityProperties;
+import org.trialfhir.study.StudyDesign;
 
 /**
  * Computes a study's endpoint report: the Measure {@link #MEASURE} says which endpoints (ValueSet,
@@ -38,9 +41,14 @@ class EndpointReport {
 
   static final String MEASURE = "http://trialfhir.org/fhir/Measure/endpoint-report";
   private static final String ENDPOINT = "http://trialfhir.org/fhir/StructureDefinition/endpoint";
+  private static final String ALLOCATION =
+      "http://trialfhir.org/fhir/StructureDefinition/treatment-allocation";
 
-  /** One subject of the analysis: its patient and the day its follow-up is counted from. */
-  record Subject(String patient, LocalDate start) {}
+  /**
+   * One subject of the analysis: its patient, the day its follow-up is counted from, and its arm
+   * (null when unknown).
+   */
+  record Subject(String patient, LocalDate start, String arm) {}
 
   /** How one endpoint is computed, from the Measure group's {@link #ENDPOINT} extension. */
   record Endpoint(
@@ -52,10 +60,13 @@ class EndpointReport {
 
   private final DaoRegistry daos;
   private final ValidationSupportMembership terms;
+  private final SecurityProperties security;
 
-  EndpointReport(DaoRegistry daos, IValidationSupport validationSupport) {
+  EndpointReport(
+      DaoRegistry daos, IValidationSupport validationSupport, SecurityProperties security) {
     this.daos = daos;
     this.terms = new ValidationSupportMembership(validationSupport);
+    this.security = security;
   }
 
   @Transactional(readOnly = true)
@@ -77,7 +88,9 @@ class EndpointReport {
     subjects.forEach(
         s -> observations.put(s.patient(), search(Observation.class, "subject", s.patient())));
 
-    EndpointTables tables = new EndpointTables(schedule, terms);
+    // Per-arm results would unblind a masked study: only unblinded callers get them.
+    boolean byArm = !StudyDesign.masked(study) || CurrentCaller.unblinded(security);
+    EndpointTables tables = new EndpointTables(schedule, terms, byArm);
     MeasureReport report = new MeasureReport();
     report.setStatus(MeasureReport.MeasureReportStatus.COMPLETE);
     report.setType(MeasureReport.MeasureReportType.SUMMARY);
@@ -121,10 +134,29 @@ class EndpointReport {
                     .toUnqualifiedVersionless()
                     .getValue(),
                 LocalDate.parse(
-                    subject.getPeriod().getStartElement().getValueAsString().substring(0, 10))));
+                    subject.getPeriod().getStartElement().getValueAsString().substring(0, 10)),
+                arm(subject)));
       }
     }
     return subjects;
+  }
+
+  /** The assigned arm, or the arm of the subject's treatment allocation. */
+  private String arm(ResearchSubject subject) {
+    if (subject.hasAssignedArm()) {
+      return subject.getAssignedArm();
+    }
+    var allocation = subject.getExtensionByUrl(ALLOCATION);
+    if (allocation == null
+        || !(allocation.getValue() instanceof org.hl7.fhir.r4.model.Reference ref)) {
+      return null;
+    }
+    var detail =
+        read(org.hl7.fhir.r4.model.Basic.class, new IdType(ref.getReference()))
+            .getExtensionByUrl("http://trialfhir.org/fhir/StructureDefinition/allocation");
+    return detail == null || detail.getExtensionByUrl("arm") == null
+        ? null
+        : detail.getExtensionByUrl("arm").getValue().primitiveValue();
   }
 
   private static String earliest(List<Subject> subjects) {

@@ -48,10 +48,13 @@ final class EndpointTables {
 
   private final VisitSchedule schedule;
   private final CodeMembership terms;
+  private final boolean byArm;
 
-  EndpointTables(VisitSchedule schedule, CodeMembership terms) {
+  /** {@code byArm}: add per-arm strata (never for a blinded caller of a masked study). */
+  EndpointTables(VisitSchedule schedule, CodeMembership terms, boolean byArm) {
     this.schedule = schedule;
     this.terms = terms;
+    this.byArm = byArm;
   }
 
   MeasureReportGroupComponent endpoint(
@@ -115,7 +118,45 @@ final class EndpointTables {
             new IntegerType((int) sample.stream().filter(v -> v.signum() == 0).count()));
       }
     }
+    if (byArm) {
+      armStrata(group, endpoint, subjects, byVisit);
+    }
     return group;
+  }
+
+  /** Stratifier "arm-visit": n and median per arm and visit (components arm and visit). */
+  private void armStrata(
+      MeasureReportGroupComponent group,
+      Endpoint endpoint,
+      List<Subject> subjects,
+      Map<String, Map<String, BigDecimal>> byVisit) {
+    Map<String, String> armOf = new HashMap<>();
+    subjects.stream().filter(s -> s.arm() != null).forEach(s -> armOf.put(s.patient(), s.arm()));
+    MeasureReportGroupStratifierComponent arms = group.addStratifier();
+    arms.addCode().setText("arm");
+    arms.addCode().setText("visit");
+    for (String arm : new LinkedHashSet<>(armOf.values())) {
+      for (Visit visit : schedule.visits()) {
+        List<BigDecimal> sample =
+            byVisit.get(visit.id()).entrySet().stream()
+                .filter(e -> arm.equals(armOf.get(e.getKey())))
+                .map(Map.Entry::getValue)
+                .toList();
+        StratifierGroupComponent stratum = arms.addStratum();
+        stratum
+            .addComponent()
+            .setCode(new CodeableConcept().setText("arm"))
+            .setValue(new CodeableConcept().setText(arm));
+        stratum
+            .addComponent()
+            .setCode(new CodeableConcept().setText("visit"))
+            .setValue(new CodeableConcept(new Coding(VISIT, visit.id(), visit.title())));
+        population(stratum.addPopulation(), "initial-population", sample.size());
+        if (!sample.isEmpty()) {
+          stratum.setMeasureScore(quantity(Statistics.median(sample), endpoint.unit()));
+        }
+      }
+    }
   }
 
   /** Per visit, per patient, the normalised value of the result nearest the window's centre. */

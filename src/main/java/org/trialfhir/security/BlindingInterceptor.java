@@ -19,14 +19,13 @@ import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CodeableConcept;
-import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
 import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.study.StudyDesign;
 
 /**
  * Keeps treatment allocations from blinded callers on every path that shows resources (read, vread,
@@ -40,9 +39,6 @@ public class BlindingInterceptor extends ConsentInterceptor implements FhirInter
 
   static final String LABEL_SYSTEM = "http://trialfhir.org/fhir/CodeSystem/security-label";
   static final String LABEL_CODE = "treatment-allocation";
-  private static final String STUDY_DESIGN =
-      "http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.studyDesign";
-  private static final String MASKING = "http://trialfhir.org/fhir/CodeSystem/ctgov-masking";
 
   BlindingInterceptor(SecurityProperties properties, DaoRegistry daos) {
     super(new Blinding(properties, daos));
@@ -158,11 +154,7 @@ public class BlindingInterceptor extends ConsentInterceptor implements FhirInter
                 .read(
                     new IdType(subject.getStudy().getReference()).toUnqualifiedVersionless(),
                     new SystemRequestDetails());
-        return study.getExtensionsByUrl(STUDY_DESIGN).stream()
-            .map(Extension::getValue)
-            .filter(CodeableConcept.class::isInstance)
-            .flatMap(v -> ((CodeableConcept) v).getCoding().stream())
-            .noneMatch(c -> MASKING.equals(c.getSystem()) && "NONE".equals(c.getCode()));
+        return StudyDesign.masked(study);
       } catch (ResourceNotFoundException | ResourceGoneException e) {
         return true;
       }

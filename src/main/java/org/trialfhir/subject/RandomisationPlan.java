@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.PositiveIntType;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.Type;
+import org.trialfhir.study.StudyDesign;
 import org.trialfhir.subject.PermutedBlocks.Arm;
 
 /**
@@ -25,10 +25,6 @@ record RandomisationPlan(
 
   static final String URL = "http://trialfhir.org/fhir/StructureDefinition/randomisation";
   static final String RATIO_URL = "http://trialfhir.org/fhir/StructureDefinition/allocation-ratio";
-  private static final String STUDY_DESIGN =
-      "http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.studyDesign";
-  private static final String ALLOCATION = "http://trialfhir.org/fhir/CodeSystem/ctgov-allocation";
-  private static final String MASKING = "http://trialfhir.org/fhir/CodeSystem/ctgov-masking";
 
   /**
    * The study's plan; empty for a study that does not randomise. A study whose design says
@@ -38,7 +34,8 @@ record RandomisationPlan(
   static Optional<RandomisationPlan> of(ResearchStudy study) {
     Extension plan = study.getExtensionByUrl(URL);
     if (plan == null) {
-      if (design(study, ALLOCATION).stream().anyMatch(c -> "RANDOMIZED".equals(c.getCode()))) {
+      if (StudyDesign.codes(study, StudyDesign.ALLOCATION).stream()
+          .anyMatch(c -> "RANDOMIZED".equals(c.getCode()))) {
         throw refused(
             study,
             "its design is RANDOMIZED but it has no randomisation extension ("
@@ -91,10 +88,8 @@ record RandomisationPlan(
             arms, block.getValue(), seed == null ? null : seed.primitiveValue(), factors, cutoffs));
   }
 
-  /** Masked unless the study says NONE: showing an arm by mistake cannot be undone. */
   static boolean masked(ResearchStudy study) {
-    List<Coding> masking = design(study, MASKING);
-    return masking.isEmpty() || masking.stream().noneMatch(c -> "NONE".equals(c.getCode()));
+    return StudyDesign.masked(study);
   }
 
   /** The patient's stratum, e.g. {@code all} or {@code sex=female|age-group=[12,)}. */
@@ -133,15 +128,6 @@ record RandomisationPlan(
       low = cutoff;
     }
     return "[" + low.toPlainString() + ",)";
-  }
-
-  private static List<Coding> design(ResearchStudy study, String system) {
-    return study.getExtensionsByUrl(STUDY_DESIGN).stream()
-        .map(Extension::getValue)
-        .filter(org.hl7.fhir.r4.model.CodeableConcept.class::isInstance)
-        .flatMap(v -> ((org.hl7.fhir.r4.model.CodeableConcept) v).getCoding().stream())
-        .filter(c -> system.equals(c.getSystem()))
-        .toList();
   }
 
   private static Type value(Extension parent, String url) {

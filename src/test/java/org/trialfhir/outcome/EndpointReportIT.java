@@ -167,4 +167,70 @@ class EndpointReportIT extends IntegrationTestBase {
         .statusCode(422)
         .body(org.hamcrest.Matchers.containsString("schedule of activities"));
   }
+
+  /**
+   * A masked two-arm study over four of the cohort's subjects: a blinded caller gets pooled results
+   * only; an unblinded caller also gets them per arm.
+   */
+  @Test
+  void perArmResultsOfAMaskedStudyAreForUnblindedCallersOnly() {
+    String study = unique("masked").toLowerCase();
+    fhir()
+        .body(
+            """
+            {"resourceType":"ResearchStudy","id":"%s","status":"completed","title":"Masked",
+             "protocol":[{"reference":"PlanDefinition/gxipc1-phase1-schedule"}],
+             "extension":[{"url":"http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.studyDesign",
+               "valueCodeableConcept":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/ctgov-masking","code":"QUADRUPLE"}]}}],
+             "arm":[{"name":"Arm A"},{"name":"Arm B"}]}
+            """
+                .formatted(study))
+        .put("/ResearchStudy/" + study)
+        .then()
+        .statusCode(201);
+    for (int i = 1; i <= 4; i++) {
+      String cohortSubject = "gxipc1-gx0" + i;
+      String start =
+          fhir().get("/ResearchSubject/" + cohortSubject).then().extract().path("period.start");
+      fhir()
+          .body(
+              """
+              {"resourceType":"ResearchSubject","status":"off-study","period":{"start":"%s"},
+               "study":{"reference":"ResearchStudy/%s"},"individual":{"reference":"Patient/%s"},
+               "assignedArm":"%s"}
+              """
+                  .formatted(start, study, cohortSubject, i % 2 == 0 ? "Arm B" : "Arm A"))
+          .post("/ResearchSubject")
+          .then()
+          .statusCode(201);
+    }
+    String blinded =
+        fhirAs(org.trialfhir.TestTokens.token("user/*.rs", List.of("coordinator"), null))
+            .get("/ResearchStudy/" + study + "/$endpoint-report")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    assertThat(blinded).contains("\"count\":4").doesNotContain("Arm A").doesNotContain("Arm B");
+
+    JsonPath unblinded =
+        fhirAs(org.trialfhir.TestTokens.token("user/*.rs", List.of("unblinded"), null))
+            .get("/ResearchStudy/" + study + "/$endpoint-report")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    List<Object> armStrata =
+        unblinded.getList(
+            "group.find { it.id == 'hba1c' }.stratifier.find { it.code.size() == 2 }.stratum");
+    assertThat(armStrata).hasSize(8);
+    assertThat(
+            unblinded.getList(
+                "group.find { it.id == 'hba1c' }.stratifier.find { it.code.size() == 2 }.stratum.component.flatten().value.text"))
+        .contains("Arm A", "Arm B");
+    assertThat(
+            unblinded.getList(
+                "group.find { it.id == 'hba1c' }.stratifier.find { it.code.size() == 2 }.stratum.population.flatten().count"))
+        .allMatch(c -> (Integer) c == 2);
+  }
 }

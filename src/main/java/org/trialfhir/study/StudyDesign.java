@@ -1,0 +1,34 @@
+package org.trialfhir.study;
+
+import java.util.List;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.ResearchStudy;
+
+/** A study's design codes (R5 studyDesign extension, ClinicalTrials.gov enumerations). */
+public final class StudyDesign {
+
+  static final String EXTENSION =
+      "http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.studyDesign";
+  public static final String ALLOCATION = "http://trialfhir.org/fhir/CodeSystem/ctgov-allocation";
+  public static final String MASKING = "http://trialfhir.org/fhir/CodeSystem/ctgov-masking";
+
+  private StudyDesign() {}
+
+  /** The study's design codings of one code system. */
+  public static List<Coding> codes(ResearchStudy study, String system) {
+    return study.getExtensionsByUrl(EXTENSION).stream()
+        .map(Extension::getValue)
+        .filter(CodeableConcept.class::isInstance)
+        .flatMap(v -> ((CodeableConcept) v).getCoding().stream())
+        .filter(c -> system.equals(c.getSystem()))
+        .toList();
+  }
+
+  /** Masked unless the study says NONE: showing an arm by mistake cannot be undone. */
+  public static boolean masked(ResearchStudy study) {
+    List<Coding> masking = codes(study, MASKING);
+    return masking.isEmpty() || masking.stream().noneMatch(c -> "NONE".equals(c.getCode()));
+  }
+}
