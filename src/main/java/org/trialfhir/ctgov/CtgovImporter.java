@@ -164,14 +164,19 @@ public class CtgovImporter {
   }
 
   /**
-   * The registry does not know how this server randomises a study: a re-import keeps the study's
-   * randomisation extension and the arms' allocation ratios (matched by arm name).
+   * The registry does not know how this server randomises a study or schedules its visits: a
+   * re-import keeps the study's randomisation extension, the arms' allocation ratios (matched by
+   * arm name) and its schedule of activities.
    */
   private static void keepLocalSettings(ResearchStudy existing, ResearchStudy mapped) {
     if (existing == null) {
       return;
     }
     existing.getExtensionsByUrl(RANDOMISATION).forEach(e -> mapped.addExtension(e.copy()));
+    // The schedule of activities is the protocol's, not the registry's.
+    if (!mapped.hasProtocol()) {
+      existing.getProtocol().forEach(p -> mapped.addProtocol(p.copy()));
+    }
     for (ResearchStudy.ResearchStudyArmComponent arm : existing.getArm()) {
       mapped.getArm().stream()
           .filter(m -> m.getName() != null && m.getName().equals(arm.getName()))

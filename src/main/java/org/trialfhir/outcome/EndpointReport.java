@@ -82,6 +82,12 @@ class EndpointReport {
     VisitSchedule schedule =
         VisitSchedule.of(
             read(PlanDefinition.class, new IdType(study.getProtocolFirstRep().getReference())));
+    if (schedule.visits().isEmpty()) {
+      throw new UnprocessableEntityException(
+          "The schedule of activities of "
+              + studyRef
+              + " has no visit with a window (action.timingRange with low and high, in days)");
+    }
     Measure measure = measure();
     List<Subject> subjects = subjects(studyRef);
     Map<String, List<Observation>> observations = new LinkedHashMap<>();
@@ -127,7 +133,10 @@ class EndpointReport {
                   "off-study",
                   "withdrawn")
               .contains(status);
-      if (followed && subject.getPeriod().hasStart() && subject.getIndividual().hasReference()) {
+      if (followed
+          && subject.getPeriod().hasStart()
+          && subject.getPeriod().getStartElement().getValueAsString().length() >= 10
+          && subject.getIndividual().hasReference()) {
         subjects.add(
             new Subject(
                 new IdType(subject.getIndividual().getReference())
@@ -141,15 +150,12 @@ class EndpointReport {
     return subjects;
   }
 
-  /** The assigned arm, or the arm of the subject's treatment allocation. */
+  /** The arm of the subject's treatment allocation, else its assigned arm. */
   private String arm(ResearchSubject subject) {
-    if (subject.hasAssignedArm()) {
-      return subject.getAssignedArm();
-    }
     var allocation = subject.getExtensionByUrl(ALLOCATION);
     if (allocation == null
         || !(allocation.getValue() instanceof org.hl7.fhir.r4.model.Reference ref)) {
-      return null;
+      return subject.hasAssignedArm() ? subject.getAssignedArm() : null;
     }
     var detail =
         read(org.hl7.fhir.r4.model.Basic.class, new IdType(ref.getReference()))

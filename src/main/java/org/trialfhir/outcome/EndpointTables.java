@@ -97,7 +97,7 @@ final class EndpointTables {
           statistic(
               stratum, "median-change", quantity(Statistics.median(changes), endpoint.unit()));
           statistic(stratum, "below-baseline", new IntegerType(belowBaseline));
-          statistic(stratum, "below-baseline-percent", percent(belowBaseline, values.size()));
+          statistic(stratum, "below-baseline-percent", percent(belowBaseline, changes.size()));
         }
         BigDecimal change =
             Statistics.percentChange(Statistics.median(List.copyOf(baseline.values())), median);
@@ -170,6 +170,7 @@ final class EndpointTables {
         if (!o.hasStatus()
             || !RESULT_STATUSES.contains(o.getStatus().toCode())
             || !o.hasEffectiveDateTimeType()
+            || o.getEffectiveDateTimeType().getValueAsString().length() < 10
             || !(o.getValue() instanceof Quantity q)
             || !terms.containsAny(o.getCode(), endpoint.valueSet())) {
           continue;

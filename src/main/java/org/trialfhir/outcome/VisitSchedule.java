@@ -29,7 +29,11 @@ record VisitSchedule(List<Visit> visits) {
   static VisitSchedule of(PlanDefinition plan) {
     List<Visit> visits =
         plan.getAction().stream()
-            .filter(a -> a.getTiming() instanceof Range)
+            .filter(
+                a ->
+                    a.getTiming() instanceof Range r
+                        && r.getLow().hasValue()
+                        && r.getHigh().hasValue())
             .map(
                 a -> {
                   Range window = (Range) a.getTiming();
@@ -54,7 +58,7 @@ record VisitSchedule(List<Visit> visits) {
   }
 
   private static long days(BigDecimal value, String unit) {
-    long n = value.longValueExact();
+    long n = value.setScale(0, java.math.RoundingMode.HALF_UP).longValue();
     return switch (unit == null ? "d" : unit) {
       case "wk" -> n * 7;
       case "mo" -> Math.round(n * 30.4375);

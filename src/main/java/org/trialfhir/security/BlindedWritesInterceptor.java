@@ -4,11 +4,14 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
 import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.study.StudyDesign;
 
 /**
  * A blinded caller reads a ResearchSubject without its arm; when it writes the subject back, the
@@ -36,6 +39,18 @@ public class BlindedWritesInterceptor implements FhirInterceptor {
         && !Caller.current(properties).has(Role.UNBLINDED)) {
       after.setAssignedArmElement(before.getAssignedArmElement().copy());
       after.setActualArmElement(before.getActualArmElement().copy());
+    }
+    if (properties.enabled()
+        && !SmartAuthorizationInterceptor.internal(request)
+        && oldResource instanceof ResearchStudy before
+        && newResource instanceof ResearchStudy after
+        && StudyDesign.masked(before) != StudyDesign.masked(after)
+        && !Caller.current(properties).has(Role.UNBLINDED)) {
+      // Unmasking a study would show every arm to everyone.
+      throw new ForbiddenOperationException(
+          "Only an unblinded caller may change whether ResearchStudy/"
+              + before.getIdElement().getIdPart()
+              + " is masked");
     }
   }
 }

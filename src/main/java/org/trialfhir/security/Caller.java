@@ -50,14 +50,14 @@ record Caller(boolean authenticated, List<SmartScope> scopes, Set<Role> roles, S
             ? list
             : claim instanceof String text ? List.of(text.split("[\\s,]+")) : List.of();
     SecurityProperties.Roles configured = properties.roles();
-    Map<String, Role> byName =
-        Map.of(
-            configured.coordinator(), Role.COORDINATOR,
-            configured.investigator(), Role.INVESTIGATOR,
-            configured.unblinded(), Role.UNBLINDED,
-            configured.registry(), Role.REGISTRY,
-            configured.ehrSystem(), Role.EHR_SYSTEM,
-            configured.auditor(), Role.AUDITOR);
+    // A HashMap, not Map.of: two roles configured with one name must not fail every request.
+    Map<String, Role> byName = new java.util.HashMap<>();
+    byName.put(configured.coordinator(), Role.COORDINATOR);
+    byName.put(configured.investigator(), Role.INVESTIGATOR);
+    byName.put(configured.unblinded(), Role.UNBLINDED);
+    byName.put(configured.registry(), Role.REGISTRY);
+    byName.put(configured.ehrSystem(), Role.EHR_SYSTEM);
+    byName.put(configured.auditor(), Role.AUDITOR);
     for (Object name : names) {
       Role role = byName.get(String.valueOf(name));
       if (role != null) {

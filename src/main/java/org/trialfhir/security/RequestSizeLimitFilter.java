@@ -1,5 +1,6 @@
 package org.trialfhir.security;
 
+import ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -16,7 +17,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Refuses request bodies above {@code trialfhir.security.max-request-bytes}: 413 up front when the
  * client declares the length, and a failed read (answered 4xx by HAPI) when a chunked body runs
- * over, so that one request cannot exhaust the server's memory.
+ * over (413 from HAPI as well), so that one request cannot exhaust the server's memory.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -51,10 +52,41 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
       this.max = max;
     }
 
+    /**
+     * A gzip body is inflated here, within the limit, and handed on as plain: HAPI would inflate it
+     * without any limit (a few MB of zeros inflate to gigabytes).
+     */
+    private boolean gzip() {
+      return "gzip".equalsIgnoreCase(super.getHeader("Content-Encoding"));
+    }
+
+    @Override
+    public String getHeader(String name) {
+      return gzip() && "Content-Encoding".equalsIgnoreCase(name) ? null : super.getHeader(name);
+    }
+
+    @Override
+    public java.util.Enumeration<String> getHeaders(String name) {
+      return gzip() && "Content-Encoding".equalsIgnoreCase(name)
+          ? java.util.Collections.emptyEnumeration()
+          : super.getHeaders(name);
+    }
+
+    @Override
+    public int getContentLength() {
+      return gzip() ? -1 : super.getContentLength();
+    }
+
+    @Override
+    public long getContentLengthLong() {
+      return gzip() ? -1 : super.getContentLengthLong();
+    }
+
     @Override
     public ServletInputStream getInputStream() throws IOException {
       if (stream == null) {
-        ServletInputStream in = super.getInputStream();
+        ServletInputStream raw = super.getInputStream();
+        java.io.InputStream in = gzip() ? new java.util.zip.GZIPInputStream(raw) : raw;
         stream =
             new ServletInputStream() {
               private long read;
@@ -63,7 +95,8 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
               public int read() throws IOException {
                 int b = in.read();
                 if (b >= 0 && ++read > max) {
-                  throw new IOException("request body larger than " + max + " bytes");
+                  throw new PayloadTooLargeException(
+                      "The request body is larger than the limit of " + max + " bytes");
                 }
                 return b;
               }
@@ -72,24 +105,25 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
               public int read(byte[] buffer, int offset, int length) throws IOException {
                 int n = in.read(buffer, offset, length);
                 if (n > 0 && (read += n) > max) {
-                  throw new IOException("request body larger than " + max + " bytes");
+                  throw new PayloadTooLargeException(
+                      "The request body is larger than the limit of " + max + " bytes");
                 }
                 return n;
               }
 
               @Override
               public boolean isFinished() {
-                return in.isFinished();
+                return raw.isFinished();
               }
 
               @Override
               public boolean isReady() {
-                return in.isReady();
+                return raw.isReady();
               }
 
               @Override
               public void setReadListener(ReadListener listener) {
-                in.setReadListener(listener);
+                raw.setReadListener(listener);
               }
             };
       }

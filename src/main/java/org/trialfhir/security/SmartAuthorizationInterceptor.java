@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
 import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
@@ -52,7 +53,27 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
       return new RuleBuilder().allowAll().build();
     }
     Caller caller = Caller.current(properties);
+    refuseJoinsWithoutReadAccess(request, caller);
     RuleBuilder rules = new RuleBuilder();
+    if (!caller.has(Role.UNBLINDED)) {
+      // Treatment allocations (Basic) and the search index are out of a blinded caller's reach:
+      // a PATCH "test" or a new SearchParameter would otherwise probe an arm without reading it.
+      rules
+          .deny("allocations are written by the server; blinded callers may not change them")
+          .write()
+          .resourcesOfType("Basic")
+          .withAnyId()
+          .andThen()
+          .deny("allocations are written by the server; blinded callers may not delete them")
+          .delete()
+          .resourcesOfType("Basic")
+          .withAnyId()
+          .andThen()
+          .deny("only unblinded administrators may change search parameters")
+          .write()
+          .resourcesOfType("SearchParameter")
+          .withAnyId();
+    }
     rules
         .deny("AuditEvents are written by the server only")
         .write()
@@ -99,9 +120,14 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
 
   /**
    * Operations belong to roles: screening and enrolment to the study team, import to registries.
+   * The role alone is not enough: the token must also read data beyond one patient (user or system
+   * scope), since these operations read any patient's record.
    */
   private static void roleRules(Caller caller, RuleBuilder rules) {
-    if (caller.has(Role.COORDINATOR) || caller.has(Role.INVESTIGATOR)) {
+    boolean readsBeyondOnePatient =
+        caller.scopes().stream()
+            .anyMatch(s -> !s.context().equals("patient") && s.grants(Permission.READ));
+    if (readsBeyondOnePatient && (caller.has(Role.COORDINATOR) || caller.has(Role.INVESTIGATOR))) {
       rules
           .allow("screening")
           .operation()
@@ -127,10 +153,11 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
           .onInstancesOfType(ResearchSubject.class)
           .andAllowAllResponses();
     }
-    if (caller.has(Role.COORDINATOR)
-        || caller.has(Role.INVESTIGATOR)
-        || caller.has(Role.UNBLINDED)
-        || caller.has(Role.REGISTRY)) {
+    if (readsBeyondOnePatient
+        && (caller.has(Role.COORDINATOR)
+            || caller.has(Role.INVESTIGATOR)
+            || caller.has(Role.UNBLINDED)
+            || caller.has(Role.REGISTRY))) {
       // Aggregates over the study's subjects, pooled over arms.
       rules
           .allow("reports")
@@ -202,9 +229,39 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
     if (!caller.scopes().isEmpty()) {
       // $validate stores nothing and shows only what the caller sent.
       rules.allow("validate").operation().named("$validate").onAnyType().andAllowAllResponses();
-      rules.allow("validate").operation().named("$validate").onAnyInstance().andAllowAllResponses();
       // Each entry of a batch or transaction is then checked against the rules above.
       rules.allow("bundles").transaction().withAnyOperation().andApplyNormalRules();
+    }
+  }
+
+  /**
+   * A reverse chain ({@code _has}) or a chain ({@code subject.name}) on a public type would answer
+   * questions about patient data (which studies a patient is in) without reading it: only a caller
+   * that may read every type may ask them.
+   */
+  private static void refuseJoinsWithoutReadAccess(RequestDetails request, Caller caller) {
+    boolean joins =
+        request.getParameters().keySet().stream()
+            .anyMatch(name -> name.startsWith("_has") || name.contains("."));
+    boolean readsAll =
+        caller.scopes().stream()
+            .anyMatch(
+                s -> !s.context().equals("patient") && s.allTypes() && s.grants(Permission.READ));
+    if (joins && !readsAll) {
+      if (!caller.authenticated()) {
+        AuthenticationException unauthenticated =
+            new AuthenticationException(
+                "Searching with _has or chained parameters needs a bearer token that may read all"
+                    + " resource types");
+        unauthenticated.addResponseHeader("WWW-Authenticate", "Bearer realm=\"trialfhir\"");
+        throw unauthenticated;
+      }
+      if (caller.patient() == null
+          || caller.scopes().stream().anyMatch(s -> !s.context().equals("patient"))) {
+        throw new ForbiddenOperationException(
+            "Searching with _has or chained parameters needs a scope that reads all resource types");
+      }
+      // A patient-only caller's joins are narrowed to its own compartment (PatientSearchNarrowing).
     }
   }
 

@@ -115,6 +115,10 @@ class Enrolment {
     subject.setIndividual(new Reference(patientId.getValue()));
     subject.setConsent(new Reference(consent.getIdElement().toUnqualifiedVersionless().getValue()));
     subject.getPeriod().setStartElement(new DateTimeType(request.date().toString()));
+    // An arm written on a candidate before randomisation is not the subject's arm.
+    subject.setAssignedArm(null);
+    subject.setActualArm(null);
+    subject.getExtension().removeIf(e -> ALLOCATION_EXTENSION.equals(e.getUrl()));
     allocation.ifPresent(
         a ->
             subject.addExtension(ALLOCATION_EXTENSION, new Reference(a.allocationId().getValue())));

@@ -54,6 +54,8 @@ class EnrolmentGuard {
           .createNativeQuery("SELECT RES_ID FROM HFJ_RESOURCE WHERE RES_ID = :pid FOR UPDATE")
           .setParameter("pid", pid)
           .getResultList();
+      // Earlier entries of the same transaction bundle must be visible to the checks below.
+      entityManager.flush();
     } catch (PersistenceException e) {
       throw conflict(
           IssueType.TRANSIENT,

@@ -112,11 +112,11 @@ record RandomisationPlan(
       }
       return patient.getGender().toCode();
     }
-    if (!patient.hasBirthDate()) {
+    if (!patient.hasBirthDate() || patient.getBirthDateElement().getValueAsString().length() < 10) {
       throw new UnprocessableEntityException(
           "The study stratifies by age but Patient/"
               + patient.getIdElement().getIdPart()
-              + " has no birth date recorded");
+              + " has no full birth date recorded");
     }
     LocalDate birth = LocalDate.parse(patient.getBirthDateElement().getValueAsString());
     BigDecimal age = BigDecimal.valueOf(Period.between(birth, date).getYears());

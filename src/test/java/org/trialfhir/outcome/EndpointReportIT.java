@@ -160,9 +160,33 @@ class EndpointReportIT extends IntegrationTestBase {
   }
 
   @Test
+  void nct06407297IsFollowedForTwelveMonths() {
+    assertThat(
+            fhir()
+                .get("/ResearchStudy/nct06407297/$endpoint-report")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList(
+                    "group.find { it.id == 'hba1c' }.stratifier[0].stratum.value.coding.flatten().code"))
+        .containsExactly("baseline", "month-1", "month-3", "month-6", "month-9", "month-12");
+  }
+
+  @Test
   void aStudyWithoutAScheduleOfActivitiesIsRefused() {
+    String study = unique("unscheduled").toLowerCase();
     fhir()
-        .get("/ResearchStudy/nct06407297/$endpoint-report")
+        .body(
+            """
+            {"resourceType":"ResearchStudy","id":"%s","status":"active","title":"Unscheduled"}
+            """
+                .formatted(study))
+        .put("/ResearchStudy/" + study)
+        .then()
+        .statusCode(201);
+    fhir()
+        .get("/ResearchStudy/" + study + "/$endpoint-report")
         .then()
         .statusCode(422)
         .body(org.hamcrest.Matchers.containsString("schedule of activities"));

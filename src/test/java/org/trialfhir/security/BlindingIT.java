@@ -243,6 +243,43 @@ class BlindingIT extends IntegrationTestBase {
     assertThat(hasArm(unblinded)).as(unblinded).isTrue();
   }
 
+  // ============================================================================ writes
+
+  @Test
+  void aBlindedCallerCannotProbeOrChangeAllocations() {
+    String patch =
+        """
+        [{"op":"test","path":"/extension/0/extension/0/valueString","value":"Experimental group"}]
+        """;
+    fhirAs(BLINDED_WRITER)
+        .contentType("application/json-patch+json")
+        .body(patch)
+        .patch("/Basic/" + aid)
+        .then()
+        .statusCode(403);
+    fhirAs(BLINDED_WRITER).delete("/Basic/" + aid).then().statusCode(403);
+    fhirAs(BLINDED_WRITER)
+        .body(
+            """
+            {"resourceType":"SearchParameter","url":"http://example.org/sp/arm","name":"arm",
+             "status":"active","code":"arm","base":["Basic"],"type":"string",
+             "expression":"Basic.extension.extension.value"}
+            """)
+        .post("/SearchParameter")
+        .then()
+        .statusCode(403);
+    fhir().get("/Basic/" + aid).then().statusCode(200);
+
+    String unmasked =
+        fhir()
+            .get("/ResearchStudy/" + study)
+            .then()
+            .extract()
+            .asString()
+            .replace("QUADRUPLE", "NONE");
+    fhirAs(BLINDED_WRITER).body(unmasked).put("/ResearchStudy/" + study).then().statusCode(403);
+  }
+
   // ============================================================================ $everything
 
   @Test

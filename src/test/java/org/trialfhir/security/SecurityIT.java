@@ -660,6 +660,51 @@ class SecurityIT extends IntegrationTestBase {
     }
   }
 
+  /** A few KB of gzip that inflate beyond the limit: refused, not inflated without end. */
+  @Test
+  void aGzipBodyThatInflatesOverTheLimitIsRefused() throws IOException {
+    java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+      gzip.write("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"".getBytes());
+      byte[] block = new byte[1024 * 1024];
+      java.util.Arrays.fill(block, (byte) 'x');
+      for (int i = 0; i < 12; i++) {
+        gzip.write(block);
+      }
+      gzip.write("\"}]}".getBytes());
+    }
+    Response response =
+        fhir().header("Content-Encoding", "gzip").body(zipped.toByteArray()).post("/Patient");
+    assertThat(response.statusCode()).as(response.asString()).isEqualTo(413);
+  }
+
+  /** _has and chains on a public type would reveal patient data: not without a token. */
+  @Test
+  void anonymousJoinsFromPublicTypesIntoPatientDataAreRefused() {
+    anonymous()
+        .get("/ResearchStudy?_has:ResearchSubject:study:patient=Patient/example-t1d-child")
+        .then()
+        .statusCode(401);
+    anonymous().get("/ResearchStudy?sponsor.name=Naval").then().statusCode(401);
+    fhirAs(TestTokens.token("user/ResearchStudy.rs", List.of(), null))
+        .get("/ResearchStudy?_has:ResearchSubject:study:patient=Patient/example-t1d-child")
+        .then()
+        .statusCode(403);
+    fhir()
+        .get("/ResearchStudy?_has:ResearchSubject:study:patient=Patient/example-t1d-child")
+        .then()
+        .statusCode(200);
+  }
+
+  @Test
+  void aPatientScopedCoordinatorCannotScreenOtherPatients() {
+    fhirAs(TestTokens.token("patient/*.rs", List.of("coordinator"), "example-t1d-child"))
+        .get(
+            "/ResearchStudy/nct06407297/$eligibility?patient=Patient/example-t1d-child&date=2026-06-15")
+        .then()
+        .statusCode(403);
+  }
+
   /** The ids of the resources of this type anywhere in the body (entries, contained, ...). */
   private static List<String> resourceIds(String body, String type) {
     List<String> ids = new ArrayList<>();
