@@ -66,10 +66,18 @@ public class OperationAuditInterceptor implements FhirInterceptor {
   public boolean failed(ServletRequestDetails request, BaseServerResponseException exception) {
     if (request != null
         && (OperationAuditEvents.isOperation(request.getRestOperationType())
-            || isChangeToTheTrail(request))) {
+            || isChangeToTheTrail(request)
+            || isRefusedAccess(request, exception))) {
       record(request, exception.getStatusCode(), exception.getMessage(), null);
     }
     return true; // HAPI goes on to answer with the OperationOutcome as usual
+  }
+
+  /** A request refused for want of a token (401) or of permission (403): who tried what. */
+  private static boolean isRefusedAccess(
+      ServletRequestDetails request, BaseServerResponseException exception) {
+    return request.getRestOperationType() != null
+        && (exception.getStatusCode() == 401 || exception.getStatusCode() == 403);
   }
 
   private static boolean isChangeToTheTrail(ServletRequestDetails request) {

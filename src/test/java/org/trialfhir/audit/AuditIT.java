@@ -193,4 +193,36 @@ class AuditIT extends IntegrationTestBase {
     // What was recorded before the delete still names the patient.
     awaitEvents(id, Set.of("create", "read"));
   }
+
+  /** A refused attempt is part of the trail: who tried to read what, and that it was refused. */
+  @Test
+  void aReadRefusedForWantOfATokenIsAudited() throws Exception {
+    String id = createPatient(unique("Refused"), "2014-01-10");
+    anonymous().get("/Patient/" + id).then().statusCode(401);
+
+    long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+    JsonNode refused = null;
+    while (refused == null && System.currentTimeMillis() < deadline) {
+      String bundle =
+          fhir()
+              .queryParam("subtype", "read")
+              .queryParam("outcome", "4")
+              .queryParam("_sort", "-date")
+              .queryParam("_count", 50)
+              .get("/AuditEvent")
+              .then()
+              .statusCode(200)
+              .extract()
+              .asString();
+      for (JsonNode entry : JSON.readTree(bundle).path("entry")) {
+        if (entry.path("resource").toString().contains("Patient/" + id)) {
+          refused = entry.path("resource");
+        }
+      }
+      Thread.sleep(200);
+    }
+    assertThat(refused).as("AuditEvent of the refused read of Patient/%s", id).isNotNull();
+    assertThat(refused.path("outcome").asText()).isEqualTo("4");
+    assertThat(refused.path("outcomeDesc").asText()).contains("401");
+  }
 }
