@@ -94,24 +94,9 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
       rules.allow("public").read().resourcesOfType(type).withAnyId();
     }
     for (String terminology : List.of("$expand", "$validate-code", "$lookup")) {
-      rules
-          .allow("public")
-          .operation()
-          .named(terminology)
-          .onType(ValueSet.class)
-          .andAllowAllResponses();
-      rules
-          .allow("public")
-          .operation()
-          .named(terminology)
-          .onInstancesOfType(ValueSet.class)
-          .andAllowAllResponses();
-      rules
-          .allow("public")
-          .operation()
-          .named(terminology)
-          .onType(CodeSystem.class)
-          .andAllowAllResponses();
+      allowOnType(rules, "public", terminology, ValueSet.class);
+      allowOnInstances(rules, "public", terminology, ValueSet.class);
+      allowOnType(rules, "public", terminology, CodeSystem.class);
     }
     roleRules(caller, rules);
     scopeRules(caller, rules);
@@ -128,30 +113,10 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
         caller.scopes().stream()
             .anyMatch(s -> !s.context().equals("patient") && s.grants(Permission.READ));
     if (readsBeyondOnePatient && (caller.has(Role.COORDINATOR) || caller.has(Role.INVESTIGATOR))) {
-      rules
-          .allow("screening")
-          .operation()
-          .named("$eligibility")
-          .onInstancesOfType(ResearchStudy.class)
-          .andAllowAllResponses();
-      rules
-          .allow("screening")
-          .operation()
-          .named("$match-studies")
-          .onInstancesOfType(Patient.class)
-          .andAllowAllResponses();
-      rules
-          .allow("enrolment")
-          .operation()
-          .named("$enroll")
-          .onInstancesOfType(ResearchStudy.class)
-          .andAllowAllResponses();
-      rules
-          .allow("enrolment")
-          .operation()
-          .named("$withdraw")
-          .onInstancesOfType(ResearchSubject.class)
-          .andAllowAllResponses();
+      allowOnInstances(rules, "screening", "$eligibility", ResearchStudy.class);
+      allowOnInstances(rules, "screening", "$match-studies", Patient.class);
+      allowOnInstances(rules, "enrolment", "$enroll", ResearchStudy.class);
+      allowOnInstances(rules, "enrolment", "$withdraw", ResearchSubject.class);
     }
     if (readsBeyondOnePatient
         && (caller.has(Role.COORDINATOR)
@@ -159,20 +124,10 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
             || caller.has(Role.UNBLINDED)
             || caller.has(Role.REGISTRY))) {
       // Aggregates over the study's subjects, pooled over arms.
-      rules
-          .allow("reports")
-          .operation()
-          .named("$endpoint-report")
-          .onInstancesOfType(ResearchStudy.class)
-          .andAllowAllResponses();
+      allowOnInstances(rules, "reports", "$endpoint-report", ResearchStudy.class);
     }
     if (caller.has(Role.REGISTRY)) {
-      rules
-          .allow("registry")
-          .operation()
-          .named("$import-ctgov")
-          .onType(ResearchStudy.class)
-          .andAllowAllResponses();
+      allowOnType(rules, "registry", "$import-ctgov", ResearchStudy.class);
     }
     if (caller.patient() != null
         && caller.scopes().stream()
@@ -185,6 +140,16 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
           .onInstance(new IdType("Patient", caller.patient()))
           .andAllowAllResponses();
     }
+  }
+
+  private static void allowOnInstances(
+      RuleBuilder rules, String label, String operation, Class<? extends IBaseResource> type) {
+    rules.allow(label).operation().named(operation).onInstancesOfType(type).andAllowAllResponses();
+  }
+
+  private static void allowOnType(
+      RuleBuilder rules, String label, String operation, Class<? extends IBaseResource> type) {
+    rules.allow(label).operation().named(operation).onType(type).andAllowAllResponses();
   }
 
   private static void scopeRules(Caller caller, RuleBuilder rules) {
