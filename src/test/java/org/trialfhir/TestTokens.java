@@ -29,9 +29,12 @@ public final class TestTokens {
 
   public static final String ISSUER = "https://idp.test.trialfhir.org";
 
-  /** Every role, every resource: what the tests of features other than security act as. */
+  /**
+   * Every role that grants something, every resource: what the tests of features other than
+   * security act as. Not ehr-system, which confines writes to one organisation's patients.
+   */
   public static final List<String> ALL_ROLES =
-      List.of("coordinator", "investigator", "unblinded", "registry", "ehr-system", "auditor");
+      List.of("coordinator", "investigator", "unblinded", "registry", "auditor");
 
   private static final KeyPair KEYS = generate();
   private static final Path PUBLIC_KEY = writePublicKey();
@@ -50,6 +53,12 @@ public final class TestTokens {
 
   /** A token with these space-separated scopes, roles and (nullable) patient in context. */
   public static String token(String scopes, List<String> roles, String patient) {
+    return token(scopes, roles, patient, Map.of());
+  }
+
+  /** The same, with more claims (e.g. an EHR's organisation) or other values for the usual ones. */
+  public static String token(
+      String scopes, List<String> roles, String patient, Map<String, Object> more) {
     JWTClaimsSet.Builder claims =
         new JWTClaimsSet.Builder()
             .issuer(ISSUER)
@@ -62,6 +71,7 @@ public final class TestTokens {
     if (patient != null) {
       claims.claim("patient", patient);
     }
+    more.forEach(claims::claim);
     return sign(claims.build());
   }
 

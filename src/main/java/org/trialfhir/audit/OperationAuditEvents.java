@@ -47,8 +47,8 @@ import org.hl7.fhir.r4.model.Reference;
  * Builds the AuditEvent of a FHIR operation ({@code $eligibility}, {@code $enroll}, …), which BALP
  * does not cover, in BALP's shape: type {@code rest}, subtype {@code operation}, action {@code E},
  * the client, server and user agents, the query (operation, URL and parameters) and, as entities,
- * the instance the operation ran on and every patient it concerned. Also builds the event of a
- * refused attempt to change the audit trail, with that interaction as subtype.
+ * the instance the operation ran on and every patient it concerned. Also builds the event of any
+ * failed request (read, search, write), with that interaction as subtype.
  */
 final class OperationAuditEvents {
 

@@ -8,7 +8,6 @@ import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
-import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,13 +25,6 @@ public class OperationAuditInterceptor implements FhirInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(OperationAuditInterceptor.class);
   private static final String RESPONSE = OperationAuditInterceptor.class.getName() + ".response";
-  private static final Set<RestOperationTypeEnum> WRITES =
-      Set.of(
-          RestOperationTypeEnum.CREATE,
-          RestOperationTypeEnum.UPDATE,
-          RestOperationTypeEnum.PATCH,
-          RestOperationTypeEnum.DELETE);
-
   private final OperationAuditEvents events;
   private final IBalpAuditEventSink sink;
 
@@ -62,27 +54,19 @@ public class OperationAuditInterceptor implements FhirInterceptor {
     }
   }
 
+  /**
+   * Every failed request leaves an event too (BALP records successes only): a refused read (401,
+   * 403), a read of a patient that is not there (404), a rejected write (400, 409, 412, 422), a
+   * failed operation, an attempt to change the trail. Only conformance reads are left out.
+   */
   @Hook(Pointcut.SERVER_HANDLE_EXCEPTION)
   public boolean failed(ServletRequestDetails request, BaseServerResponseException exception) {
     if (request != null
-        && (OperationAuditEvents.isOperation(request.getRestOperationType())
-            || isChangeToTheTrail(request)
-            || isRefusedAccess(request, exception))) {
+        && request.getRestOperationType() != null
+        && request.getRestOperationType() != RestOperationTypeEnum.METADATA) {
       record(request, exception.getStatusCode(), exception.getMessage(), null);
     }
     return true; // HAPI goes on to answer with the OperationOutcome as usual
-  }
-
-  /** A request refused for want of a token (401) or of permission (403): who tried what. */
-  private static boolean isRefusedAccess(
-      ServletRequestDetails request, BaseServerResponseException exception) {
-    return request.getRestOperationType() != null
-        && (exception.getStatusCode() == 401 || exception.getStatusCode() == 403);
-  }
-
-  private static boolean isChangeToTheTrail(ServletRequestDetails request) {
-    return "AuditEvent".equals(request.getResourceName())
-        && WRITES.contains(request.getRestOperationType());
   }
 
   private void record(

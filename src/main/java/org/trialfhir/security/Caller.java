@@ -11,10 +11,17 @@ import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 
 /**
- * Who is calling, as far as authorisation cares: the token's SMART scopes, our roles, and the
- * patient in context (SMART {@code patient} launch context).
+ * Who is calling, as far as authorisation cares: the token's SMART scopes, our roles, the patient
+ * in context (SMART {@code patient} launch context), the client, and the organisation an EHR system
+ * speaks for ({@code Organization/id}).
  */
-record Caller(boolean authenticated, List<SmartScope> scopes, Set<Role> roles, String patient) {
+record Caller(
+    boolean authenticated,
+    List<SmartScope> scopes,
+    Set<Role> roles,
+    String patient,
+    String clientId,
+    String organization) {
 
   enum Role {
     COORDINATOR,
@@ -25,7 +32,7 @@ record Caller(boolean authenticated, List<SmartScope> scopes, Set<Role> roles, S
     AUDITOR
   }
 
-  static final Caller ANONYMOUS = new Caller(false, List.of(), Set.of(), null);
+  static final Caller ANONYMOUS = new Caller(false, List.of(), Set.of(), null, null, null);
 
   /** The caller of the current request thread. */
   static Caller current(SecurityProperties properties) {
@@ -64,12 +71,22 @@ record Caller(boolean authenticated, List<SmartScope> scopes, Set<Role> roles, S
         roles.add(role);
       }
     }
-    Object patient = jwt.getClaims().get(properties.patientClaim());
+    String organization = text(jwt.getClaims().get(properties.organizationClaim()));
+    if (organization != null && !organization.startsWith("Organization/")) {
+      organization = "Organization/" + organization;
+    }
+    String client = text(jwt.getClaims().get("client_id"));
     return new Caller(
         true,
         SmartScope.parseAll(scopes),
         roles,
-        patient == null || String.valueOf(patient).isBlank() ? null : String.valueOf(patient));
+        text(jwt.getClaims().get(properties.patientClaim())),
+        client != null ? client : text(jwt.getClaims().getOrDefault("azp", jwt.getSubject())),
+        organization);
+  }
+
+  private static String text(Object claim) {
+    return claim == null || String.valueOf(claim).isBlank() ? null : String.valueOf(claim);
   }
 
   boolean has(Role role) {

@@ -11,4 +11,9 @@ public final class CurrentCaller {
   public static boolean unblinded(SecurityProperties properties) {
     return !properties.enabled() || Caller.current(properties).has(Role.UNBLINDED);
   }
+
+  /** The OAuth client of the current request; null without a token or with security off. */
+  public static String clientId(SecurityProperties properties) {
+    return properties.enabled() ? Caller.current(properties).clientId() : null;
+  }
 }

@@ -36,8 +36,16 @@ final class DevTokenIssuer {
 
   private DevTokenIssuer() {}
 
-  /** One test client: its secret, the scopes it may ask for, its roles and patient in context. */
-  record Client(String secret, List<String> scopes, List<String> roles, String patient) {}
+  /**
+   * One test client: its secret, the scopes it may ask for, its roles, patient in context and (for
+   * an EHR system) the organisation it writes for.
+   */
+  record Client(
+      String secret,
+      List<String> scopes,
+      List<String> roles,
+      String patient,
+      String organization) {}
 
   static InMemoryRegisteredClientRepository clients(Map<String, Client> clients) {
     if (clients.isEmpty()) {
@@ -82,6 +90,9 @@ final class DevTokenIssuer {
         context.getClaims().claim(properties.roleClaim(), client.roles());
         if (client.patient() != null && !client.patient().isBlank()) {
           context.getClaims().claim(properties.patientClaim(), client.patient());
+        }
+        if (client.organization() != null && !client.organization().isBlank()) {
+          context.getClaims().claim(properties.organizationClaim(), client.organization());
         }
       }
     };

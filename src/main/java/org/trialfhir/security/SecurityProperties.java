@@ -19,7 +19,8 @@ import org.springframework.validation.annotation.Validated;
  * @param issuerUri the IdP's issuer (OpenID discovery); required in production
  * @param jwkSetUri the IdP's JWKS, when it has no discovery document
  * @param publicKeyLocation an RSA public key (PEM) that signs tokens, e.g. in tests
- * @param audience when set, tokens must list it in {@code aud}
+ * @param audience when set, tokens must list it in {@code aud}; required in production
+ * @param organizationClaim the claim naming the organisation an EHR system writes for
  * @param publicTypes resource types anyone may read without a token (what describes a study)
  * @param requireIssuer refuse to start without an IdP or key, i.e. with the dev issuer: production
  * @param tokenEndpoint the IdP's token endpoint, advertised to SMART clients
@@ -37,6 +38,7 @@ public record SecurityProperties(
     String audience,
     @DefaultValue("roles") @NotBlank String roleClaim,
     @DefaultValue("patient") @NotBlank String patientClaim,
+    @DefaultValue("organization") @NotBlank String organizationClaim,
     @Valid @NotNull @DefaultValue Roles roles,
     @DefaultValue({
           "ResearchStudy",
@@ -72,6 +74,12 @@ public record SecurityProperties(
           "trialfhir.security.issuer-uri (or jwk-set-uri, or public-key-location) is required in"
               + " this profile: tokens must come from your identity provider, not the development"
               + " issuer");
+    }
+    if (enabled && requireIssuer && blank(audience)) {
+      // Without an audience, any token the IdP issues for another service would be accepted here.
+      throw new IllegalArgumentException(
+          "trialfhir.security.audience is required in this profile: the identifier your identity"
+              + " provider puts in the aud claim of tokens meant for this server");
     }
   }
 

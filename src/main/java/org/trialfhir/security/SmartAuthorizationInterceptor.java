@@ -13,11 +13,14 @@ import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleTester;
 import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ResearchStudy;
@@ -39,6 +42,11 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
     implements FhirInterceptor {
 
   private static final String AUDIT = "AuditEvent";
+
+  /**
+   * Where export files name the OAuth client that asked for them (see RegistryExportInterceptor).
+   */
+  public static final String EXPORT_CLIENT_SYSTEM = "http://trialfhir.org/fhir/sid/oauth-client";
 
   private final SecurityProperties properties;
 
@@ -128,6 +136,23 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
     }
     if (caller.has(Role.REGISTRY)) {
       allowOnType(rules, "registry", "$import-ctgov", ResearchStudy.class);
+      // Bulk Data export, de-identified and blinded whatever the caller's other roles (export/).
+      rules.allow("registry export").bulkExport().any();
+      rules.allow("registry export").operation().named("$export").onServer().andAllowAllResponses();
+      allowOnType(rules, "registry export", "$export", Patient.class);
+      allowOnInstances(rules, "registry export", "$export", Group.class);
+      rules
+          .allow("registry export")
+          .operation()
+          .named("$export-poll-status")
+          .onServer()
+          .andAllowAllResponses();
+      rules
+          .allow("registry export files")
+          .read()
+          .resourcesOfType("Binary")
+          .withAnyId()
+          .withTester(new OwnExportFiles(caller.clientId()));
     }
     if (caller.patient() != null
         && caller.scopes().stream()
@@ -139,6 +164,18 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
           .named("$match-studies")
           .onInstance(new IdType("Patient", caller.patient()))
           .andAllowAllResponses();
+    }
+  }
+
+  /** Export output (Binary) is readable by the client that asked for the export only. */
+  private record OwnExportFiles(String clientId) implements IAuthRuleTester {
+
+    @Override
+    public boolean matchesOutput(RuleTestRequest request) {
+      return request.resource instanceof Binary binary
+          && clientId != null
+          && EXPORT_CLIENT_SYSTEM.equals(binary.getSecurityContext().getIdentifier().getSystem())
+          && clientId.equals(binary.getSecurityContext().getIdentifier().getValue());
     }
   }
 

@@ -1,5 +1,6 @@
 package org.trialfhir.server;
 
+import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -36,6 +37,7 @@ class RestfulServerConfig {
       JpaSystemProvider<?, ?> systemProvider,
       ResourceProviderFactory resourceProviders,
       ValueSetOperationProvider valueSetOperations,
+      BulkDataExportProvider bulkExport,
       ObjectProvider<FhirProvider> ownProviders,
       IInterceptorService interceptorService,
       DatabaseBackedPagingProvider pagingProvider,
@@ -48,6 +50,8 @@ class RestfulServerConfig {
     server.registerProviders(resourceProviders.createProviders());
     server.registerProvider(systemProvider);
     server.registerProvider(valueSetOperations);
+    // FHIR Bulk Data $export: the registries' de-identified channel (export/).
+    server.registerProvider(bulkExport);
     ownProviders.orderedStream().forEach(server::registerProvider);
     server.setPagingProvider(pagingProvider);
     server.setDefaultResponseEncoding(EncodingEnum.valueOf(properties.defaultEncoding()));

@@ -200,12 +200,35 @@ class AuditIT extends IntegrationTestBase {
     String id = createPatient(unique("Refused"), "2014-01-10");
     anonymous().get("/Patient/" + id).then().statusCode(401);
 
+    JsonNode refused = awaitFailure("read", "Patient/" + id);
+    assertThat(refused.path("outcomeDesc").asText()).contains("401");
+  }
+
+  /** So is any other failure: looking for a patient who is not there, a write that is rejected. */
+  @Test
+  void aReadOfAMissingPatientAndARejectedWriteAreAudited() throws Exception {
+    String missing = unique("missing").toLowerCase(java.util.Locale.ROOT);
+    fhir().get("/Patient/" + missing).then().statusCode(404);
+    assertThat(awaitFailure("read", "Patient/" + missing).path("outcomeDesc").asText())
+        .contains("404");
+
+    String id = createPatient(unique("Rejected"), "2014-01-10");
+    fhir()
+        .contentType(FHIR_JSON)
+        .body("{\"resourceType\":\"Patient\",\"id\":\"" + id + "\",\"birthDate\":\"not-a-date\"}")
+        .put("/Patient/" + id)
+        .then()
+        .statusCode(400);
+    assertThat(awaitFailure("update", "Patient/" + id).path("outcomeDesc").asText())
+        .contains("400");
+  }
+
+  private JsonNode awaitFailure(String subtype, String reference) throws Exception {
     long deadline = System.currentTimeMillis() + WAIT_MILLIS;
-    JsonNode refused = null;
-    while (refused == null && System.currentTimeMillis() < deadline) {
+    while (System.currentTimeMillis() < deadline) {
       String bundle =
           fhir()
-              .queryParam("subtype", "read")
+              .queryParam("subtype", subtype)
               .queryParam("outcome", "4")
               .queryParam("_sort", "-date")
               .queryParam("_count", 50)
@@ -215,14 +238,13 @@ class AuditIT extends IntegrationTestBase {
               .extract()
               .asString();
       for (JsonNode entry : JSON.readTree(bundle).path("entry")) {
-        if (entry.path("resource").toString().contains("Patient/" + id)) {
-          refused = entry.path("resource");
+        if (entry.path("resource").toString().contains(reference)) {
+          assertThat(entry.path("resource").path("outcome").asText()).isEqualTo("4");
+          return entry.path("resource");
         }
       }
       Thread.sleep(200);
     }
-    assertThat(refused).as("AuditEvent of the refused read of Patient/%s", id).isNotNull();
-    assertThat(refused.path("outcome").asText()).isEqualTo("4");
-    assertThat(refused.path("outcomeDesc").asText()).contains("401");
+    throw new AssertionError("no AuditEvent of the failed " + subtype + " of " + reference);
   }
 }

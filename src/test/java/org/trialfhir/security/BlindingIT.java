@@ -6,6 +6,7 @@ import static org.trialfhir.eligibility.PatientFixture.CONSENT;
 import static org.trialfhir.eligibility.PatientFixture.eligibleChild;
 import static org.trialfhir.eligibility.PatientFixture.researchConsent;
 
+import ca.uhn.fhir.batch2.api.IJobMaintenanceService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.trialfhir.IntegrationTestBase;
 import org.trialfhir.TestTokens;
 
@@ -31,7 +33,7 @@ import org.trialfhir.TestTokens;
  * of a masked study, on any path that shows resources (read, vread, search, _revinclude, _include,
  * instance, type and system history, $everything, batch and transaction responses), and sees a
  * masked study's ResearchSubject without {@code assignedArm}; the unblinded caller sees all of it.
- * Bulk export and GraphQL, which would be further paths, are not offered.
+ * Bulk export is blinded (and de-identified) for everyone; GraphQL is not offered.
  *
  * <p>One masked, randomised study (as in the enrolment tests) is set up for the whole class: one
  * patient enrolled through {@code $enroll}, so that there are an allocation Basic and the study's
@@ -71,6 +73,8 @@ class BlindingIT extends IntegrationTestBase {
   private static final String UNBLINDED = TestTokens.token("user/*.rs", List.of("unblinded"), null);
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Autowired private IJobMaintenanceService jobMaintenance;
 
   private String study;
 
@@ -389,15 +393,99 @@ class BlindingIT extends IntegrationTestBase {
   // ============================================================================ closed paths
 
   /**
-   * Bulk export and GraphQL would show resources outside the paths above; this server offers
-   * neither (no export or GraphQL provider is registered), so both are closed by not being there.
+   * Bulk Data export is the registry's channel: refused to the study team, and what it writes is
+   * blinded even for a registry that also holds the unblinded role, de-identified, and readable
+   * only by the client that asked for it.
    */
   @Test
-  void bulkExportAndGraphQlAreNotOffered() {
-    Response export = fhirAs(BLINDED).header("Prefer", "respond-async").get("/$export");
-    assertNotSuccessful(export);
-    assertNoArm(export.asString());
+  void bulkExportIsTheRegistrysAndIsBlindedAndDeidentified() throws Exception {
+    fhirAs(BLINDED).header("Prefer", "respond-async").get("/$export").then().statusCode(403);
+    String registry =
+        TestTokens.token(
+            "system/ResearchStudy.rs",
+            List.of("registry", "unblinded"),
+            null,
+            Map.of("client_id", "registry-a"));
+    // The audit trail is not the registry's to export.
+    fhirAs(registry)
+        .header("Prefer", "respond-async")
+        .queryParam("_type", "AuditEvent")
+        .get("/$export")
+        .then()
+        .statusCode(400)
+        .body(org.hamcrest.Matchers.containsString("cannot be exported"));
 
+    Response started =
+        fhirAs(registry)
+            .header("Prefer", "respond-async")
+            .queryParam("_type", "Patient,ResearchSubject,Basic")
+            .queryParam("_typeFilter", "ResearchSubject?study=ResearchStudy/" + study)
+            .get("/$export");
+    // Basic is not a type a registry receives.
+    assertThat(started.statusCode()).as(started.asString()).isEqualTo(400);
+    started =
+        fhirAs(registry)
+            .header("Prefer", "respond-async")
+            .queryParam("_type", "Patient,ResearchSubject")
+            .queryParam("_typeFilter", "ResearchSubject?study=ResearchStudy/" + study)
+            .get("/$export");
+    assertThat(started.statusCode()).as(started.asString()).isEqualTo(202);
+    String poll = started.header("Content-Location");
+
+    JsonNode manifest = awaitExport(registry, poll);
+    StringBuilder exported = new StringBuilder();
+    for (JsonNode output : manifest.path("output")) {
+      String url = output.path("url").asText();
+      String binary = url.substring(url.indexOf("/Binary/"));
+      fhirAs(
+              TestTokens.token(
+                  "system/ResearchStudy.rs",
+                  List.of("registry"),
+                  null,
+                  Map.of("client_id", "registry-b")))
+          .get(binary)
+          .then()
+          .statusCode(403);
+      JsonNode file =
+          tree(fhirAs(registry).get(binary).then().statusCode(200).extract().asString());
+      exported
+          .append(new String(java.util.Base64.getDecoder().decode(file.path("data").asText())))
+          .append('\n');
+    }
+    String ndjson = exported.toString();
+    String family = fhir().get("/Patient/" + pid).then().extract().path("name[0].family");
+    assertThat(ndjson)
+        .contains("\"resourceType\":\"ResearchSubject\"", "\"resourceType\":\"Patient\"");
+    assertNoArm(ndjson);
+    assertThat(ndjson).doesNotContain(family, pid, sid, directSid, aid, sequenceId);
+    for (String line : ndjson.split("\n")) {
+      if (!line.isBlank() && line.contains("\"ResearchSubject\"")) {
+        JsonNode subject = tree(line);
+        assertThat(subject.path("individual").path("reference").asText())
+            .matches("Patient/[0-9a-f]{32}");
+        assertThat(subject.path("study").path("reference").asText())
+            .isEqualTo("ResearchStudy/" + study);
+      }
+    }
+  }
+
+  private JsonNode awaitExport(String token, String poll) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (System.currentTimeMillis() < deadline) {
+      jobMaintenance.runMaintenancePass();
+      Response status = fhirAs(token).get(poll.substring(poll.indexOf("/$export-poll-status")));
+      if (status.statusCode() == 200) {
+        return tree(status.asString());
+      }
+      assertThat(status.statusCode()).as(status.asString()).isEqualTo(202);
+      Thread.sleep(500);
+    }
+    throw new AssertionError("export not complete after 120 s: " + poll);
+  }
+
+  /** GraphQL would show resources outside the paths above; it is not offered. */
+  @Test
+  void graphQlIsNotOffered() {
     Response graphql =
         fhirAs(BLINDED).queryParam("query", "{BasicList{id extension{url}}}").get("/$graphql");
     assertNotSuccessful(graphql);

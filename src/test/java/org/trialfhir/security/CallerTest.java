@@ -19,6 +19,7 @@ class CallerTest {
           "",
           "groups",
           "patient",
+          "hospital",
           new SecurityProperties.Roles(
               "trial-coordinator", "pi", "pharmacy", "registry", "ehr", "audit"),
           List.of(),
@@ -65,5 +66,21 @@ class CallerTest {
             Caller.of(jwt(Map.of("scope", "patient/*.rs", "patient", "123")), PROPERTIES).patient())
         .isEqualTo("123");
     assertThat(Caller.of(jwt(Map.of("scope", "patient/*.rs")), PROPERTIES).patient()).isNull();
+  }
+
+  @Test
+  void theOrganisationIsAReferenceAndTheClientFallsBackToAzpThenSub() {
+    Caller caller =
+        Caller.of(
+            jwt(Map.of("scope", "system/Observation.cruds", "hospital", "st-mary", "azp", "lis")),
+            PROPERTIES);
+    assertThat(caller.organization()).isEqualTo("Organization/st-mary");
+    assertThat(caller.clientId()).isEqualTo("lis");
+    assertThat(
+            Caller.of(
+                    jwt(Map.of("hospital", "Organization/x", "client_id", "ehr", "sub", "someone")),
+                    PROPERTIES)
+                .clientId())
+        .isEqualTo("ehr");
   }
 }

@@ -11,14 +11,20 @@ class SecurityPropertiesTest {
 
   private static SecurityProperties properties(
       boolean requireIssuer, String issuer, String publicKey) {
+    return properties(requireIssuer, issuer, publicKey, "trialfhir");
+  }
+
+  private static SecurityProperties properties(
+      boolean requireIssuer, String issuer, String publicKey, String audience) {
     return new SecurityProperties(
         true,
         issuer,
         "",
         publicKey,
-        "",
+        audience,
         "roles",
         "patient",
+        "organization",
         new SecurityProperties.Roles(
             "coordinator", "investigator", "unblinded", "registry", "ehr-system", "auditor"),
         List.of("ResearchStudy"),
@@ -41,6 +47,14 @@ class SecurityPropertiesTest {
   void anIssuerOrAKeySatisfiesProduction() {
     assertThat(properties(true, "https://idp.example.org/realms/h", "").devIssuer()).isFalse();
     assertThat(properties(true, "", "file:/etc/trialfhir/idp.pem").devIssuer()).isFalse();
+  }
+
+  @Test
+  void theProductionProfileRefusesToStartWithoutAnAudience() {
+    assertThatThrownBy(() -> properties(true, "https://idp.example.org/realms/h", "", ""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("audience");
+    assertThat(properties(false, "https://idp.example.org/realms/h", "", "").devIssuer()).isFalse();
   }
 
   @Test

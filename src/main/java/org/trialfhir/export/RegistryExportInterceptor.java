@@ -1,0 +1,112 @@
+package org.trialfhir.export;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.ResearchSubject;
+import org.hl7.fhir.r4.model.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.trialfhir.security.CurrentCaller;
+import org.trialfhir.security.SecurityProperties;
+import org.trialfhir.security.SmartAuthorizationInterceptor;
+import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.study.StudyDesign;
+
+/**
+ * FHIR Bulk Data {@code $export} is the registries' channel, and what it writes is always
+ * de-identified and blinded ({@link Deidentifier}): each export gets its own pseudonym key, only
+ * the exportable types, and output files readable only by the client that asked for them.
+ */
+@Component
+@Interceptor
+class RegistryExportInterceptor implements FhirInterceptor {
+
+  static final String KEY = "trialfhir.pseudonym-key";
+  private static final Logger log = LoggerFactory.getLogger(RegistryExportInterceptor.class);
+  private static final String LABEL_SYSTEM = "http://trialfhir.org/fhir/CodeSystem/security-label";
+
+  private final FhirContext fhir;
+  private final DaoRegistry daos;
+  private final SecurityProperties security;
+  private final SecureRandom random = new SecureRandom();
+
+  RegistryExportInterceptor(FhirContext fhir, DaoRegistry daos, SecurityProperties security) {
+    this.fhir = fhir;
+    this.daos = daos;
+    this.security = security;
+  }
+
+  @Hook(Pointcut.STORAGE_INITIATE_BULK_EXPORT)
+  public void initiate(RequestDetails request, BulkExportJobParameters parameters) {
+    List<String> asked = parameters.getResourceTypes();
+    if (asked == null || asked.isEmpty()) {
+      parameters.setResourceTypes(new ArrayList<>(Deidentifier.exportableTypes()));
+    } else {
+      List<String> refused =
+          asked.stream().filter(t -> !Deidentifier.exportableTypes().contains(t)).toList();
+      if (!refused.isEmpty()) {
+        throw new InvalidRequestException(
+            "_type "
+                + refused
+                + " cannot be exported; a de-identified export holds "
+                + Deidentifier.exportableTypes().stream().sorted().toList());
+      }
+    }
+    byte[] key = new byte[32];
+    random.nextBytes(key);
+    parameters.setUserData(KEY, Base64.getEncoder().encodeToString(key));
+    String client = CurrentCaller.clientId(security);
+    if (client != null) {
+      // HAPI stamps the output Binaries with this; only the same client may read them.
+      parameters.setBinarySecurityContextIdentifierSystem(
+          SmartAuthorizationInterceptor.EXPORT_CLIENT_SYSTEM);
+      parameters.setBinarySecurityContextIdentifierValue(client);
+    }
+  }
+
+  @Hook(Pointcut.STORAGE_BULK_EXPORT_RESOURCE_INCLUSION)
+  public boolean include(BulkExportJobParameters parameters, IBaseResource resource) {
+    Object key = parameters.getUserData().get(KEY);
+    if (!(key instanceof String encoded) || !(resource instanceof Resource r4)) {
+      log.warn("Bulk export without a pseudonym key (not started through $export): nothing kept");
+      return false;
+    }
+    Deidentifier deidentifier =
+        new Deidentifier(fhir, Base64.getDecoder().decode(encoded), this::masked);
+    boolean allocation = r4.getMeta().getSecurity(LABEL_SYSTEM, "treatment-allocation") != null;
+    return deidentifier.apply(r4, allocation);
+  }
+
+  private boolean masked(ResearchSubject subject) {
+    if (!subject.getStudy().hasReference()) {
+      return true;
+    }
+    try {
+      ResearchStudy study =
+          daos.getResourceDao(ResearchStudy.class)
+              .read(
+                  new IdType(subject.getStudy().getReference()).toUnqualifiedVersionless(),
+                  new SystemRequestDetails());
+      return StudyDesign.masked(study);
+    } catch (ResourceNotFoundException | ResourceGoneException e) {
+      return true;
+    }
+  }
+}
