@@ -15,20 +15,24 @@ import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
+import org.springframework.security.oauth2.server.authorization.settings.ClientSettings;
 import org.springframework.security.oauth2.server.authorization.settings.TokenSettings;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
+import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 
 /**
  * The token issuer for local development: OAuth2 client credentials (SMART Backend Services style,
  * with a client secret) for the test clients configured under {@code
- * trialfhir.security.dev-clients}, signed by a key made at start-up. Active only when no IdP is
- * configured; never in production.
+ * trialfhir.security.dev-clients}, and authorisation code with PKCE for the coordinator page, whose
+ * users ({@code trialfhir.security.dev-users}) sign in with a form; tokens are signed by a key made
+ * at start-up. Active only when no IdP is configured; never in production.
  */
 final class DevTokenIssuer {
 
@@ -47,7 +51,11 @@ final class DevTokenIssuer {
       String patient,
       String organization) {}
 
-  static InMemoryRegisteredClientRepository clients(Map<String, Client> clients) {
+  /** A development user who signs in to the coordinator page: password, roles, scopes. */
+  record User(String password, List<String> roles, List<String> scopes) {}
+
+  static InMemoryRegisteredClientRepository clients(
+      Map<String, Client> clients, String pageClientId, List<String> pageScopes) {
     if (clients.isEmpty()) {
       throw new IllegalStateException(
           "The dev token issuer is on (no trialfhir.security.issuer-uri, jwk-set-uri or"
@@ -57,28 +65,67 @@ final class DevTokenIssuer {
         "DEVELOPMENT TOKEN ISSUER ACTIVE: POST /oauth2/token issues tokens for the test clients {}."
             + " Configure trialfhir.security.issuer-uri (your IdP) for any real use.",
         clients.keySet());
-    return new InMemoryRegisteredClientRepository(
-        clients.entrySet().stream()
+    List<RegisteredClient> registered =
+        new java.util.ArrayList<>(
+            clients.entrySet().stream()
+                .map(
+                    e ->
+                        RegisteredClient.withId(e.getKey())
+                            .clientId(e.getKey())
+                            .clientSecret("{noop}" + e.getValue().secret())
+                            .clientAuthenticationMethod(
+                                ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
+                            .clientAuthenticationMethod(
+                                ClientAuthenticationMethod.CLIENT_SECRET_POST)
+                            .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+                            .scopes(s -> s.addAll(e.getValue().scopes()))
+                            .tokenSettings(
+                                TokenSettings.builder()
+                                    .accessTokenTimeToLive(Duration.ofHours(1))
+                                    .build())
+                            .build())
+                .toList());
+    registered.add(pageClient(pageClientId, pageScopes));
+    return new InMemoryRegisteredClientRepository(registered);
+  }
+
+  /**
+   * The coordinator page: a public browser client (no secret), authorisation code with PKCE. The
+   * redirect is the page on a loopback address, where the authorisation server allows any port.
+   */
+  private static RegisteredClient pageClient(String clientId, List<String> scopes) {
+    return RegisteredClient.withId(clientId)
+        .clientId(clientId)
+        .clientAuthenticationMethod(ClientAuthenticationMethod.NONE)
+        .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+        .redirectUri("http://127.0.0.1/")
+        .redirectUri("http://[::1]/")
+        .scopes(s -> s.addAll(scopes))
+        .clientSettings(
+            ClientSettings.builder()
+                .requireProofKey(true)
+                .requireAuthorizationConsent(false)
+                .build())
+        .tokenSettings(TokenSettings.builder().accessTokenTimeToLive(Duration.ofHours(8)).build())
+        .build();
+  }
+
+  /** The development users of the coordinator page's sign-in form. */
+  static UserDetailsService users(Map<String, User> users) {
+    return new InMemoryUserDetailsManager(
+        users.entrySet().stream()
             .map(
                 e ->
-                    RegisteredClient.withId(e.getKey())
-                        .clientId(e.getKey())
-                        .clientSecret("{noop}" + e.getValue().secret())
-                        .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
-                        .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_POST)
-                        .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
-                        .scopes(s -> s.addAll(e.getValue().scopes()))
-                        .tokenSettings(
-                            TokenSettings.builder()
-                                .accessTokenTimeToLive(Duration.ofHours(1))
-                                .build())
+                    org.springframework.security.core.userdetails.User.withUsername(e.getKey())
+                        .password("{noop}" + e.getValue().password())
+                        .authorities("ROLE_DEV_USER")
                         .build())
             .toList());
   }
 
   /** Adds what our authorisation reads: roles, the patient in context, the client id. */
   static OAuth2TokenCustomizer<JwtEncodingContext> claims(
-      Map<String, Client> clients, SecurityProperties properties) {
+      Map<String, Client> clients, Map<String, User> users, SecurityProperties properties) {
     return context -> {
       if (!OAuth2TokenType.ACCESS_TOKEN.equals(context.getTokenType())) {
         return;
@@ -86,6 +133,15 @@ final class DevTokenIssuer {
       String id = context.getRegisteredClient().getClientId();
       Client client = clients.get(id);
       context.getClaims().claim("client_id", id);
+      if (AuthorizationGrantType.AUTHORIZATION_CODE.equals(context.getAuthorizationGrantType())) {
+        // A person signed in: the roles are the user's, not the page's.
+        User user = users.get(context.getPrincipal().getName());
+        context.getClaims().claim(properties.roleClaim(), user == null ? List.of() : user.roles());
+        if (user != null && user.scopes() != null && !user.scopes().isEmpty()) {
+          context.getClaims().claim("scope", String.join(" ", user.scopes()));
+        }
+        return;
+      }
       if (client != null) {
         context.getClaims().claim(properties.roleClaim(), client.roles());
         if (client.patient() != null && !client.patient().isBlank()) {

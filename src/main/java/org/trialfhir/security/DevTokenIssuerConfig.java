@@ -2,6 +2,7 @@ package org.trialfhir.security;
 
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
+import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
@@ -10,6 +11,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.http.MediaType;
+import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.config.annotation.web.configurers.OAuth2AuthorizationServerConfigurer;
@@ -17,6 +20,8 @@ import org.springframework.security.oauth2.server.authorization.settings.Authori
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
 
 /**
  * Spring Authorization Server's token endpoint ({@code /oauth2/token}, {@code /oauth2/jwks}) for
@@ -33,13 +38,34 @@ class DevTokenIssuerConfig {
         OAuth2AuthorizationServerConfigurer.authorizationServer();
     http.securityMatcher(issuer.getEndpointsMatcher())
         .with(issuer, configurer -> {})
-        .authorizeHttpRequests(requests -> requests.anyRequest().authenticated());
+        .authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
+        // A browser at the authorisation endpoint without a session signs in first.
+        .exceptionHandling(
+            errors ->
+                errors.defaultAuthenticationEntryPointFor(
+                    new LoginUrlAuthenticationEntryPoint("/login"),
+                    new MediaTypeRequestMatcher(MediaType.TEXT_HTML)));
+    return http.build();
+  }
+
+  /** The sign-in form of the development users (Spring Security's own page; no external assets). */
+  @Bean
+  @Order(1)
+  SecurityFilterChain devSignIn(HttpSecurity http, SecurityProperties properties) throws Exception {
+    http.securityMatcher("/login", "/logout", "/default-ui.css")
+        .authorizeHttpRequests(requests -> requests.anyRequest().permitAll())
+        .userDetailsService(DevTokenIssuer.users(properties.devUsers()))
+        .formLogin(Customizer.withDefaults())
+        .logout(Customizer.withDefaults());
     return http.build();
   }
 
   @Bean
   RegisteredClientRepository devClients(SecurityProperties properties) {
-    return DevTokenIssuer.clients(properties.devClients());
+    return DevTokenIssuer.clients(
+        properties.devClients(),
+        properties.page().clientId(),
+        List.of(properties.page().scope().trim().split("\\s+")));
   }
 
   @Bean
@@ -55,7 +81,7 @@ class DevTokenIssuerConfig {
 
   @Bean
   OAuth2TokenCustomizer<JwtEncodingContext> devTokenClaims(SecurityProperties properties) {
-    return DevTokenIssuer.claims(properties.devClients(), properties);
+    return DevTokenIssuer.claims(properties.devClients(), properties.devUsers(), properties);
   }
 
   /** Security on, and none of issuer-uri, jwk-set-uri, public-key-location set. */

@@ -27,6 +27,9 @@ import org.springframework.validation.annotation.Validated;
  * @param authorizationEndpoint the IdP's authorisation endpoint, advertised to SMART clients
  * @param devClients test clients of the development token issuer, which runs only when no IdP or
  *     key is configured
+ * @param devUsers people who sign in to the coordinator page at the development issuer
+ * @param page the OAuth client of the coordinator page (registered at the IdP, or at the dev
+ *     issuer), and the scopes it asks for
  */
 @Validated
 @ConfigurationProperties("trialfhir.security")
@@ -62,7 +65,9 @@ public record SecurityProperties(
     @DefaultValue("false") boolean requireIssuer,
     String tokenEndpoint,
     String authorizationEndpoint,
-    @DefaultValue Map<String, DevTokenIssuer.Client> devClients) {
+    @DefaultValue Map<String, DevTokenIssuer.Client> devClients,
+    @DefaultValue Map<String, DevTokenIssuer.User> devUsers,
+    @Valid @NotNull @DefaultValue PageClient page) {
 
   public SecurityProperties {
     if (enabled
@@ -91,6 +96,11 @@ public record SecurityProperties(
   static boolean blank(String value) {
     return value == null || value.isBlank();
   }
+
+  /** The coordinator page's OAuth client: a public client using authorisation code and PKCE. */
+  public record PageClient(
+      @DefaultValue("coordinator-page") @NotBlank String clientId,
+      @DefaultValue("user/*.cruds") @NotBlank String scope) {}
 
   /** The role names as the IdP spells them in the role claim. */
   public record Roles(

@@ -244,7 +244,10 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
   private static void refuseJoinsWithoutReadAccess(RequestDetails request, Caller caller) {
     boolean joins =
         request.getParameters().keySet().stream()
-            .anyMatch(name -> name.startsWith("_has") || name.contains("."));
+            .anyMatch(
+                name ->
+                    name.startsWith("_has")
+                        || (name.contains(".") && !publicJoin(request.getResourceName(), name)));
     boolean readsAll =
         caller.scopes().stream()
             .anyMatch(
@@ -265,6 +268,14 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
       }
       // A patient-only caller's joins are narrowed to its own compartment (PatientSearchNarrowing).
     }
+  }
+
+  /** Chains from a study to what describes it (sites, sponsor, criteria) stay public. */
+  private static boolean publicJoin(String type, String parameter) {
+    return "ResearchStudy".equals(type)
+        && (parameter.startsWith("site.")
+            || parameter.startsWith("sponsor.")
+            || parameter.startsWith("enrollment."));
   }
 
   private static IAuthRuleBuilderRuleOpClassifier on(IAuthRuleBuilderRuleOp op, SmartScope scope) {

@@ -56,7 +56,7 @@ public class SmartCapabilityInterceptor implements FhirInterceptor {
     if (token != null && !token.isBlank()) {
       uris.addExtension("token", new UriType(token));
     }
-    String authorize = endpoints.authorize();
+    String authorize = endpoints.authorize(root);
     if (authorize != null && !authorize.isBlank()) {
       uris.addExtension("authorize", new UriType(authorize));
     }

@@ -37,8 +37,10 @@ class SmartEndpoints {
     return properties.devIssuer() ? serverBase + "/oauth2/token" : properties.tokenEndpoint();
   }
 
-  String authorize() {
-    return properties.devIssuer() ? null : properties.authorizationEndpoint();
+  String authorize(String serverBase) {
+    return properties.devIssuer()
+        ? serverBase + "/oauth2/authorize"
+        : properties.authorizationEndpoint();
   }
 
   /** The SMART App Launch 2.x discovery document. */
@@ -47,10 +49,13 @@ class SmartEndpoints {
     if (properties.devIssuer()) {
       document.put("issuer", serverBase);
       document.put("jwks_uri", serverBase + "/oauth2/jwks");
-      document.put("grant_types_supported", List.of("client_credentials"));
+      // Client credentials for the test clients; authorisation code with PKCE for the
+      // coordinator page (a public client) and its development users.
+      document.put("grant_types_supported", List.of("authorization_code", "client_credentials"));
       document.put(
           "token_endpoint_auth_methods_supported",
-          List.of("client_secret_basic", "client_secret_post"));
+          List.of("client_secret_basic", "client_secret_post", "none"));
+      document.put("code_challenge_methods_supported", List.of("S256"));
     } else {
       put(document, "issuer", properties.issuerUri());
       document.put(
@@ -64,7 +69,7 @@ class SmartEndpoints {
       document.put("code_challenge_methods_supported", List.of("S256"));
     }
     put(document, "token_endpoint", token(serverBase));
-    put(document, "authorization_endpoint", authorize());
+    put(document, "authorization_endpoint", authorize(serverBase));
     document.put("scopes_supported", SCOPES);
     document.put(
         "capabilities",
@@ -73,6 +78,8 @@ class SmartEndpoints {
             "permission-v1",
             "client-confidential-symmetric",
             "client-confidential-asymmetric",
+            "client-public",
+            "launch-standalone",
             "context-standalone-patient"));
     return document;
   }

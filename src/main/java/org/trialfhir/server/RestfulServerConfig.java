@@ -11,6 +11,7 @@ import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.parser.StrictErrorHandler;
 import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
@@ -60,6 +61,8 @@ class RestfulServerConfig {
             ? new IncomingRequestAddressStrategy()
             : new HardcodedServerAddressStrategy(properties.publicBaseUrl()));
     server.registerInterceptor(new ResponseHighlighterInterceptor());
+    // OpenAPI 3 at /fhir/api-docs and a browsable Swagger UI at /fhir/swagger-ui/ (bundled assets).
+    server.registerInterceptor(new OpenApiInterceptor());
     server.registerInterceptor(accessLog());
     return server;
   }

@@ -28,7 +28,9 @@ class CallerTest {
           false,
           "",
           "",
-          Map.of());
+          Map.of(),
+          Map.of(),
+          new SecurityProperties.PageClient("coordinator-page", "user/*.cruds"));
 
   private static Jwt jwt(Map<String, Object> claims) {
     Jwt.Builder jwt = Jwt.withTokenValue("t").header("alg", "none");

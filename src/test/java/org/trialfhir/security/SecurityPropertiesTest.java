@@ -33,7 +33,9 @@ class SecurityPropertiesTest {
         requireIssuer,
         "",
         "",
-        Map.of());
+        Map.of(),
+        Map.of(),
+        new SecurityProperties.PageClient("coordinator-page", "user/*.cruds"));
   }
 
   @Test

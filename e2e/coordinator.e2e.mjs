@@ -1,0 +1,284 @@
+// Browser end-to-end test of the coordinator page: seeds its own patients through the API, then
+// signs in (when the server requires it), finds NCT06407297, screens an eligible and an ineligible
+// patient, enrols the first and sees the second refused. Run: node e2e/coordinator.e2e.mjs
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.TRIALFHIR_BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+const SHOTS = resolve(process.env.E2E_SCREENSHOTS ?? 'target/e2e-screenshots');
+const STUDY = 'nct06407297';
+const STUDY_TITLE = 'UCMSCs Combined With Standard Therapy for the Treatment of Newly Diagnosed Type 1 Diabetes';
+const MRN = 'urn:trialfhir:e2e:mrn';
+const RUN = Date.now().toString(36);
+const MANUAL_REVIEW = ['exc-infection', 'exc-organ-disease', 'exc-pregnancy-plans', 'exc-compliance', 'exc-investigator'];
+
+// ------------------------------------------------------------------ API helpers (seeding)
+
+let config;
+let token = null;
+
+async function api(path, { method = 'GET', body } = {}) {
+  const headers = { Accept: 'application/fhir+json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body) headers['Content-Type'] = 'application/fhir+json';
+  const res = await fetch(`${BASE}/fhir/${path}`, { method, headers, body: body && JSON.stringify(body) });
+  const json = await res.json().catch(() => null);
+  return { status: res.status, json };
+}
+
+const day = (offsetDays, years = 0) => {
+  const d = new Date();
+  d.setFullYear(d.getFullYear() - years);
+  d.setDate(d.getDate() + offsetDays);
+  return d.toISOString().slice(0, 10);
+};
+const coding = (system, code) => ({ coding: [{ system, code }] });
+const obs = (subject, codings, value, unit, extra = {}) => ({
+  resourceType: 'Observation', status: 'final', code: { coding: codings }, subject: { reference: subject },
+  effectiveDateTime: day(-14), ...(value === undefined ? {} : { valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit } }), ...extra,
+});
+
+/** A child with new-onset type 1 diabetes (as PatientFixture.eligibleChild, dated relative to today). */
+function record(urn, { given, family, mrn, birthDate, cPeptideFasting, without = [] }) {
+  const TRIAL_LAB = 'http://trialfhir.org/fhir/CodeSystem/trial-lab';
+  const all = [
+    { resourceType: 'Patient', identifier: [{ system: MRN, value: mrn }], name: [{ family, given: [given] }], gender: 'female', birthDate },
+    { resourceType: 'Condition', clinicalStatus: coding('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active'),
+      verificationStatus: coding('http://terminology.hl7.org/CodeSystem/condition-ver-status', 'confirmed'),
+      code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E10.9', display: 'Type 1 diabetes mellitus without complications' }] },
+      subject: { reference: urn }, onsetDateTime: day(-60) },
+    obs(urn, [{ system: 'http://loinc.org', code: '13926-1', display: 'Glutamate decarboxylase 65 Ab' }], undefined, undefined,
+      { interpretation: [coding('http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', 'POS')] }),
+    obs(urn, [{ system: TRIAL_LAB, code: 'c-peptide-fasting' }, { system: 'http://loinc.org', code: '1986-9' }], cPeptideFasting, 'nmol/L'),
+    obs(urn, [{ system: TRIAL_LAB, code: 'c-peptide-2h' }, { system: 'http://loinc.org', code: '1986-9' }], 0.62, 'nmol/L'),
+    obs(urn, [{ system: 'http://loinc.org', code: '39156-5' }], 18.0, 'kg/m2'),
+    { resourceType: 'Consent', status: 'active',
+      extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext', valueReference: { reference: `ResearchStudy/${STUDY}` } }],
+      scope: coding('http://terminology.hl7.org/CodeSystem/consentscope', 'research'), category: [coding('http://loinc.org', '59284-0')],
+      patient: { reference: urn }, dateTime: day(-5), policyRule: coding('http://terminology.hl7.org/CodeSystem/v3-ActCode', 'OPTIN') },
+  ];
+  return all.filter((r) => !without.includes(r.code?.coding?.[0]?.code ?? r.resourceType));
+}
+
+const eligible = { given: 'Ava', family: `Eligible${RUN}`, mrn: `E2E-${RUN}-1`, birthDate: day(-100, 12), cPeptideFasting: 0.35 };
+const ineligible = { given: 'Otto', family: `Tooold${RUN}`, mrn: `E2E-${RUN}-2`, birthDate: day(-100, 30), cPeptideFasting: 0.05 };
+const incomplete = { given: 'Mia', family: `Incomplete${RUN}`, mrn: `E2E-${RUN}-3`, birthDate: day(-100, 10), cPeptideFasting: 0.4, without: ['c-peptide-2h', 'Consent'] };
+const confirmer = { given: 'Dana', family: `Confirmer${RUN}` };
+
+async function seed() {
+  const entries = [];
+  let n = 0;
+  for (const who of [eligible, ineligible, incomplete]) {
+    const urn = `urn:uuid:00000000-0000-4000-8000-${String(++n).padStart(6, '0')}${RUN.slice(-6).padStart(6, '0')}`;
+    record(urn, who).forEach((resource, i) => entries.push({
+      ...(i === 0 ? { fullUrl: urn } : {}), resource, request: { method: 'POST', url: resource.resourceType } }));
+  }
+  entries.push({ resource: { resourceType: 'Practitioner', name: [{ family: confirmer.family, given: [confirmer.given] }] }, request: { method: 'POST', url: 'Practitioner' } });
+  const { status, json } = await fetch(`${BASE}/fhir`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries }),
+  }).then(async (r) => ({ status: r.status, json: await r.json() }));
+  assert.equal(status, 200, `seeding transaction failed: ${JSON.stringify(json).slice(0, 600)}`);
+  eligible.id = json.entry[0].response.location.split('/')[1];
+  ineligible.id = json.entry[7].response.location.split('/')[1];
+  incomplete.id = json.entry[14].response.location.split('/')[1];
+}
+
+/** Repeated runs on one server: withdraw earlier e2e subjects when the study has reached its target. */
+async function makeRoom() {
+  const onStudy = 'on-study,on-study-intervention,on-study-observation,follow-up';
+  const count = (await api(`ResearchSubject?study=ResearchStudy/${STUDY}&status=${onStudy}&_summary=count`)).json.total;
+  if (count < 24) return;
+  const mine = await api(`ResearchSubject?study=ResearchStudy/${STUDY}&status=${onStudy}&patient.identifier=${encodeURIComponent(MRN + '|')}&_count=5`);
+  for (const e of mine.json.entry ?? []) {
+    await api(`ResearchSubject/${e.resource.id}/$withdraw`, { method: 'POST', body: { resourceType: 'Parameters', parameter: [{ name: 'reason', valueString: 'e2e clean-up' }] } });
+  }
+}
+
+// ------------------------------------------------------------------ the browser
+
+let browser;
+let page;
+const pageErrors = [];
+const shot = async (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const text = () => page.locator('main').innerText();
+
+/** The development server's form login (Spring Security's default page). */
+async function login() {
+  await page.waitForURL(/\/login/);
+  await page.locator('input[name="username"]').fill('coordinator');
+  await page.locator('input[name="password"]').fill('coordinator');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
+  mkdirSync(SHOTS, { recursive: true });
+  const res = await fetch(`${BASE}/config.json`);
+  config = res.ok ? await res.json() : { authRequired: false };
+  console.log(`# base ${BASE}, authRequired=${config.authRequired}, run ${RUN}`);
+  if (config.authRequired) {
+    const tok = await fetch(`${BASE}/oauth2/token`, {
+      method: 'POST',
+      headers: { Authorization: 'Basic ' + Buffer.from('developer:developer-secret').toString('base64'), 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&scope=' + encodeURIComponent('system/*.cruds'),
+    });
+    assert.equal(tok.status, 200, 'the development client-credentials token could not be had');
+    token = (await tok.json()).access_token;
+  }
+  await seed();
+  await makeRoom();
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  t.after(() => browser?.close());
+  page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+
+  await t.test('signs in (when the server requires it) and lists studies', async () => {
+    await page.goto(`${BASE}/#/studies`);
+    if (config.authRequired) {
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await login();
+    }
+    await page.getByRole('heading', { level: 1, name: 'Studies' }).waitFor();
+    assert.ok(!page.url().includes('code='), 'the authorization code is dropped from the address');
+    if (config.authRequired) await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  });
+
+  await t.test('filters studies and opens NCT06407297', async () => {
+    // Filters the server knows: the issue's age + condition filters where supported, else the title.
+    const probe = await api('ResearchStudy?eligible-age=12&condition:text=diabetes&_summary=count');
+    if (probe.status === 200) {
+      await page.getByLabel("Patient's age (years)").fill('12');
+      await page.getByLabel('Condition').fill('type 1 diabetes');
+    } else {
+      console.log(`# eligible-age / condition:text not supported by this server (HTTP ${probe.status}); filtering by title`);
+      await page.getByLabel('Title contains').fill('Type 1 Diabetes');
+    }
+    assert.equal(await page.getByLabel('Status').inputValue(), 'active');
+    await page.getByRole('button', { name: 'Search studies' }).click();
+    await page.getByText(/\d+ stud(y|ies) found/).waitFor();
+    const link = page.getByRole('link', { name: STUDY_TITLE });
+    await link.waitFor();
+    assert.match(await text(), /NCT06407297/);
+    await shot('01-study-list');
+    await link.click();
+    await page.getByRole('heading', { level: 1, name: STUDY_TITLE }).waitFor();
+    const body = await text();
+    for (const expected of ['Randomized', 'Quadruple', 'Parallel', 'Experimental group', 'Placebo Comparator group',
+      'of target 24', 'Fasting C-peptide ≥0.1 nmol/L', 'Severe allergic constitution.', 'Ages 8 to 18 years']) {
+      assert.ok(body.includes(expected), `study page shows "${expected}"`);
+    }
+    await shot('02-study-page');
+  });
+
+  await t.test('screens the eligible patient found by name', async () => {
+    await page.getByLabel('Patient name or identifier').fill(eligible.family);
+    await page.getByLabel('Patient name or identifier').press('Enter');
+    await page.getByText('1 patient found').waitFor();
+    await page.getByRole('link', { name: `Screen Ava ${eligible.family}` }).click();
+    await page.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
+    const verdict = await page.locator('.verdict').innerText();
+    assert.match(verdict, /Needs review/, 'verdict in words');
+    const rows = page.locator('table.outcomes tbody tr');
+    assert.equal(await rows.count(), 21, 'every criterion of the study is listed');
+    const row = (id) => page.locator(`tr[data-criterion="${id}"]`);
+    assert.match(await row('inc-age').innerText(), /Pass[\s\S]*Age 12 years/);
+    assert.match(await row('inc-cpeptide-fasting').innerText(), /Pass[\s\S]*0\.35 nmol\/L/);
+    assert.match(await row('inc-consent').innerText(), /Pass/);
+    for (const id of MANUAL_REVIEW) assert.match(await row(id).innerText(), /Needs review/, `${id} needs review`);
+    await shot('03-screening-verdict');
+    // Evidence opens the resource the outcome rests on.
+    await row('inc-cpeptide-fasting').getByRole('link').first().click();
+    await page.getByText('"resourceType": "Observation"').waitFor();
+    await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
+  });
+
+  await t.test('confirms the manual-review criteria and enrols', async () => {
+    assert.ok(await page.getByLabel(/Consent signed/).isChecked(), 'the consent on file is chosen');
+    await page.getByLabel('Find investigator by name').fill(confirmer.family);
+    await page.getByRole('button', { name: 'Find investigator' }).click();
+    await page.getByLabel(`Dana ${confirmer.family}`).check();
+    for (const id of MANUAL_REVIEW) await page.locator(`#confirm-${id}`).check();
+    await page.getByRole('button', { name: `Enrol Ava ${eligible.family}` }).click();
+    const success = page.locator('.alert.success');
+    await success.waitFor();
+    assert.match(await success.innerText(), /Enrolled: Ava .* is on study[\s\S]*status on-study/);
+    await shot('04-enrolment-success');
+    const subjects = await api(`ResearchSubject?patient=Patient/${eligible.id}&study=ResearchStudy/${STUDY}`);
+    assert.equal(subjects.json.entry?.[0]?.resource?.status, 'on-study', 'the server holds the subject on study');
+  });
+
+  await t.test('screens the ineligible patient by identifier and sees the refusal', async () => {
+    await page.goto(`${BASE}/#/study/${STUDY}`);
+    await page.getByLabel('Patient name or identifier').fill(ineligible.mrn);
+    await page.getByRole('button', { name: 'Find patient' }).click();
+    await page.getByRole('link', { name: `Screen Otto ${ineligible.family}` }).click();
+    await page.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
+    assert.match(await page.locator('.verdict').innerText(), /Not eligible/);
+    const row = (id) => page.locator(`tr[data-criterion="${id}"]`);
+    assert.match(await row('inc-age').innerText(), /Fail[\s\S]*Age 30 years/);
+    assert.match(await row('inc-cpeptide-fasting').innerText(), /Fail[\s\S]*0\.05 nmol\/L/);
+    await shot('05-ineligible-verdict');
+    for (const id of MANUAL_REVIEW) await page.locator(`#confirm-${id}`).check();
+    await page.getByRole('button', { name: `Enrol Otto ${ineligible.family}` }).click();
+    const refusal = page.getByRole('alert');
+    await refusal.waitFor();
+    const said = await refusal.innerText();
+    assert.match(said, /Enrolment refused \(HTTP 422\)/);
+    assert.match(said, /inc-age fails: .*30 years/);
+    assert.match(said, /Protocol: Ages 8 to 18 years/);
+    assert.match(said, /inc-cpeptide-fasting fails/);
+    await shot('06-enrolment-refusal');
+  });
+
+  await t.test('says what to obtain when data is missing, and records a consent', async () => {
+    await page.goto(`${BASE}/#/study/${STUDY}`);
+    await page.getByLabel('Patient name or identifier').fill(incomplete.family);
+    await page.getByRole('button', { name: 'Find patient' }).click();
+    await page.getByRole('link', { name: `Screen Mia ${incomplete.family}` }).click();
+    await page.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
+    assert.match(await page.locator('.verdict').innerText(), /Insufficient data/);
+    const row = (id) => page.locator(`tr[data-criterion="${id}"]`);
+    assert.match(await row('inc-cpeptide-2h').innerText(), /Missing data[\s\S]*To obtain: 2-hour C-peptide/);
+    assert.match(await row('inc-consent').innerText(), /Missing data[\s\S]*To obtain: Informed consent signed/);
+    assert.match(await text(), /No active research consent for this study is on file/);
+    await shot('07-missing-data');
+    await page.getByRole('button', { name: 'Record signed consent' }).click();
+    await page.getByLabel(/Consent signed/).waitFor();
+    assert.match(await row('inc-consent').innerText(), /Pass/);
+    assert.match(await row('inc-cpeptide-2h').innerText(), /Missing data/);
+  });
+
+  await t.test('shows the enrolment on the study page', async () => {
+    await page.goto(`${BASE}/#/study/${STUDY}`);
+    await page.getByText(/\d+ enrolled of target 24/).waitFor();
+    assert.match(await text(), /[1-9]\d* enrolled of target 24/);
+  });
+
+  if (config.authRequired) {
+    await t.test('asks to sign in again when the token is refused, and signs out', async () => {
+      await page.evaluate(() => sessionStorage.setItem('trialfhir.token', JSON.stringify({ token: 'not-a-valid-token', expires: 0 })));
+      await page.goto(`${BASE}/#/study/${STUDY}/screen/${eligible.id}`);
+      await page.getByRole('heading', { level: 1, name: 'Sign in again' }).waitFor();
+      await shot('08-sign-in-again');
+      await page.getByRole('button', { name: 'Sign in again' }).click();
+      const screening = page.getByRole('heading', { level: 1, name: `Screening Ava ${eligible.family}` });
+      await Promise.race([page.waitForURL(/\/login/), screening.waitFor()]);
+      if (/\/login/.test(page.url())) await login();
+      await screening.waitFor();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    });
+  }
+
+  await t.test('no script errors on the page', () => assert.deepEqual(pageErrors, []));
+});

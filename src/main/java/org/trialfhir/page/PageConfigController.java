@@ -1,0 +1,38 @@
+package org.trialfhir.page;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.CacheControl;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.trialfhir.security.SecurityProperties;
+
+/**
+ * What the coordinator page (static assets served at {@code /}) needs to know before it can talk to
+ * the FHIR API: where it is, whether to sign in, and as which OAuth client with which scopes.
+ * Endpoints come from the SMART discovery document, as for any SMART app.
+ */
+@RestController
+class PageConfigController {
+
+  private final SecurityProperties security;
+  private final String fhirPath;
+
+  PageConfigController(
+      SecurityProperties security, @Value("${trialfhir.server.path:/fhir}") String fhirPath) {
+    this.security = security;
+    this.fhirPath = fhirPath;
+  }
+
+  @GetMapping(value = "/config.json", produces = "application/json")
+  ResponseEntity<Map<String, Object>> config() {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("fhirBase", fhirPath);
+    config.put("authRequired", security.enabled());
+    config.put("clientId", security.page().clientId());
+    config.put("scope", security.page().scope());
+    return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(config);
+  }
+}

@@ -1,0 +1,161 @@
+package org.trialfhir.study;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.model.api.IQueryParameterType;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ParamPrefixEnum;
+import ca.uhn.fhir.rest.param.QuantityParam;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.SpecialParam;
+import ca.uhn.fhir.rest.param.StringOrListParam;
+import ca.uhn.fhir.rest.param.StringParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.param.TokenParamModifier;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Location;
+import org.springframework.stereotype.Component;
+import org.trialfhir.server.FhirInterceptor;
+
+/**
+ * Study discovery as apps ask for it, answered with HAPI's own indexes: {@code eligible-age=10}
+ * becomes "lowest eligible age ≤ 10 years ≤ highest", {@code condition:text=} a contains-search on
+ * the condition's words, {@code eligibility-sex=female} also finds studies open to all, and {@code
+ * site.near=} the studies with a site in that circle. Runs on every ResearchStudy search, whether
+ * it comes over REST or from our own code.
+ */
+@Component
+@Interceptor
+class StudySearchInterceptor implements FhirInterceptor {
+
+  static final String UCUM = "http://unitsofmeasure.org";
+
+  private final DaoRegistry daos;
+
+  StudySearchInterceptor(DaoRegistry daos) {
+    this.daos = daos;
+  }
+
+  @Hook(Pointcut.STORAGE_PRESEARCH_REGISTERED)
+  public void rewrite(RequestDetails request, SearchParameterMap map) {
+    if (request == null || !"ResearchStudy".equals(request.getResourceName())) {
+      return;
+    }
+    eligibleAge(map);
+    conditionText(map);
+    sexIncludesAll(map);
+    siteNear(map);
+  }
+
+  private static void eligibleAge(SearchParameterMap map) {
+    List<List<IQueryParameterType>> ages = map.remove("eligible-age");
+    if (ages == null) {
+      return;
+    }
+    for (List<IQueryParameterType> or : ages) {
+      if (or.size() != 1 || !(or.get(0) instanceof QuantityParam age) || age.getValue() == null) {
+        throw new InvalidRequestException(
+            "eligible-age takes one age, in years (eligible-age=10) or as a UCUM quantity"
+                + " (eligible-age=18|http://unitsofmeasure.org|mo); to combine ages, repeat it");
+      }
+      if (age.getPrefix() != null && age.getPrefix() != ParamPrefixEnum.EQUAL) {
+        throw new InvalidRequestException(
+            "eligible-age takes no comparator: it finds studies whose age range contains the age");
+      }
+      String unit = age.getUnits() == null || age.getUnits().isBlank() ? "a" : age.getUnits();
+      BigDecimal value = age.getValue();
+      map.add("eligible-age-low", bound(ParamPrefixEnum.LESSTHAN_OR_EQUALS, value, unit));
+      map.add("eligible-age-high", bound(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, value, unit));
+    }
+  }
+
+  private static QuantityParam bound(ParamPrefixEnum prefix, BigDecimal value, String unit) {
+    return new QuantityParam(prefix, value, UCUM, unit);
+  }
+
+  /** {@code :text} on a token needs full-text indexing; the condition's words are indexed. */
+  private static void conditionText(SearchParameterMap map) {
+    List<List<IQueryParameterType>> conditions = map.get("condition");
+    if (conditions == null) {
+      return;
+    }
+    List<List<IQueryParameterType>> codes = new ArrayList<>();
+    for (List<IQueryParameterType> or : conditions) {
+      StringOrListParam words = new StringOrListParam();
+      for (IQueryParameterType value : or) {
+        if (value instanceof TokenParam token && token.getModifier() == TokenParamModifier.TEXT) {
+          words.addOr(new StringParam(token.getValue()).setContains(true));
+        }
+      }
+      if (words.getValuesAsQueryTokens().isEmpty()) {
+        codes.add(or);
+      } else if (words.getValuesAsQueryTokens().size() == or.size()) {
+        map.add("condition-text", words);
+      } else {
+        throw new InvalidRequestException(
+            "condition:text and condition codes cannot be ORed in one parameter; repeat it");
+      }
+    }
+    map.remove("condition");
+    if (!codes.isEmpty()) {
+      map.put("condition", codes);
+    }
+  }
+
+  /** A participant of either sex may join a study open to all. */
+  private static void sexIncludesAll(SearchParameterMap map) {
+    List<List<IQueryParameterType>> sexes = map.get("eligibility-sex");
+    if (sexes == null) {
+      return;
+    }
+    for (List<IQueryParameterType> or : sexes) {
+      boolean one =
+          or.stream()
+              .anyMatch(
+                  v ->
+                      v instanceof TokenParam t
+                          && t.getModifier() == null
+                          && ("female".equals(t.getValue()) || "male".equals(t.getValue())));
+      if (one) {
+        or.add(new TokenParam("all"));
+      }
+    }
+  }
+
+  /** HAPI does not chain into {@code near}: find the sites first, then their studies. */
+  private void siteNear(SearchParameterMap map) {
+    List<List<IQueryParameterType>> sites = map.get("site");
+    if (sites == null) {
+      return;
+    }
+    for (List<IQueryParameterType> or : sites) {
+      if (or.size() == 1
+          && or.get(0) instanceof ReferenceParam site
+          && "near".equals(site.getChain())) {
+        SearchParameterMap locations = SearchParameterMap.newSynchronous();
+        locations.add(Location.SP_NEAR, new SpecialParam().setValue(site.getValue()));
+        List<IIdType> found =
+            daos
+                .getResourceDao(Location.class)
+                .search(locations, new SystemRequestDetails())
+                .getAllResources()
+                .stream()
+                .map(location -> location.getIdElement().toUnqualifiedVersionless())
+                .toList();
+        or.clear();
+        found.forEach(id -> or.add(new ReferenceParam(id)));
+        if (or.isEmpty()) {
+          or.add(new ReferenceParam("Location/no-site-in-range")); // matches nothing
+        }
+      }
+    }
+  }
+}
