@@ -107,7 +107,15 @@ public class EligibilityService {
     return new Evaluation(study, record.patient(), date, results);
   }
 
-  private Group eligibilityGroup(ResearchStudy study) {
+  ResearchStudy readStudy(IdType id) {
+    return read(ResearchStudy.class, id);
+  }
+
+  Patient readPatient(IdType id) {
+    return read(Patient.class, id);
+  }
+
+  Group eligibilityGroup(ResearchStudy study) {
     if (!study.hasEnrollment()) {
       throw new UnprocessableEntityException(
           "ResearchStudy/"

@@ -20,15 +20,26 @@ import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.Attachment;
+import org.hl7.fhir.r4.model.BackboneElement;
 import org.hl7.fhir.r4.model.BaseDateTimeType;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Element;
+import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
+import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Meta;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.StringType;
+import org.hl7.fhir.r4.model.Type;
 
 /**
  * De-identifies one export's resources for a registry. What a registry analyses survives (codes,
@@ -66,6 +77,9 @@ final class Deidentifier {
   static final Set<String> STUDY_TYPES =
       Set.of("ResearchStudy", "Group", "PlanDefinition", "Organization", "Location");
 
+  /** What a patient's data may point at that is nobody's data: kept, references included. */
+  static final Set<String> REFERENCE_DATA = Set.of("Medication", "Substance");
+
   private static final int MAX_SHIFT_DAYS = 182;
 
   private final FhirTerser terser;
@@ -85,7 +99,7 @@ final class Deidentifier {
 
   /** Every resource type an export may hold. */
   static Set<String> exportableTypes() {
-    return union(PATIENT_TYPES, STUDY_TYPES);
+    return union(union(PATIENT_TYPES, STUDY_TYPES), REFERENCE_DATA);
   }
 
   /**
@@ -98,15 +112,28 @@ final class Deidentifier {
     if (labelledAllocation || !exportableTypes().contains(type)) {
       return false;
     }
-    if (STUDY_TYPES.contains(type)) {
-      return true; // public by design (the study's description), exported as stored
+    if (resource instanceof Group group) {
+      // A Group that lists people is patient data; one that states criteria is the study's.
+      return !group.hasMember();
+    }
+    if (STUDY_TYPES.contains(type) || REFERENCE_DATA.contains(type)) {
+      return true; // public by design or no one's data: exported as stored
+    }
+    if (hasModifierExtension(resource)) {
+      return false; // its meaning depends on what would have to be removed
     }
     IdType patient = patientOf(resource);
     resource.setIdElement(new IdType(type, pseudonym(type, resource.getIdElement().getIdPart())));
-    resource.getMeta().setSource(null);
-    resource.getMeta().setVersionId(null);
+    // lastUpdated would give away the date shift and link exports; profiles are all that stays
+    Meta meta = new Meta();
+    resource.getMeta().getProfile().forEach(p -> meta.addProfile(p.getValue()));
+    resource.setMeta(meta);
+    resource.setLanguage(null);
+    resource.setImplicitRules(null);
     if (resource instanceof DomainResource domain) {
       domain.setText(null);
+      domain.setContained(null);
+      domain.setExtension(null);
     }
     for (Reference reference :
         terser.getAllPopulatedChildElementsOfType(resource, Reference.class)) {
@@ -118,8 +145,11 @@ final class Deidentifier {
             target.getResourceType()
                 + "/"
                 + pseudonym(target.getResourceType(), target.getIdPart()));
-      } else if (target.hasResourceType() && !STUDY_TYPES.contains(target.getResourceType())) {
-        reference.setReference(null); // e.g. a Practitioner or an allocation: not for registries
+      } else if (!target.hasResourceType()
+          || !(STUDY_TYPES.contains(target.getResourceType())
+              || REFERENCE_DATA.contains(target.getResourceType()))) {
+        // a Practitioner, an allocation, a contained resource: not for registries
+        reference.setReference(null);
       }
     }
     removeFreeTextAndIdentifiers(resource);
@@ -128,6 +158,15 @@ final class Deidentifier {
     } else if (patient != null) {
       shiftDates(resource, shiftDays(patient));
     }
+    if (resource instanceof Observation observation) {
+      // free-text results may say anything; coded and numeric ones stay
+      if (observation.getValue() instanceof StringType) {
+        observation.setValue(null);
+      }
+      observation.getComponent().stream()
+          .filter(c -> c.getValue() instanceof StringType)
+          .forEach(c -> c.setValue(null));
+    }
     if (resource instanceof ResearchSubject subject && masked.test(subject)) {
       subject.setAssignedArm(null);
       subject.setActualArm(null);
@@ -135,25 +174,50 @@ final class Deidentifier {
     return true;
   }
 
+  /** Gender, year of birth, deceased (year) and nothing else, extensions of elements included. */
   private static void deidentifyPerson(Patient person) {
+    DateType born =
+        person.hasBirthDate()
+            ? new DateType(person.getBirthDate(), TemporalPrecisionEnum.YEAR)
+            : null;
+    Type deceased = person.getDeceased();
+    if (deceased instanceof DateTimeType died) {
+      deceased = new DateTimeType(died.getValue(), TemporalPrecisionEnum.YEAR);
+      ((DateTimeType) deceased).setTimeZone(null);
+    } else if (deceased instanceof BooleanType flag) {
+      deceased = new BooleanType(flag.getValue());
+    }
+    AdministrativeGender gender = person.getGender();
+    person.setIdentifier(null);
+    person.setActiveElement(null);
     person.setName(null);
     person.setTelecom(null);
+    person.setGenderElement(null);
+    person.setBirthDateElement(null);
+    person.setDeceased(null);
     person.setAddress(null);
+    person.setMaritalStatus(null);
+    person.setMultipleBirth(null);
     person.setPhoto(null);
     person.setContact(null);
+    person.setCommunication(null);
     person.setGeneralPractitioner(null);
     person.setManagingOrganization(null);
     person.setLink(null);
-    person.setMaritalStatus(null);
-    person.setExtension(null);
-    person.setIdentifier(null);
-    if (person.hasBirthDate()) {
-      person.getBirthDateElement().setPrecision(TemporalPrecisionEnum.YEAR);
+    person.setModifierExtension(null);
+    if (gender != null) {
+      person.setGender(gender);
     }
-    if (person.getDeceased() instanceof DateTimeType died) {
-      died.setPrecision(TemporalPrecisionEnum.YEAR);
-      died.setTimeZone(null);
+    person.setBirthDateElement(born);
+    person.setDeceased(deceased);
+  }
+
+  private boolean hasModifierExtension(Resource resource) {
+    if (resource instanceof DomainResource domain && domain.hasModifierExtension()) {
+      return true;
     }
+    return terser.getAllPopulatedChildElementsOfType(resource, BackboneElement.class).stream()
+        .anyMatch(BackboneElement::hasModifierExtension);
   }
 
   private void shiftDates(Resource resource, int days) {
@@ -173,6 +237,7 @@ final class Deidentifier {
       return (IdType) resource.getIdElement();
     }
     return terser.getCompartmentOwnersForResource("Patient", resource, Set.of()).stream()
+        .filter(id -> "Patient".equals(id.getResourceType()) && !id.isLocal())
         .findFirst()
         .map(id -> new IdType("Patient", id.getIdPart()))
         .orElse(null);
@@ -206,6 +271,12 @@ final class Deidentifier {
               List<IBase> containing,
               List<BaseRuntimeChildDefinition> children,
               List<BaseRuntimeElementDefinition<?>> definitions) {
+            if (element instanceof Element typed && typed.hasExtension()) {
+              removals.add(() -> typed.setExtension(null)); // e.g. patient-birthTime
+            }
+            if (element instanceof CodeableConcept concept && concept.hasCoding()) {
+              removals.add(() -> concept.setText(null)); // the codes say it; the text may say more
+            }
             if (element instanceof Identifier
                 || element instanceof Annotation
                 || element instanceof Attachment) {

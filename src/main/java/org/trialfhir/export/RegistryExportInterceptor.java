@@ -55,20 +55,33 @@ class RegistryExportInterceptor implements FhirInterceptor {
 
   @Hook(Pointcut.STORAGE_INITIATE_BULK_EXPORT)
   public void initiate(RequestDetails request, BulkExportJobParameters parameters) {
-    List<String> asked = parameters.getResourceTypes();
-    if (asked == null || asked.isEmpty()) {
-      parameters.setResourceTypes(new ArrayList<>(Deidentifier.exportableTypes()));
-    } else {
-      List<String> refused =
-          asked.stream().filter(t -> !Deidentifier.exportableTypes().contains(t)).toList();
-      if (!refused.isEmpty()) {
-        throw new InvalidRequestException(
-            "_type "
-                + refused
-                + " cannot be exported; a de-identified export holds "
-                + Deidentifier.exportableTypes().stream().sorted().toList());
-      }
+    // Filters run on the identifiable data before de-identification: a _typeFilter on a name or
+    // an MRN, a chosen patient or Group would single out a known person's pseudonymous record.
+    if (!parameters.getFilters().isEmpty() || !parameters.getPostFetchFilterUrls().isEmpty()) {
+      throw new InvalidRequestException(
+          "_typeFilter is not offered: a de-identified export covers all patients");
     }
+    if (parameters.getExportStyle() == BulkExportJobParameters.ExportStyle.GROUP
+        || (parameters.getPatientIds() != null && !parameters.getPatientIds().isEmpty())) {
+      throw new InvalidRequestException(
+          "Exports of chosen patients or Groups are not offered: a de-identified export covers"
+              + " all patients (GET [base]/$export or [base]/Patient/$export)");
+    }
+    // HAPI has filled in every type when the client named none: keep those a registry receives.
+    List<String> kept =
+        parameters.getResourceTypes() == null
+            ? List.of()
+            : parameters.getResourceTypes().stream()
+                .filter(Deidentifier.exportableTypes()::contains)
+                .toList();
+    if (kept.isEmpty()) {
+      throw new InvalidRequestException(
+          "None of _type "
+              + parameters.getResourceTypes()
+              + " can be exported; a de-identified export holds "
+              + Deidentifier.exportableTypes().stream().sorted().toList());
+    }
+    parameters.setResourceTypes(new ArrayList<>(kept));
     byte[] key = new byte[32];
     random.nextBytes(key);
     parameters.setUserData(KEY, Base64.getEncoder().encodeToString(key));

@@ -93,7 +93,10 @@ class EhrPatientGuard implements FhirInterceptor {
         .isEmpty()) {
       return List.of(); // not patient data
     }
-    return fhir.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of());
+    // Only stored patients: a contained performer is also a compartment "owner" to the terser.
+    return fhir.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.of()).stream()
+        .filter(id -> "Patient".equals(id.getResourceType()) && !id.isLocal())
+        .toList();
   }
 
   private String managingOrganization(IBaseResource resource, IIdType id) {

@@ -17,10 +17,10 @@ import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleTester;
 import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
 import java.util.List;
+import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.CodeSystem;
-import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ResearchStudy;
@@ -106,6 +106,25 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
       allowOnInstances(rules, "public", terminology, ValueSet.class);
       allowOnType(rules, "public", terminology, CodeSystem.class);
     }
+    ExportFiles othersFiles = new ExportFiles(caller.clientId(), false);
+    rules
+        .deny("export files belong to the client that asked for them")
+        .read()
+        .resourcesOfType("Binary")
+        .withAnyId()
+        .withTester(othersFiles)
+        .andThen()
+        .deny("export files belong to the client that asked for them")
+        .write()
+        .resourcesOfType("Binary")
+        .withAnyId()
+        .withTester(othersFiles)
+        .andThen()
+        .deny("export files belong to the client that asked for them")
+        .delete()
+        .resourcesOfType("Binary")
+        .withAnyId()
+        .withTester(othersFiles);
     roleRules(caller, rules);
     scopeRules(caller, rules);
     return rules.denyAll("not allowed by the token's scopes and roles").build();
@@ -125,6 +144,13 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
       allowOnInstances(rules, "screening", "$match-studies", Patient.class);
       allowOnInstances(rules, "enrolment", "$enroll", ResearchStudy.class);
       allowOnInstances(rules, "enrolment", "$withdraw", ResearchSubject.class);
+      allowOnInstances(rules, "screening", "$screen", ResearchStudy.class);
+      rules
+          .allow("screening")
+          .operation()
+          .named("$screen-status")
+          .onServer()
+          .andAllowAllResponses();
     }
     if (readsBeyondOnePatient
         && (caller.has(Role.COORDINATOR)
@@ -136,11 +162,12 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
     }
     if (caller.has(Role.REGISTRY)) {
       allowOnType(rules, "registry", "$import-ctgov", ResearchStudy.class);
+    }
+    if (caller.has(Role.REGISTRY) && readsBeyondOnePatient) {
       // Bulk Data export, de-identified and blinded whatever the caller's other roles (export/).
       rules.allow("registry export").bulkExport().any();
       rules.allow("registry export").operation().named("$export").onServer().andAllowAllResponses();
       allowOnType(rules, "registry export", "$export", Patient.class);
-      allowOnInstances(rules, "registry export", "$export", Group.class);
       rules
           .allow("registry export")
           .operation()
@@ -152,7 +179,7 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
           .read()
           .resourcesOfType("Binary")
           .withAnyId()
-          .withTester(new OwnExportFiles(caller.clientId()));
+          .withTester(new ExportFiles(caller.clientId(), true));
     }
     if (caller.patient() != null
         && caller.scopes().stream()
@@ -167,15 +194,33 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
     }
   }
 
-  /** Export output (Binary) is readable by the client that asked for the export only. */
-  private record OwnExportFiles(String clientId) implements IAuthRuleTester {
+  /**
+   * Export output (Binary stamped with the asking client): {@code own} matches the caller's files,
+   * otherwise another client's, which no scope may read, change or delete.
+   */
+  private record ExportFiles(String clientId, boolean own) implements IAuthRuleTester {
+
+    @Override
+    public boolean matches(RuleTestRequest request) {
+      // Reads are decided on what would be shown; writes and deletes on the stored resource.
+      return request.resource == null ? own : test(request.resource);
+    }
 
     @Override
     public boolean matchesOutput(RuleTestRequest request) {
-      return request.resource instanceof Binary binary
-          && clientId != null
-          && EXPORT_CLIENT_SYSTEM.equals(binary.getSecurityContext().getIdentifier().getSystem())
-          && clientId.equals(binary.getSecurityContext().getIdentifier().getValue());
+      return test(request.resource);
+    }
+
+    private boolean test(IBaseResource resource) {
+      if (!(resource instanceof Binary binary)
+          || !EXPORT_CLIENT_SYSTEM.equals(
+              binary.getSecurityContext().getIdentifier().getSystem())) {
+        return false;
+      }
+      boolean mine =
+          clientId != null
+              && clientId.equals(binary.getSecurityContext().getIdentifier().getValue());
+      return own == mine;
     }
   }
 
@@ -270,12 +315,20 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
     }
   }
 
-  /** Chains from a study to what describes it (sites, sponsor, criteria) stay public. */
+  /** One hop from a study to where it runs or who sponsors it: public, as those are. */
+  private static final Set<String> PUBLIC_JOINS =
+      Set.of(
+          "site.near",
+          "site.name",
+          "site.address",
+          "site.address-city",
+          "site.address-state",
+          "site.address-country",
+          "site.address-postalcode",
+          "sponsor.name");
+
   private static boolean publicJoin(String type, String parameter) {
-    return "ResearchStudy".equals(type)
-        && (parameter.startsWith("site.")
-            || parameter.startsWith("sponsor.")
-            || parameter.startsWith("enrollment."));
+    return "ResearchStudy".equals(type) && PUBLIC_JOINS.contains(parameter);
   }
 
   private static IAuthRuleBuilderRuleOpClassifier on(IAuthRuleBuilderRuleOp op, SmartScope scope) {

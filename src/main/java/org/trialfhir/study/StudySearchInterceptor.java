@@ -6,7 +6,6 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.model.api.IQueryParameterType;
-import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.param.QuantityParam;
@@ -17,9 +16,13 @@ import ca.uhn.fhir.rest.param.StringParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.param.TokenParamModifier;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.util.ICachedSearchDetails;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Location;
 import org.springframework.stereotype.Component;
@@ -45,8 +48,8 @@ class StudySearchInterceptor implements FhirInterceptor {
   }
 
   @Hook(Pointcut.STORAGE_PRESEARCH_REGISTERED)
-  public void rewrite(RequestDetails request, SearchParameterMap map) {
-    if (request == null || !"ResearchStudy".equals(request.getResourceName())) {
+  public void rewrite(ICachedSearchDetails search, SearchParameterMap map) {
+    if (!"ResearchStudy".equals(search.getResourceType())) {
       return;
     }
     eligibleAge(map);
@@ -137,24 +140,26 @@ class StudySearchInterceptor implements FhirInterceptor {
       return;
     }
     for (List<IQueryParameterType> or : sites) {
-      if (or.size() == 1
-          && or.get(0) instanceof ReferenceParam site
-          && "near".equals(site.getChain())) {
+      if (or.isEmpty()
+          || !or.stream()
+              .allMatch(v -> v instanceof ReferenceParam r && "near".equals(r.getChain()))) {
+        continue;
+      }
+      Set<IIdType> found = new LinkedHashSet<>();
+      for (IQueryParameterType value : or) {
         SearchParameterMap locations = SearchParameterMap.newSynchronous();
-        locations.add(Location.SP_NEAR, new SpecialParam().setValue(site.getValue()));
-        List<IIdType> found =
-            daos
-                .getResourceDao(Location.class)
-                .search(locations, new SystemRequestDetails())
-                .getAllResources()
-                .stream()
-                .map(location -> location.getIdElement().toUnqualifiedVersionless())
-                .toList();
-        or.clear();
-        found.forEach(id -> or.add(new ReferenceParam(id)));
-        if (or.isEmpty()) {
-          or.add(new ReferenceParam("Location/no-site-in-range")); // matches nothing
-        }
+        locations.add(
+            Location.SP_NEAR, new SpecialParam().setValue(((ReferenceParam) value).getValue()));
+        daos.getResourceDao(Location.class)
+            .search(locations, new SystemRequestDetails())
+            .getAllResources()
+            .forEach(location -> found.add(location.getIdElement().toUnqualifiedVersionless()));
+      }
+      or.clear();
+      found.forEach(id -> or.add(new ReferenceParam(id)));
+      if (or.isEmpty()) {
+        // No site in range: a site id no one can have chosen in advance matches no study.
+        or.add(new ReferenceParam("Location/" + UUID.randomUUID()));
       }
     }
   }

@@ -10,17 +10,19 @@ import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.AuditEvent;
-import org.hl7.fhir.r4.model.Basic;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
+import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ResearchSubject;
+import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.Test;
 
 class DeidentifierTest {
@@ -112,9 +114,6 @@ class DeidentifierTest {
 
   @Test
   void allocationsAuditEventsAndArmsOfMaskedStudiesAreNotExported() {
-    Basic allocation = new Basic();
-    allocation.setId("Basic/alloc");
-    assertThat(deidentifier("k", false).apply(allocation, true)).isFalse();
     assertThat(deidentifier("k", false).apply(new AuditEvent(), false)).isFalse();
 
     ResearchSubject masked = subject();
@@ -135,6 +134,66 @@ class DeidentifierTest {
     assertThat(deidentifier("k", false).apply(study, false)).isTrue();
     assertThat(study.getIdElement().getIdPart()).isEqualTo("nct06407297");
     assertThat(study.getTitle()).isEqualTo("Stem cell educator");
+  }
+
+  @Test
+  void containedResourcesExtensionsBirthTimeAndLastUpdatedAreRemoved() {
+    Patient patient = patient();
+    patient
+        .getBirthDateElement()
+        .addExtension(
+            "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
+            new DateTimeType("2014-03-09T07:15:00Z"));
+    patient.getMeta().setLastUpdated(new Date());
+    Observation observation = observation("2026-05-01");
+    Practitioner doctor = new Practitioner();
+    doctor.setId("dr");
+    doctor.addName().setFamily("Who");
+    observation.addContained(doctor);
+    observation.getPerformer().clear();
+    observation.addPerformer(new Reference("#dr"));
+    observation.addExtension("http://example.org/said", new StringType("Anna Example, 12 Elm St"));
+    observation.getCode().setText("HbA1c of Anna Example");
+    observation.getCode().addCoding().setSystem("http://loinc.org").setCode("4548-4");
+    observation.getMeta().setLastUpdated(new Date());
+    Deidentifier deidentifier = deidentifier("k", false);
+    deidentifier.apply(patient, false);
+    deidentifier.apply(observation, false);
+
+    String json =
+        FHIR.newJsonParser().encodeResourceToString(patient)
+            + FHIR.newJsonParser().encodeResourceToString(observation);
+    assertThat(json).doesNotContain("07:15", "lastUpdated", "Who", "Anna", "Elm", "#dr");
+    assertThat(observation.getCode().getCodingFirstRep().getCode()).isEqualTo("4548-4");
+  }
+
+  @Test
+  void theDateShiftFollowsThePatientNotAContainedPerformer() {
+    Deidentifier deidentifier = deidentifier("k", false);
+    Observation plain = observation("2026-05-01");
+    Observation withPerformer = observation("2026-05-01");
+    withPerformer.addContained(new Practitioner().setId("dr"));
+    withPerformer.getPerformer().clear();
+    withPerformer.addPerformer(new Reference("#dr"));
+    deidentifier.apply(plain, false);
+    deidentifier.apply(withPerformer, false);
+    assertThat(withPerformer.getEffectiveDateTimeType().getValueAsString())
+        .isEqualTo(plain.getEffectiveDateTimeType().getValueAsString());
+  }
+
+  @Test
+  void aGroupOfPeopleAndLabelledOrModifiedDataAreNotExported() {
+    Group cohort = new Group();
+    cohort.addMember().setEntity(new Reference("Patient/anna-1"));
+    assertThat(deidentifier("k", false).apply(cohort, false)).isFalse();
+    Group criteria = new Group();
+    criteria.addCharacteristic().setExclude(false);
+    assertThat(deidentifier("k", false).apply(criteria, false)).isTrue();
+
+    assertThat(deidentifier("k", false).apply(observation("2026-05-01"), true)).isFalse();
+    Observation modified = observation("2026-05-01");
+    modified.addModifierExtension().setUrl("http://example.org/not-really");
+    assertThat(deidentifier("k", false).apply(modified, false)).isFalse();
   }
 
   private static ResearchSubject subject() {

@@ -402,50 +402,56 @@ class BlindingIT extends IntegrationTestBase {
     fhirAs(BLINDED).header("Prefer", "respond-async").get("/$export").then().statusCode(403);
     String registry =
         TestTokens.token(
-            "system/ResearchStudy.rs",
+            "system/Patient.rs system/ResearchSubject.rs",
             List.of("registry", "unblinded"),
             null,
             Map.of("client_id", "registry-a"));
-    // The audit trail is not the registry's to export.
+    // The audit trail and allocations are not the registry's to export.
+    for (String type : List.of("AuditEvent", "Basic")) {
+      fhirAs(registry)
+          .header("Prefer", "respond-async")
+          .queryParam("_type", type)
+          .get("/$export")
+          .then()
+          .statusCode(400)
+          .body(org.hamcrest.Matchers.containsString("can be exported"));
+    }
+    // Filters run on identifiable data: no singling out a known person.
     fhirAs(registry)
         .header("Prefer", "respond-async")
-        .queryParam("_type", "AuditEvent")
+        .queryParam("_type", "Patient")
+        .queryParam("_typeFilter", "Patient?family=Smith")
         .get("/$export")
         .then()
+        .statusCode(400);
+    fhirAs(registry)
+        .header("Prefer", "respond-async")
+        .body(
+            "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"patient\","
+                + "\"valueReference\":{\"reference\":\"Patient/"
+                + pid
+                + "\"}}]}")
+        .post("/Patient/$export")
+        .then()
         .statusCode(400)
-        .body(org.hamcrest.Matchers.containsString("cannot be exported"));
+        .body(org.hamcrest.Matchers.containsString("chosen patients"));
 
     Response started =
         fhirAs(registry)
             .header("Prefer", "respond-async")
-            .queryParam("_type", "Patient,ResearchSubject,Basic")
-            .queryParam("_typeFilter", "ResearchSubject?study=ResearchStudy/" + study)
-            .get("/$export");
-    // Basic is not a type a registry receives.
-    assertThat(started.statusCode()).as(started.asString()).isEqualTo(400);
-    started =
-        fhirAs(registry)
-            .header("Prefer", "respond-async")
             .queryParam("_type", "Patient,ResearchSubject")
-            .queryParam("_typeFilter", "ResearchSubject?study=ResearchStudy/" + study)
             .get("/$export");
     assertThat(started.statusCode()).as(started.asString()).isEqualTo(202);
     String poll = started.header("Content-Location");
 
     JsonNode manifest = awaitExport(registry, poll);
+    String someoneElse =
+        TestTokens.token("system/*.rs", List.of("auditor"), null, Map.of("client_id", "other"));
     StringBuilder exported = new StringBuilder();
     for (JsonNode output : manifest.path("output")) {
       String url = output.path("url").asText();
       String binary = url.substring(url.indexOf("/Binary/"));
-      fhirAs(
-              TestTokens.token(
-                  "system/ResearchStudy.rs",
-                  List.of("registry"),
-                  null,
-                  Map.of("client_id", "registry-b")))
-          .get(binary)
-          .then()
-          .statusCode(403);
+      fhirAs(someoneElse).get(binary).then().statusCode(403);
       JsonNode file =
           tree(fhirAs(registry).get(binary).then().statusCode(200).extract().asString());
       exported
@@ -456,17 +462,21 @@ class BlindingIT extends IntegrationTestBase {
     String family = fhir().get("/Patient/" + pid).then().extract().path("name[0].family");
     assertThat(ndjson)
         .contains("\"resourceType\":\"ResearchSubject\"", "\"resourceType\":\"Patient\"");
-    assertNoArm(ndjson);
-    assertThat(ndjson).doesNotContain(family, pid, sid, directSid, aid, sequenceId);
+    assertThat(ndjson).doesNotContain(family, pid, sid, directSid, aid, sequenceId, "lastUpdated");
+    assertThat(ndjson).doesNotContainPattern("\"code\"\\s*:\\s*\"treatment-allocation\"");
+    int ofThisStudy = 0;
     for (String line : ndjson.split("\n")) {
       if (!line.isBlank() && line.contains("\"ResearchSubject\"")) {
         JsonNode subject = tree(line);
         assertThat(subject.path("individual").path("reference").asText())
             .matches("Patient/[0-9a-f]{32}");
-        assertThat(subject.path("study").path("reference").asText())
-            .isEqualTo("ResearchStudy/" + study);
+        if (subject.path("study").path("reference").asText().equals("ResearchStudy/" + study)) {
+          ofThisStudy++;
+          assertThat(subject.has("assignedArm")).as(line).isFalse();
+        }
       }
     }
+    assertThat(ofThisStudy).isEqualTo(2);
   }
 
   private JsonNode awaitExport(String token, String poll) throws InterruptedException {

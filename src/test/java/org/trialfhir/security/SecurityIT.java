@@ -685,7 +685,9 @@ class SecurityIT extends IntegrationTestBase {
         .get("/ResearchStudy?_has:ResearchSubject:study:patient=Patient/example-t1d-child")
         .then()
         .statusCode(401);
-    anonymous().get("/ResearchStudy?sponsor.name=Naval").then().statusCode(401);
+    anonymous().get("/ResearchStudy?principalinvestigator.name=Li").then().statusCode(401);
+    // One hop to a study's sites or sponsor stays public: those are public too.
+    anonymous().get("/ResearchStudy?sponsor.name=Naval").then().statusCode(200);
     fhirAs(TestTokens.token("user/ResearchStudy.rs", List.of(), null))
         .get("/ResearchStudy?_has:ResearchSubject:study:patient=Patient/example-t1d-child")
         .then()

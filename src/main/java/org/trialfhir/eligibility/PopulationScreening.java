@@ -1,0 +1,170 @@
+package org.trialfhir.eligibility;
+
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.ValueSet;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Screening a whole population against one study without running {@code $eligibility} per patient.
+ * Two set-based steps decide most patients with the same rules the per-patient engine applies:
+ *
+ * <ol>
+ *   <li>criteria the Patient resource alone decides (age, sex) are evaluated on patients loaded a
+ *       page at a time, by the engine's own code;
+ *   <li>an inclusion criterion that requires a diagnosis from an enumerated value set becomes one
+ *       Condition search by those codes: a patient outside that set has no such Condition at all,
+ *       which the engine judges a fail.
+ * </ol>
+ *
+ * Only a failing criterion decides a patient here (a fail makes the verdict ineligible whatever the
+ * rest); every survivor is evaluated in full by {@link #evaluate}.
+ */
+@Service
+public class PopulationScreening {
+
+  private static final Set<String> DEMOGRAPHIC = Set.of("age", "sex");
+  private static final Set<String> DIAGNOSIS =
+      Set.of("condition", "condition-active", "condition-onset");
+
+  private final DaoRegistry daos;
+  private final EligibilityService eligibility;
+  private final IValidationSupport validationSupport;
+
+  PopulationScreening(
+      DaoRegistry daos, EligibilityService eligibility, IValidationSupport validationSupport) {
+    this.daos = daos;
+    this.eligibility = eligibility;
+    this.validationSupport = validationSupport;
+  }
+
+  /** One patient's screening result: verdict and the outcome of each criterion known. */
+  public record Screened(String patient, String verdict, Map<String, String> outcomes) {}
+
+  /** The criteria of a study that set-based steps can decide, read once per screening. */
+  public record Plan(
+      ResearchStudy study,
+      List<String> criterionIds,
+      List<Criterion> demographic,
+      Map<String, TokenOrListParam> requiredDiagnoses) {}
+
+  @Transactional(readOnly = true)
+  public Plan plan(IdType studyId) {
+    ResearchStudy study = eligibility.readStudy(studyId);
+    List<Criterion> criteria = CriteriaReader.read(eligibility.eligibilityGroup(study));
+    List<Criterion> demographic = new ArrayList<>();
+    Map<String, TokenOrListParam> diagnoses = new LinkedHashMap<>();
+    for (Criterion criterion : criteria) {
+      if (criterion.manualReview() != null) {
+        continue; // a person may still judge it: not decidable by data alone
+      }
+      if (DEMOGRAPHIC.contains(criterion.kind())) {
+        demographic.add(criterion);
+      } else if (!criterion.exclusion() && DIAGNOSIS.contains(criterion.kind())) {
+        TokenOrListParam codes = enumeratedCodes(criterion.valueSet());
+        if (codes != null) {
+          diagnoses.put(criterion.id(), codes);
+        }
+      }
+    }
+    return new Plan(study, criteria.stream().map(Criterion::id).toList(), demographic, diagnoses);
+  }
+
+  /**
+   * The patients that age or sex already rule out, with the failing criteria; the others are not in
+   * the map.
+   */
+  public Map<String, Screened> ruledOutByDemographics(
+      Plan plan, List<Patient> patients, LocalDate date) {
+    Map<String, Screened> ruledOut = new LinkedHashMap<>();
+    String studyReference = "ResearchStudy/" + plan.study().getIdElement().getIdPart();
+    for (Patient patient : patients) {
+      PatientRecord record = new PatientRecord(patient, List.of(), List.of(), List.of(), List.of());
+      CriterionEvaluator evaluator =
+          new CriterionEvaluator(
+              record, date, studyReference, new ValidationSupportMembership(validationSupport));
+      Map<String, String> failed = new LinkedHashMap<>();
+      for (Criterion criterion : plan.demographic()) {
+        CriterionResult result = evaluator.evaluate(criterion);
+        if (result.outcome() == CriterionResult.Outcome.FAIL) {
+          failed.put(criterion.id(), result.outcome().code);
+        }
+      }
+      if (!failed.isEmpty()) {
+        String id = patient.getIdElement().getIdPart();
+        ruledOut.put(id, new Screened(id, Verdict.INELIGIBLE.code, failed));
+      }
+    }
+    return ruledOut;
+  }
+
+  /** Ids of the patients with at least one Condition coded from the criterion's value set. */
+  @Transactional(readOnly = true)
+  public Set<String> withDiagnosis(TokenOrListParam codes) {
+    SearchParameterMap search = SearchParameterMap.newSynchronous();
+    search.add(Condition.SP_CODE, codes);
+    Set<String> patients = new HashSet<>();
+    for (IBaseResource found :
+        daos.getResourceDao(Condition.class)
+            .search(search, new SystemRequestDetails())
+            .getAllResources()) {
+      IdType subject = new IdType(((Condition) found).getSubject().getReference());
+      if ("Patient".equals(subject.getResourceType())) {
+        patients.add(subject.getIdPart());
+      }
+    }
+    return patients;
+  }
+
+  /** The full per-patient evaluation, the same as {@code $eligibility}, for a chunk of patients. */
+  @Transactional(readOnly = true)
+  public List<Screened> evaluate(IdType studyId, List<String> patientIds, LocalDate date) {
+    ResearchStudy study = eligibility.readStudy(studyId);
+    List<Screened> screened = new ArrayList<>();
+    for (String id : patientIds) {
+      Patient patient = eligibility.readPatient(new IdType("Patient", id));
+      Evaluation evaluation = eligibility.evaluate(study, patient, date);
+      Map<String, String> outcomes = new LinkedHashMap<>();
+      evaluation.results().forEach(r -> outcomes.put(r.criterion().id(), r.outcome().code));
+      screened.add(new Screened(id, evaluation.verdict().code, outcomes));
+    }
+    return screened;
+  }
+
+  /**
+   * The value set's codes when it only lists codes (no filters, no other value sets), else null.
+   */
+  private TokenOrListParam enumeratedCodes(String url) {
+    if (url == null) {
+      return null;
+    }
+    ValueSet valueSet = validationSupport.fetchResource(ValueSet.class, url);
+    if (valueSet == null || !valueSet.hasCompose() || valueSet.getCompose().hasExclude()) {
+      return null;
+    }
+    TokenOrListParam codes = new TokenOrListParam();
+    for (ValueSet.ConceptSetComponent include : valueSet.getCompose().getInclude()) {
+      if (include.hasFilter() || include.hasValueSet() || !include.hasConcept()) {
+        return null;
+      }
+      include.getConcept().forEach(c -> codes.add(include.getSystem(), c.getCode()));
+    }
+    return codes.getValuesAsQueryTokens().isEmpty() ? null : codes;
+  }
+}

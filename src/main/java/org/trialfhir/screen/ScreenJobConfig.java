@@ -1,0 +1,45 @@
+package org.trialfhir.screen;
+
+import ca.uhn.fhir.batch2.model.JobDefinition;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.trialfhir.eligibility.PopulationScreening;
+import org.trialfhir.screen.ScreenModels.Parameters;
+import org.trialfhir.screen.ScreenModels.PatientChunk;
+import org.trialfhir.screen.ScreenModels.Report;
+import org.trialfhir.screen.ScreenModels.ResultChunk;
+
+/**
+ * Population screening as a HAPI Batch2 job: its chunks are stored in the database, so the work
+ * survives a restart and is shared by every server instance on the same database.
+ */
+@Configuration(proxyBeanMethods = false)
+class ScreenJobConfig {
+
+  static final String JOB = "trialfhir-screen";
+
+  @Bean
+  JobDefinition<Parameters> screenJob(PopulationScreening screening, DaoRegistry daos) {
+    return JobDefinition.newBuilder()
+        .setJobDefinitionId(JOB)
+        .setJobDescription("Screen a population against a study's eligibility criteria")
+        .setJobDefinitionVersion(1)
+        .setParametersType(Parameters.class)
+        // a reduction step needs each step to finish before the next starts
+        .gatedExecution()
+        .addFirstStep(
+            "select",
+            "Narrow the population set-based (age, sex, required diagnosis)",
+            PatientChunk.class,
+            new SelectCandidates(screening, daos))
+        .addIntermediateStep(
+            "evaluate",
+            "Evaluate the remaining patients in full",
+            ResultChunk.class,
+            new EvaluateChunk(screening))
+        .addFinalReducerStep(
+            "report", "Collect the results and the funnel", Report.class, new ScreenReducer())
+        .build();
+  }
+}

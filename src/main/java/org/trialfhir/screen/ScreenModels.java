@@ -1,0 +1,56 @@
+package org.trialfhir.screen;
+
+import ca.uhn.fhir.model.api.IModelJson;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+import org.trialfhir.eligibility.PopulationScreening.Screened;
+
+/** What the screening job passes between its steps; Batch2 stores each as JSON in its tables. */
+final class ScreenModels {
+
+  private ScreenModels() {}
+
+  /** The job's parameters: which study, which population (null: every patient), which day. */
+  record Parameters(
+      @JsonProperty("study") String study,
+      @JsonProperty("group") String group,
+      @JsonProperty("date") String date,
+      @JsonProperty("chunkSize") int chunkSize)
+      implements IModelJson {}
+
+  /** One patient's result as stored in a chunk. */
+  record Result(
+      @JsonProperty("patient") String patient,
+      @JsonProperty("verdict") String verdict,
+      @JsonProperty("outcomes") Map<String, String> outcomes)
+      implements IModelJson {
+
+    static Result of(Screened screened) {
+      return new Result(screened.patient(), screened.verdict(), screened.outcomes());
+    }
+  }
+
+  /** Work for the evaluation step: patients to evaluate in full, and results already decided. */
+  record PatientChunk(
+      @JsonProperty("evaluate") List<String> evaluate,
+      @JsonProperty("decided") List<Result> decided)
+      implements IModelJson {}
+
+  /** The results of one chunk. */
+  record ResultChunk(@JsonProperty("results") List<Result> results) implements IModelJson {}
+
+  /**
+   * The whole screening: results ordered best first, how many patients per verdict, and per
+   * criterion how many patients had each outcome (for patients ruled out by a set-based step only
+   * the failing criterion is known).
+   */
+  record Report(
+      @JsonProperty("study") String study,
+      @JsonProperty("date") String date,
+      @JsonProperty("patients") int patients,
+      @JsonProperty("verdicts") Map<String, Integer> verdicts,
+      @JsonProperty("funnel") Map<String, Map<String, Integer>> funnel,
+      @JsonProperty("results") List<Result> results)
+      implements IModelJson {}
+}

@@ -1,0 +1,135 @@
+package org.trialfhir.screen;
+
+import ca.uhn.fhir.batch2.api.IJobCoordinator;
+import ca.uhn.fhir.batch2.api.IJobMaintenanceService;
+import ca.uhn.fhir.batch2.model.JobInstance;
+import ca.uhn.fhir.batch2.model.JobInstanceStartRequest;
+import ca.uhn.fhir.batch2.model.StatusEnum;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.util.JsonUtil;
+import java.time.LocalDate;
+import java.util.Map;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.StringType;
+import org.springframework.stereotype.Service;
+import org.trialfhir.screen.ScreenModels.Parameters;
+import org.trialfhir.screen.ScreenModels.Report;
+import org.trialfhir.screen.ScreenModels.Result;
+
+/** Starts screenings, tells how far they are, cancels them and turns a report into FHIR. */
+@Service
+class Screenings {
+
+  static final int CHUNK_SIZE = 100;
+
+  private final IJobCoordinator jobs;
+  private final IJobMaintenanceService maintenance;
+  private final DaoRegistry daos;
+
+  Screenings(IJobCoordinator jobs, IJobMaintenanceService maintenance, DaoRegistry daos) {
+    this.jobs = jobs;
+    this.maintenance = maintenance;
+    this.daos = daos;
+  }
+
+  /** A screening in progress or done. */
+  record Status(StatusEnum state, double progress, String message, Report report) {}
+
+  String start(IdType studyId, Reference group, LocalDate date) {
+    // 404 now, not a failed job later
+    ResearchStudy study =
+        daos.getResourceDao(ResearchStudy.class)
+            .read(studyId.toUnqualifiedVersionless(), new SystemRequestDetails());
+    if (!study.hasEnrollment()) {
+      throw new InvalidRequestException(
+          "ResearchStudy/" + studyId.getIdPart() + " has no eligibility Group to screen against");
+    }
+    String groupId = null;
+    if (group != null && group.hasReference()) {
+      IdType id = new IdType(group.getReference());
+      if (!"Group".equals(id.getResourceType())) {
+        throw new InvalidRequestException("Parameter 'group' must reference a Group of patients");
+      }
+      daos.getResourceDao(Group.class)
+          .read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
+      groupId = id.toUnqualifiedVersionless().getValue();
+    }
+    JobInstanceStartRequest request = new JobInstanceStartRequest();
+    request.setJobDefinitionId(ScreenJobConfig.JOB);
+    request.setParameters(
+        new Parameters(studyId.getIdPart(), groupId, date.toString(), CHUNK_SIZE));
+    String job = jobs.startInstance(new SystemRequestDetails(), request).getInstanceId();
+    maintenance.runMaintenancePass(); // dispatch the first step now, not at the next minute
+    return job;
+  }
+
+  Status status(String jobId) {
+    JobInstance job = instance(jobId);
+    if (!job.getStatus().isEnded()) {
+      // Gated steps advance on a maintenance pass, which HAPI schedules once a minute; a client
+      // asking how far it is runs one (HAPI lets one pass run at a time and skips the others).
+      maintenance.runMaintenancePass();
+      job = instance(jobId);
+    }
+    Report report =
+        job.getStatus() == StatusEnum.COMPLETED && job.getReport() != null
+            ? JsonUtil.deserialize(job.getReport(), Report.class)
+            : null;
+    return new Status(job.getStatus(), job.getProgress(), job.getErrorMessage(), report);
+  }
+
+  void cancel(String jobId) {
+    instance(jobId);
+    jobs.cancelInstance(jobId);
+  }
+
+  private JobInstance instance(String jobId) {
+    JobInstance job;
+    try {
+      job = jobs.getInstance(jobId);
+    } catch (ResourceNotFoundException e) {
+      job = null;
+    }
+    if (job == null || !ScreenJobConfig.JOB.equals(job.getJobDefinitionId())) {
+      throw new ResourceNotFoundException("No screening with job id '" + jobId + "'");
+    }
+    return job;
+  }
+
+  /** The report as the operation's output: summary, funnel, then one result per patient. */
+  static org.hl7.fhir.r4.model.Parameters toFhir(Report report) {
+    var out = new org.hl7.fhir.r4.model.Parameters();
+    out.addParameter().setName("study").setValue(new Reference("ResearchStudy/" + report.study()));
+    out.addParameter().setName("date").setValue(new StringType(report.date()));
+    out.addParameter().setName("patients").setValue(new IntegerType(report.patients()));
+    var verdicts = out.addParameter().setName("verdicts");
+    report.verdicts().forEach((v, n) -> verdicts.addPart().setName(v).setValue(new IntegerType(n)));
+    for (Map.Entry<String, Map<String, Integer>> criterion : report.funnel().entrySet()) {
+      var part = out.addParameter().setName("funnel");
+      part.addPart().setName("criterion").setValue(new StringType(criterion.getKey()));
+      criterion
+          .getValue()
+          .forEach((o, n) -> part.addPart().setName(o).setValue(new IntegerType(n)));
+    }
+    for (Result result : report.results()) {
+      var part = out.addParameter().setName("result");
+      part.addPart().setName("patient").setValue(new Reference("Patient/" + result.patient()));
+      part.addPart().setName("verdict").setValue(new StringType(result.verdict()));
+      result.outcomes().entrySet().stream()
+          .filter(e -> !"pass".equals(e.getValue()))
+          .forEach(
+              e ->
+                  part.addPart()
+                      .setName("criterion")
+                      .setValue(new StringType(e.getKey() + ":" + e.getValue())));
+    }
+    return out;
+  }
+}

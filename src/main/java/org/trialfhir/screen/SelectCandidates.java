@@ -1,0 +1,126 @@
+package org.trialfhir.screen;
+
+import ca.uhn.fhir.batch2.api.IJobDataSink;
+import ca.uhn.fhir.batch2.api.IJobStepWorker;
+import ca.uhn.fhir.batch2.api.RunOutcome;
+import ca.uhn.fhir.batch2.api.StepExecutionDetails;
+import ca.uhn.fhir.batch2.api.VoidModel;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.trialfhir.eligibility.PopulationScreening;
+import org.trialfhir.eligibility.PopulationScreening.Plan;
+import org.trialfhir.eligibility.PopulationScreening.Screened;
+import org.trialfhir.screen.ScreenModels.Parameters;
+import org.trialfhir.screen.ScreenModels.PatientChunk;
+import org.trialfhir.screen.ScreenModels.Result;
+
+/**
+ * First step: the population, narrowed set-based (see {@link PopulationScreening}); the patients
+ * decided here are passed on as results, the survivors in chunks to be evaluated in full.
+ */
+class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientChunk> {
+
+  private static final int PAGE = 1000;
+
+  private final PopulationScreening screening;
+  private final DaoRegistry daos;
+
+  SelectCandidates(PopulationScreening screening, DaoRegistry daos) {
+    this.screening = screening;
+    this.daos = daos;
+  }
+
+  @Override
+  public RunOutcome run(
+      StepExecutionDetails<Parameters, VoidModel> details, IJobDataSink<PatientChunk> sink) {
+    Parameters parameters = details.getParameters();
+    LocalDate date = LocalDate.parse(parameters.date());
+    Plan plan = screening.plan(new IdType("ResearchStudy", parameters.study()));
+
+    Set<String> survivors = new LinkedHashSet<>();
+    int population = 0;
+    for (List<Patient> page : population(parameters.group())) {
+      population += page.size();
+      Map<String, Screened> ruledOut = screening.ruledOutByDemographics(plan, page, date);
+      emitDecided(ruledOut.values(), sink);
+      page.stream()
+          .map(p -> p.getIdElement().getIdPart())
+          .filter(id -> !ruledOut.containsKey(id))
+          .forEach(survivors::add);
+    }
+    for (Map.Entry<String, TokenOrListParam> diagnosis : plan.requiredDiagnoses().entrySet()) {
+      Set<String> diagnosed = screening.withDiagnosis(diagnosis.getValue());
+      List<Screened> without = new ArrayList<>();
+      for (String id : List.copyOf(survivors)) {
+        if (!diagnosed.contains(id)) {
+          survivors.remove(id);
+          without.add(new Screened(id, "ineligible", Map.of(diagnosis.getKey(), "fail")));
+        }
+      }
+      emitDecided(without, sink);
+    }
+    List<String> evaluate = new ArrayList<>(survivors);
+    int size = Math.max(1, parameters.chunkSize());
+    for (int from = 0; from < evaluate.size(); from += size) {
+      List<String> chunk = evaluate.subList(from, Math.min(evaluate.size(), from + size));
+      sink.accept(new PatientChunk(new ArrayList<>(chunk), List.of()));
+    }
+    return new RunOutcome(population);
+  }
+
+  private static void emitDecided(
+      java.util.Collection<Screened> decided, IJobDataSink<PatientChunk> sink) {
+    List<Result> results = decided.stream().map(Result::of).toList();
+    for (int from = 0; from < results.size(); from += PAGE) {
+      sink.accept(
+          new PatientChunk(
+              List.of(),
+              new ArrayList<>(results.subList(from, Math.min(results.size(), from + PAGE)))));
+    }
+  }
+
+  /** Every Patient a page at a time, or the Patients of the Group. */
+  private Iterable<List<Patient>> population(String group) {
+    if (group != null) {
+      Group members =
+          daos.getResourceDao(Group.class).read(new IdType(group), new SystemRequestDetails());
+      List<Patient> patients = new ArrayList<>();
+      for (Group.GroupMemberComponent member : members.getMember()) {
+        IdType entity = new IdType(member.getEntity().getReference());
+        if ("Patient".equals(entity.getResourceType()) && !member.getInactive()) {
+          patients.add(
+              daos.getResourceDao(Patient.class)
+                  .read(entity.toUnqualifiedVersionless(), new SystemRequestDetails()));
+        }
+      }
+      return List.of(patients);
+    }
+    IBundleProvider all =
+        daos.getResourceDao(Patient.class)
+            .search(new SearchParameterMap(), new SystemRequestDetails());
+    List<List<Patient>> pages = new ArrayList<>();
+    int from = 0;
+    while (true) {
+      List<IBaseResource> page = all.getResources(from, from + PAGE);
+      if (page.isEmpty()) {
+        break;
+      }
+      pages.add(page.stream().map(Patient.class::cast).toList());
+      from += page.size();
+    }
+    return pages;
+  }
+}
