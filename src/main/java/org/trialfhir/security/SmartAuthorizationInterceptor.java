@@ -13,18 +13,14 @@ import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier;
-import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleTester;
 import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
 import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.ResearchStudy;
-import org.hl7.fhir.r4.model.ResearchSubject;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
@@ -102,9 +98,9 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
       rules.allow("public").read().resourcesOfType(type).withAnyId();
     }
     for (String terminology : List.of("$expand", "$validate-code", "$lookup")) {
-      allowOnType(rules, "public", terminology, ValueSet.class);
-      allowOnInstances(rules, "public", terminology, ValueSet.class);
-      allowOnType(rules, "public", terminology, CodeSystem.class);
+      RoleRules.allowOnType(rules, "public", terminology, ValueSet.class);
+      RoleRules.allowOnInstances(rules, "public", terminology, ValueSet.class);
+      RoleRules.allowOnType(rules, "public", terminology, CodeSystem.class);
     }
     ExportFiles othersFiles = new ExportFiles(caller.clientId(), false);
     rules
@@ -125,113 +121,9 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
         .resourcesOfType("Binary")
         .withAnyId()
         .withTester(othersFiles);
-    roleRules(caller, rules);
+    RoleRules.add(caller, rules);
     scopeRules(caller, rules);
     return rules.denyAll("not allowed by the token's scopes and roles").build();
-  }
-
-  /**
-   * Operations belong to roles: screening and enrolment to the study team, import to registries.
-   * The role alone is not enough: the token must also read data beyond one patient (user or system
-   * scope), since these operations read any patient's record.
-   */
-  private static void roleRules(Caller caller, RuleBuilder rules) {
-    boolean readsBeyondOnePatient =
-        caller.scopes().stream()
-            .anyMatch(s -> !s.context().equals("patient") && s.grants(Permission.READ));
-    if (readsBeyondOnePatient && (caller.has(Role.COORDINATOR) || caller.has(Role.INVESTIGATOR))) {
-      allowOnInstances(rules, "screening", "$eligibility", ResearchStudy.class);
-      allowOnInstances(rules, "screening", "$match-studies", Patient.class);
-      allowOnInstances(rules, "enrolment", "$enroll", ResearchStudy.class);
-      allowOnInstances(rules, "enrolment", "$withdraw", ResearchSubject.class);
-      allowOnInstances(rules, "screening", "$screen", ResearchStudy.class);
-      rules
-          .allow("screening")
-          .operation()
-          .named("$screen-status")
-          .onServer()
-          .andAllowAllResponses();
-    }
-    if (readsBeyondOnePatient
-        && (caller.has(Role.COORDINATOR)
-            || caller.has(Role.INVESTIGATOR)
-            || caller.has(Role.UNBLINDED)
-            || caller.has(Role.REGISTRY))) {
-      // Aggregates over the study's subjects, pooled over arms.
-      allowOnInstances(rules, "reports", "$endpoint-report", ResearchStudy.class);
-    }
-    if (caller.has(Role.REGISTRY)) {
-      allowOnType(rules, "registry", "$import-ctgov", ResearchStudy.class);
-    }
-    if (caller.has(Role.REGISTRY) && readsBeyondOnePatient) {
-      // Bulk Data export, de-identified and blinded whatever the caller's other roles (export/).
-      rules.allow("registry export").bulkExport().any();
-      rules.allow("registry export").operation().named("$export").onServer().andAllowAllResponses();
-      allowOnType(rules, "registry export", "$export", Patient.class);
-      rules
-          .allow("registry export")
-          .operation()
-          .named("$export-poll-status")
-          .onServer()
-          .andAllowAllResponses();
-      rules
-          .allow("registry export files")
-          .read()
-          .resourcesOfType("Binary")
-          .withAnyId()
-          .withTester(new ExportFiles(caller.clientId(), true));
-    }
-    if (caller.patient() != null
-        && caller.scopes().stream()
-            .anyMatch(s -> s.context().equals("patient") && s.grants(Permission.READ))) {
-      // A patient app may ask which studies its own patient might join.
-      rules
-          .allow("own studies")
-          .operation()
-          .named("$match-studies")
-          .onInstance(new IdType("Patient", caller.patient()))
-          .andAllowAllResponses();
-    }
-  }
-
-  /**
-   * Export output (Binary stamped with the asking client): {@code own} matches the caller's files,
-   * otherwise another client's, which no scope may read, change or delete.
-   */
-  private record ExportFiles(String clientId, boolean own) implements IAuthRuleTester {
-
-    @Override
-    public boolean matches(RuleTestRequest request) {
-      // Reads are decided on what would be shown; writes and deletes on the stored resource.
-      return request.resource == null ? own : test(request.resource);
-    }
-
-    @Override
-    public boolean matchesOutput(RuleTestRequest request) {
-      return test(request.resource);
-    }
-
-    private boolean test(IBaseResource resource) {
-      if (!(resource instanceof Binary binary)
-          || !EXPORT_CLIENT_SYSTEM.equals(
-              binary.getSecurityContext().getIdentifier().getSystem())) {
-        return false;
-      }
-      boolean mine =
-          clientId != null
-              && clientId.equals(binary.getSecurityContext().getIdentifier().getValue());
-      return own == mine;
-    }
-  }
-
-  private static void allowOnInstances(
-      RuleBuilder rules, String label, String operation, Class<? extends IBaseResource> type) {
-    rules.allow(label).operation().named(operation).onInstancesOfType(type).andAllowAllResponses();
-  }
-
-  private static void allowOnType(
-      RuleBuilder rules, String label, String operation, Class<? extends IBaseResource> type) {
-    rules.allow(label).operation().named(operation).onType(type).andAllowAllResponses();
   }
 
   private static void scopeRules(Caller caller, RuleBuilder rules) {
