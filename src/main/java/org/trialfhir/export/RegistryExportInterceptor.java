@@ -6,23 +6,18 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.ResearchStudy;
-import org.hl7.fhir.r4.model.ResearchSubject;
 import org.hl7.fhir.r4.model.Resource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import org.trialfhir.security.BlindingInterceptor;
 import org.trialfhir.security.CurrentCaller;
 import org.trialfhir.security.SecurityProperties;
 import org.trialfhir.security.SmartAuthorizationInterceptor;
@@ -40,7 +35,6 @@ class RegistryExportInterceptor implements FhirInterceptor {
 
   static final String KEY = "trialfhir.pseudonym-key";
   private static final Logger log = LoggerFactory.getLogger(RegistryExportInterceptor.class);
-  private static final String LABEL_SYSTEM = "http://trialfhir.org/fhir/CodeSystem/security-label";
 
   private final FhirContext fhir;
   private final DaoRegistry daos;
@@ -102,24 +96,13 @@ class RegistryExportInterceptor implements FhirInterceptor {
       return false;
     }
     Deidentifier deidentifier =
-        new Deidentifier(fhir, Base64.getDecoder().decode(encoded), this::masked);
-    boolean allocation = r4.getMeta().getSecurity(LABEL_SYSTEM, "treatment-allocation") != null;
+        new Deidentifier(
+            fhir,
+            Base64.getDecoder().decode(encoded),
+            subject -> StudyDesign.masked(subject, daos));
+    boolean allocation =
+        r4.getMeta().getSecurity(BlindingInterceptor.LABEL_SYSTEM, BlindingInterceptor.LABEL_CODE)
+            != null;
     return deidentifier.apply(r4, allocation);
-  }
-
-  private boolean masked(ResearchSubject subject) {
-    if (!subject.getStudy().hasReference()) {
-      return true;
-    }
-    try {
-      ResearchStudy study =
-          daos.getResourceDao(ResearchStudy.class)
-              .read(
-                  new IdType(subject.getStudy().getReference()).toUnqualifiedVersionless(),
-                  new SystemRequestDetails());
-      return StudyDesign.masked(study);
-    } catch (ResourceNotFoundException | ResourceGoneException e) {
-      return true;
-    }
   }
 }

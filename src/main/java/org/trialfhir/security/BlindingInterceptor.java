@@ -9,8 +9,6 @@ import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOperationStatusEnum;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
@@ -19,8 +17,6 @@ import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
@@ -37,8 +33,8 @@ import org.trialfhir.study.StudyDesign;
 @Interceptor
 public class BlindingInterceptor extends ConsentInterceptor implements FhirInterceptor {
 
-  static final String LABEL_SYSTEM = "http://trialfhir.org/fhir/CodeSystem/security-label";
-  static final String LABEL_CODE = "treatment-allocation";
+  public static final String LABEL_SYSTEM = "http://trialfhir.org/fhir/CodeSystem/security-label";
+  public static final String LABEL_CODE = "treatment-allocation";
 
   BlindingInterceptor(SecurityProperties properties, DaoRegistry daos) {
     super(new Blinding(properties, daos));
@@ -143,21 +139,8 @@ public class BlindingInterceptor extends ConsentInterceptor implements FhirInter
       return resource.getMeta().getSecurity(LABEL_SYSTEM, LABEL_CODE) != null;
     }
 
-    /** Masked unless the study says NONE; an unreadable study counts as masked. */
     private boolean masked(ResearchSubject subject) {
-      if (!subject.getStudy().hasReference()) {
-        return true;
-      }
-      try {
-        ResearchStudy study =
-            daos.getResourceDao(ResearchStudy.class)
-                .read(
-                    new IdType(subject.getStudy().getReference()).toUnqualifiedVersionless(),
-                    new SystemRequestDetails());
-        return StudyDesign.masked(study);
-      } catch (ResourceNotFoundException | ResourceGoneException e) {
-        return true;
-      }
+      return StudyDesign.masked(subject, daos);
     }
   }
 }

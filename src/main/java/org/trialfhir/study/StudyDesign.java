@@ -1,10 +1,16 @@
 package org.trialfhir.study;
 
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.List;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.ResearchStudy;
+import org.hl7.fhir.r4.model.ResearchSubject;
 
 /** A study's design codes (R5 studyDesign extension, ClinicalTrials.gov enumerations). */
 public final class StudyDesign {
@@ -30,5 +36,25 @@ public final class StudyDesign {
   public static boolean masked(ResearchStudy study) {
     List<Coding> masking = codes(study, MASKING);
     return masking.isEmpty() || masking.stream().noneMatch(c -> "NONE".equals(c.getCode()));
+  }
+
+  /**
+   * Whether the subject's study is masked; a subject without a readable study counts as masked, so
+   * that no path shows an arm it cannot vouch for.
+   */
+  public static boolean masked(ResearchSubject subject, DaoRegistry daos) {
+    if (!subject.getStudy().hasReference()) {
+      return true;
+    }
+    try {
+      ResearchStudy study =
+          daos.getResourceDao(ResearchStudy.class)
+              .read(
+                  new IdType(subject.getStudy().getReference()).toUnqualifiedVersionless(),
+                  new SystemRequestDetails());
+      return masked(study);
+    } catch (ResourceNotFoundException | ResourceGoneException e) {
+      return true;
+    }
   }
 }
