@@ -157,6 +157,7 @@ class AuditEventWriter implements IBalpAuditEventSink, SmartLifecycle {
         event.getEntity().stream()
             .filter(e -> "XrequestId".equals(e.getType().getCode()))
             .map(e -> e.getWhat().getIdentifier().getValue())
+            .filter(java.util.Objects::nonNull)
             .findFirst()
             .orElse("?");
     return subtype + " " + event.getAction() + " request-id=" + requestId;

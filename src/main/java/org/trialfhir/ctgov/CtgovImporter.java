@@ -30,6 +30,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.Resource;
 import org.springframework.stereotype.Service;
+import org.trialfhir.server.InternalSearch;
 
 /**
  * Imports ClinicalTrials.gov API v2 study records, each in one transaction of PUTs by stable id, so
@@ -122,7 +123,7 @@ public class CtgovImporter {
     List<Organization> toWrite = new ArrayList<>();
     for (Organization org : mapped.organizations()) {
       SearchParameterMap byName =
-          SearchParameterMap.newSynchronous("name", new StringParam(org.getName()).setExact(true));
+          InternalSearch.map("name", new StringParam(org.getName()).setExact(true));
       List<IBaseResource> found =
           daos.getResourceDao(Organization.class)
               .search(byName, new SystemRequestDetails())
@@ -154,8 +155,7 @@ public class CtgovImporter {
 
   private ResearchStudy findByNct(String nct) {
     SearchParameterMap byNct =
-        SearchParameterMap.newSynchronous(
-            "identifier", new TokenParam(CtgovStudyMapper.NCT_SYSTEM, nct));
+        InternalSearch.map("identifier", new TokenParam(CtgovStudyMapper.NCT_SYSTEM, nct));
     List<IBaseResource> found =
         daos.getResourceDao(ResearchStudy.class)
             .search(byNct, new SystemRequestDetails())

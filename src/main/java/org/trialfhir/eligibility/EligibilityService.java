@@ -21,6 +21,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.trialfhir.server.InternalSearch;
 
 /**
  * Evaluates patients against studies: reads the study's criteria and the patient's record in one
@@ -54,8 +55,7 @@ public class EligibilityService {
   @Transactional(readOnly = true)
   public Bundle matchStudies(IdType patientId, LocalDate date) {
     Patient patient = read(Patient.class, patientId);
-    SearchParameterMap active =
-        SearchParameterMap.newSynchronous("status", new TokenParam("active"));
+    SearchParameterMap active = InternalSearch.map("status", new TokenParam("active"));
     Map<ResearchStudy, List<Criterion>> studies = new LinkedHashMap<>();
     for (IBaseResource found :
         daos.getResourceDao(ResearchStudy.class)

@@ -20,6 +20,7 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.trialfhir.server.InternalSearch;
 
 /**
  * Screening a whole population against one study without running {@code $eligibility} per patient.
@@ -117,7 +118,7 @@ public class PopulationScreening {
   /** Ids of the patients with at least one Condition coded from the criterion's value set. */
   @Transactional(readOnly = true)
   public Set<String> withDiagnosis(TokenOrListParam codes) {
-    SearchParameterMap search = SearchParameterMap.newSynchronous();
+    SearchParameterMap search = InternalSearch.map();
     search.add(Condition.SP_CODE, codes);
     Set<String> patients = new HashSet<>();
     for (IBaseResource found :

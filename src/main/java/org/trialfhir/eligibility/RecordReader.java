@@ -17,6 +17,7 @@ import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.trialfhir.server.InternalSearch;
 
 /**
  * Loads what a study's criteria need from one patient's record through HAPI's DAOs: only the
@@ -103,7 +104,7 @@ final class RecordReader {
   private <T extends IBaseResource> List<T> search(
       Class<T> type, String patientParam, String patientReference, DateRangeParam dates) {
     IFhirResourceDao<T> dao = daos.getResourceDao(type);
-    SearchParameterMap map = SearchParameterMap.newSynchronous();
+    SearchParameterMap map = InternalSearch.map();
     map.add(patientParam, new ReferenceParam(patientReference));
     if (dates != null) {
       map.add("date", dates);

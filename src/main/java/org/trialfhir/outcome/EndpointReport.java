@@ -2,7 +2,6 @@ package org.trialfhir.outcome;
 
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.UriParam;
@@ -29,6 +28,7 @@ import org.springframework.transaction.annotation.Transactional;
 import org.trialfhir.eligibility.ValidationSupportMembership;
 import org.trialfhir.security.CurrentCaller;
 import org.trialfhir.security.SecurityProperties;
+import org.trialfhir.server.InternalSearch;
 import org.trialfhir.study.StudyDesign;
 
 /**
@@ -176,9 +176,7 @@ class EndpointReport {
   private Measure measure() {
     List<IBaseResource> found =
         daos.getResourceDao(Measure.class)
-            .search(
-                SearchParameterMap.newSynchronous("url", new UriParam(MEASURE)),
-                new SystemRequestDetails())
+            .search(InternalSearch.map("url", new UriParam(MEASURE)), new SystemRequestDetails())
             .getAllResources();
     if (found.isEmpty()) {
       throw new UnprocessableEntityException("The Measure " + MEASURE + " is not on this server");
@@ -210,8 +208,7 @@ class EndpointReport {
     return daos
         .getResourceDao(type)
         .search(
-            SearchParameterMap.newSynchronous(param, new ReferenceParam(reference)),
-            new SystemRequestDetails())
+            InternalSearch.map(param, new ReferenceParam(reference)), new SystemRequestDetails())
         .getAllResources()
         .stream()
         .map(type::cast)

@@ -16,6 +16,7 @@ import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 import org.trialfhir.server.FhirInterceptor;
 
@@ -24,8 +25,12 @@ import org.trialfhir.server.FhirInterceptor;
  * resources are stored as they are (EHRs do not tag their data). Runs on the storage pointcuts, so
  * REST writes, every entry of a transaction and in-process loaders are all checked; an error rolls
  * back the whole write with 422 and an OperationOutcome listing each problem and where.
+ *
+ * <p>{@code trialfhir.validation.enabled=false} turns it off, for bulk loads of data validated
+ * before (bench/ingest.sh measures what it costs).
  */
 @Component
+@ConditionalOnProperty(name = "trialfhir.validation.enabled", matchIfMissing = true)
 @Interceptor
 public class ProfileValidationInterceptor implements FhirInterceptor {
 

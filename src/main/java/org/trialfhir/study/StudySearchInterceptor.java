@@ -27,6 +27,7 @@ import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Location;
 import org.springframework.stereotype.Component;
 import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.server.InternalSearch;
 
 /**
  * Study discovery as apps ask for it, answered with HAPI's own indexes: {@code eligible-age=10}
@@ -147,7 +148,7 @@ class StudySearchInterceptor implements FhirInterceptor {
       }
       Set<IIdType> found = new LinkedHashSet<>();
       for (IQueryParameterType value : or) {
-        SearchParameterMap locations = SearchParameterMap.newSynchronous();
+        SearchParameterMap locations = InternalSearch.map();
         locations.add(
             Location.SP_NEAR, new SpecialParam().setValue(((ReferenceParam) value).getValue()));
         daos.getResourceDao(Location.class)

@@ -22,6 +22,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Component;
+import org.trialfhir.server.InternalSearch;
 import org.trialfhir.subject.PermutedBlocks.Arm;
 
 /**
@@ -93,7 +94,7 @@ class Allocations {
 
   private Basic sequenceOf(ResearchStudy study, RandomisationPlan plan, LocalDate day) {
     SearchParameterMap map =
-        SearchParameterMap.newSynchronous("code", new TokenParam(KIND, "allocation-sequence"))
+        InternalSearch.map("code", new TokenParam(KIND, "allocation-sequence"))
             .add("subject", new ReferenceParam(EnrolmentGuard.reference(study)));
     List<?> found = dao().search(map, new SystemRequestDetails()).getAllResources();
     if (!found.isEmpty()) {

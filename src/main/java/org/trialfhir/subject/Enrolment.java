@@ -25,6 +25,7 @@ import org.springframework.transaction.annotation.Transactional;
 import org.trialfhir.eligibility.CriterionCheck;
 import org.trialfhir.eligibility.EligibilityService;
 import org.trialfhir.eligibility.ResearchConsents;
+import org.trialfhir.server.InternalSearch;
 import org.trialfhir.subject.Allocations.Allocation;
 
 /**
@@ -193,8 +194,7 @@ class Enrolment {
       }
       return given;
     }
-    SearchParameterMap mine =
-        SearchParameterMap.newSynchronous("patient", new ReferenceParam(patientRef));
+    SearchParameterMap mine = InternalSearch.map("patient", new ReferenceParam(patientRef));
     List<Consent> onRecord =
         daos
             .getResourceDao(Consent.class)

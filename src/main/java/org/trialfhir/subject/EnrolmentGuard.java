@@ -18,6 +18,7 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.hl7.fhir.r4.model.UnsignedIntType;
 import org.springframework.stereotype.Component;
+import org.trialfhir.server.InternalSearch;
 
 /**
  * The two rules every write of an enrolled subject obeys, whoever writes it: a patient is on a
@@ -136,8 +137,7 @@ class EnrolmentGuard {
   }
 
   private List<ResearchSubject> subjects(ResearchStudy study, String patientReference) {
-    SearchParameterMap map =
-        SearchParameterMap.newSynchronous("study", new ReferenceParam(reference(study)));
+    SearchParameterMap map = InternalSearch.map("study", new ReferenceParam(reference(study)));
     if (patientReference != null) {
       map.add("patient", new ReferenceParam(patientReference));
     }

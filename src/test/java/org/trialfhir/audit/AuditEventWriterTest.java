@@ -59,6 +59,19 @@ class AuditEventWriterTest {
   }
 
   @Test
+  void droppingAnEventWithoutARequestIdNeitherThrowsNorFailsTheRequest() {
+    AuditEventWriter writer = new AuditEventWriter(store, 1, meters);
+    AuditEvent noRequestId = event("2");
+    // BALP adds the request-id entity with an empty identifier when the request has no id.
+    noRequestId.addEntity().getType().setCode("XrequestId");
+
+    writer.recordAuditEvent(event("1"));
+    writer.recordAuditEvent(noRequestId);
+
+    assertThat(count("dropped")).isEqualTo(1);
+  }
+
+  @Test
   void aFailedStoreIsCountedAndTheWriterGoesOn() {
     AuditEventWriter writer = new AuditEventWriter(store, 10, meters);
     writer.recordAuditEvent(event("fail"));
