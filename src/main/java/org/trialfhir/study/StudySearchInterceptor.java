@@ -8,6 +8,7 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.model.api.IQueryParameterType;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
+import ca.uhn.fhir.rest.param.QuantityOrListParam;
 import ca.uhn.fhir.rest.param.QuantityParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.SpecialParam;
@@ -18,9 +19,11 @@ import ca.uhn.fhir.rest.param.TokenParamModifier;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.util.ICachedSearchDetails;
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IIdType;
@@ -59,6 +62,27 @@ class StudySearchInterceptor implements FhirInterceptor {
     siteNear(map);
   }
 
+  /**
+   * Days in each UCUM time unit a study's age range may use (UCUM: a = 365.25 d, mo = a / 12).
+   * HAPI's quantity index compares values of the same unit only (its UCUM normalisation would make
+   * every Observation written cost twice as much, measured), so the age asked for is converted to
+   * each unit and the bounds are matched in any of them.
+   */
+  private static final Map<String, BigDecimal> DAYS_PER_UNIT =
+      Map.of(
+          "a",
+          new BigDecimal("365.25"),
+          "mo",
+          new BigDecimal("30.4375"),
+          "wk",
+          BigDecimal.valueOf(7),
+          "d",
+          BigDecimal.ONE,
+          "h",
+          BigDecimal.ONE.divide(BigDecimal.valueOf(24), MathContext.DECIMAL64),
+          "min",
+          BigDecimal.ONE.divide(BigDecimal.valueOf(1440), MathContext.DECIMAL64));
+
   private static void eligibleAge(SearchParameterMap map) {
     List<List<IQueryParameterType>> ages = map.remove("eligible-age");
     if (ages == null) {
@@ -75,14 +99,32 @@ class StudySearchInterceptor implements FhirInterceptor {
             "eligible-age takes no comparator: it finds studies whose age range contains the age");
       }
       String unit = age.getUnits() == null || age.getUnits().isBlank() ? "a" : age.getUnits();
-      BigDecimal value = age.getValue();
-      map.add("eligible-age-low", bound(ParamPrefixEnum.LESSTHAN_OR_EQUALS, value, unit));
-      map.add("eligible-age-high", bound(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, value, unit));
+      if (!DAYS_PER_UNIT.containsKey(unit)
+          || (age.getSystem() != null
+              && !age.getSystem().isBlank()
+              && !UCUM.equals(age.getSystem()))) {
+        throw new InvalidRequestException(
+            "eligible-age takes an age in a UCUM time unit (a, mo, wk, d, h, min), not '"
+                + unit
+                + "'");
+      }
+      BigDecimal days = age.getValue().multiply(DAYS_PER_UNIT.get(unit));
+      map.add("eligible-age-low", inEveryUnit(ParamPrefixEnum.LESSTHAN_OR_EQUALS, days));
+      map.add("eligible-age-high", inEveryUnit(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, days));
     }
   }
 
-  private static QuantityParam bound(ParamPrefixEnum prefix, BigDecimal value, String unit) {
-    return new QuantityParam(prefix, value, UCUM, unit);
+  private static QuantityOrListParam inEveryUnit(ParamPrefixEnum prefix, BigDecimal days) {
+    QuantityOrListParam any = new QuantityOrListParam();
+    DAYS_PER_UNIT.forEach(
+        (unit, perUnit) ->
+            any.addOr(
+                new QuantityParam(
+                    prefix,
+                    days.divide(perUnit, MathContext.DECIMAL64).stripTrailingZeros(),
+                    UCUM,
+                    unit)));
+    return any;
   }
 
   /** {@code :text} on a token needs full-text indexing; the condition's words are indexed. */

@@ -128,6 +128,21 @@ class StudyDiscoveryIT extends IntegrationTestBase {
     // The seed trial: 8 to 18 years.
     assertThat(find(Map.of("eligible-age", "10"))).contains("nct06407297");
     assertThat(find(Map.of("eligible-age", "19"))).doesNotContain("nct06407297");
+    // The same ages in weeks and days: compared in whatever unit a range is stored in.
+    assertThat(find(Map.of("eligible-age", "522|http://unitsofmeasure.org|wk")))
+        .contains("nct06407297");
+    assertThat(find(Map.of("eligible-age", "2000|http://unitsofmeasure.org|d")))
+        .doesNotContain("nct06407297");
+  }
+
+  @Test
+  void anAgeInAUnitThatIsNotTimeIsA400ThatSaysWhich() {
+    anonymous()
+        .queryParam("eligible-age", "10|http://unitsofmeasure.org|kg")
+        .get("/ResearchStudy")
+        .then()
+        .statusCode(400)
+        .body(org.hamcrest.Matchers.containsString("UCUM time unit"));
   }
 
   @Test
