@@ -34,7 +34,7 @@ def obs(pid, codings, day, value, unit, extra=None):
     o.update(extra or {})
     return o
 
-def patient_bundle(rng, i):
+def patient_bundle(rng, i, size=44):
     pid = "urn:uuid:" + str(uuid.uuid4())
     t1d = rng.random() < 0.5
     birth = REF - timedelta(days=rng.randint(5 * 365, 20 * 365))
@@ -49,7 +49,7 @@ def patient_bundle(rng, i):
         resources.append({"resourceType": "Condition", "subject": {"reference": pid},
                           "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": rng.choice(["J06.9", "K52.9", "L30.9", "R51.9"])}]},
                           "onsetDateTime": (REF - timedelta(days=rng.randint(10, 2000))).isoformat()})
-    for k in range(44 - len(resources)):
+    for k in range(max(5, size - len(resources))):
         day = REF - timedelta(days=rng.randint(0, 730))
         pick = k % 5
         if pick == 0:

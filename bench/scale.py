@@ -69,13 +69,13 @@ def pct(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def ingest(server, n, per_bundle, threads, seed):
+def ingest(server, n, per_bundle, threads, seed, size):
     rng = random.Random(seed)
     bundles, ids, resources, lock = [], [], 0, threading.Lock()
     for start in range(0, n, per_bundle):
         entries = []
         for i in range(start, min(n, start + per_bundle)):
-            entries += population.patient_bundle(rng, i)["entry"]
+            entries += population.patient_bundle(rng, i, size)["entry"]
         resources += len(entries)
         bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
 
@@ -93,6 +93,16 @@ def ingest(server, n, per_bundle, threads, seed):
         list(pool.map(load, bundles))
     seconds = time.perf_counter() - t0
     return ids, resources, seconds
+
+
+def stored_patients(server, limit=5000):
+    """Ids of patients already on the server (--patients 0: measure a population loaded before)."""
+    ids, page = [], "/Patient?_count=500&_elements=id&_total=none"
+    while page and len(ids) < limit:
+        bundle = server.json(page)
+        ids += [e["resource"]["id"] for e in bundle.get("entry", [])]
+        page = next((l["url"] for l in bundle.get("link", []) if l["relation"] == "next"), None)
+    return ids
 
 
 def client_side_verdict(server, pid):
@@ -121,11 +131,24 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--sample", type=int, default=200)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--resources", type=int, default=44,
+                    help="resources per synthetic patient (at least a Patient, conditions, 5 labs)")
+    ap.add_argument("--only-ingest", action="store_true",
+                    help="load the population and stop (to build a large one once)")
     args = ap.parse_args()
     server = Server(args.root, args.token or dev_token(args.root))
 
-    ids, resources, seconds = ingest(server, args.patients, args.bundle, args.threads, args.seed)
-    print(f"ingest: {len(ids)} patients, {resources} resources in {seconds:.1f} s = {resources / seconds:.0f} resources/s")
+    resources = seconds = 0
+    ids = []
+    if args.patients:
+        ids, resources, seconds = ingest(server, args.patients, args.bundle, args.threads, args.seed,
+                                         args.resources)
+        print(f"ingest: {len(ids)} patients, {resources} resources in {seconds:.1f} s = {resources / seconds:.0f} resources/s")
+    if args.only_ingest:
+        return
+    ids = ids or stored_patients(server)
+    total = server.json("/Patient?_summary=count").get("total")
+    print(f"patients on the server: {total}")
 
     sample = random.Random(args.seed).sample(ids, min(args.sample, len(ids)))
     for pid in sample[:20]:  # warm-up, not measured
@@ -165,7 +188,8 @@ def main():
     print(f"{'$eligibility ms (baseline: app-side, 4 GETs)':44} {len(operation):6d} {statistics.median(operation):10.1f} "
           f"{pct(operation, 95):10.1f} {statistics.median(baseline):10.1f} {statistics.median(baseline) / statistics.median(operation):6.1f}x")
     print(f"{'$screen s (baseline: $eligibility x N)':44} {screened:6d} {screen_s:10.1f} {'':>10} {sequential_s:10.1f} {sequential_s / screen_s:6.1f}x")
-    print(f"{'ingest resources/s':44} {resources:6d} {resources / seconds:10.0f}")
+    if resources:
+        print(f"{'ingest resources/s':44} {resources:6d} {resources / seconds:10.0f}")
     print(f"verdicts: {verdicts}")
 
 

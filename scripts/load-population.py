@@ -3,7 +3,8 @@
 server, and reports how fast it went. Python 3 standard library only.
 
     scripts/load-population.py POPULATION_DIR [--root http://127.0.0.1:8080] [--token T]
-        [--threads 2] [--limit N] [--max-bytes 10485760] [--no-skip-existing] [--json]
+        [--threads 2] [--limit N] [--max-bytes 10485760] [--no-skip-existing]
+        [--claim-profiles [FHIR_PROFILES_DIR]] [--json]
 
 What is loaded, in which order, and why:
 
@@ -238,6 +239,8 @@ class Loader:
         with open(bundle.path, "rb") as f:
             data = f.read()
         doc = json.loads(data)
+        if self.args.profiles and claim_profiles(doc, self.args.profiles):
+            data = json.dumps(doc).encode()
         return data, doc
 
     def patient_identifier(self, doc):
@@ -375,6 +378,40 @@ class Loader:
                 self.patient_done += 1
 
 
+def lab_profiles(directory):
+    """(code system, code) -> profile URL, for our Observation profiles that fix a code."""
+    found = {}
+    for name in sorted(os.listdir(directory)):
+        if not (name.startswith("StructureDefinition-") and name.endswith(".json")):
+            continue
+        with open(os.path.join(directory, name), encoding="utf-8") as f:
+            sd = json.load(f)
+        if sd.get("type") != "Observation" or sd.get("derivation") != "constraint":
+            continue
+        for element in sd.get("differential", {}).get("element", []):
+            if element.get("path") == "Observation.code" and "patternCodeableConcept" in element:
+                for coding in element["patternCodeableConcept"].get("coding", []):
+                    found[(coding.get("system"), coding.get("code"))] = sd["url"]
+    return found
+
+
+def claim_profiles(doc, profiles):
+    """Tags each Observation whose code one of our lab profiles fixes with that profile, as an
+    EHR sending data to this server's profiles would; the server then validates it on write."""
+    tagged = False
+    for entry in doc.get("entry", []):
+        resource = entry.get("resource") or {}
+        if resource.get("resourceType") != "Observation":
+            continue
+        for coding in resource.get("code", {}).get("coding", []):
+            url = profiles.get((coding.get("system"), coding.get("code")))
+            if url:
+                resource.setdefault("meta", {}).setdefault("profile", []).append(url)
+                tagged = True
+                break
+    return tagged
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -415,8 +452,14 @@ def main():
                     help="seconds to wait for one answer (default %(default)s)")
     ap.add_argument("--no-skip-existing", dest="skip_existing", action="store_false",
                     help="post patient bundles even when their Patient is already stored")
+    ap.add_argument("--claim-profiles", metavar="FHIR_PROFILES_DIR", nargs="?",
+                    const=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                       "fhir-profiles"),
+                    help="tag Observations with our lab profiles (from fhir-profiles/) so that"
+                         " the server validates them; measures ingest with profile validation")
     ap.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     args = ap.parse_args()
+    args.profiles = lab_profiles(args.claim_profiles) if args.claim_profiles else None
     if args.threads < 1:
         die("--threads must be at least 1")
     if args.limit is not None and args.limit < 0:

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The audit trail, on unless {@code trialfhir.audit.enabled=false}. The interceptors are {@link
@@ -32,9 +33,14 @@ class AuditConfig {
 
   @Bean
   AuditEventWriter auditEventWriter(
-      FhirContext fhirContext, DaoRegistry daos, AuditProperties properties, MeterRegistry meters) {
+      FhirContext fhirContext,
+      DaoRegistry daos,
+      PlatformTransactionManager transactionManager,
+      AuditProperties properties,
+      MeterRegistry meters) {
     keepVersionsAt(fhirContext, VERSIONED_PATH);
-    return new AuditEventWriter(new AuditEventStore(daos), properties.queueCapacity(), meters);
+    return new AuditEventWriter(
+        new AuditEventStore(daos, transactionManager), properties.queueCapacity(), meters);
   }
 
   @Bean

@@ -6,12 +6,15 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventEntityComponent;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Stores an AuditEvent in this server's database as the server itself ({@link
@@ -27,9 +30,36 @@ import org.hl7.fhir.r4.model.Reference;
 class AuditEventStore {
 
   private final DaoRegistry daos;
+  private final TransactionTemplate transactions;
 
-  AuditEventStore(DaoRegistry daos) {
+  AuditEventStore(DaoRegistry daos, PlatformTransactionManager transactionManager) {
     this.daos = daos;
+    this.transactions = new TransactionTemplate(transactionManager);
+  }
+
+  /**
+   * Several events in one database transaction: a bulk load raises one event per resource, and a
+   * commit each made the trail cost as much as the load. The references of a batch are resolved
+   * once (a transaction's events mostly name the same patient). All or none are stored; after a
+   * failure the events are as they were, so that each can be stored on its own.
+   */
+  void storeAll(List<AuditEvent> events) {
+    try {
+      transactions.executeWithoutResult(
+          status -> {
+            Map<String, String> pinned = new HashMap<>();
+            for (AuditEvent event : events) {
+              pinReferences(event, pinned);
+              daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
+            }
+          });
+    } catch (RuntimeException rolledBack) {
+      for (AuditEvent event : events) {
+        event.setIdElement(null);
+        event.getMeta().setVersionId(null).setLastUpdated(null);
+      }
+      throw rolledBack;
+    }
   }
 
   void store(AuditEvent event) {
@@ -47,7 +77,10 @@ class AuditEventStore {
   }
 
   private void pinReferences(AuditEvent event) {
-    Map<String, String> pinned = new HashMap<>();
+    pinReferences(event, new HashMap<>());
+  }
+
+  private void pinReferences(AuditEvent event, Map<String, String> pinned) {
     for (AuditEventEntityComponent entity : event.getEntity()) {
       Reference what = entity.getWhat();
       if (what.hasReference() && isLocal(what.getReference())) {

@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +37,10 @@ class AuditEventWriter implements IBalpAuditEventSink, SmartLifecycle {
   static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
   private static final Duration POLL = Duration.ofMillis(200);
+
+  /** Events written per database transaction, at most (see AuditEventStore#storeAll). */
+  static final int BATCH = 100;
+
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(20);
 
   private final AuditEventStore store;
@@ -126,6 +132,7 @@ class AuditEventWriter implements IBalpAuditEventSink, SmartLifecycle {
   }
 
   private void writeUntilStoppedAndDrained() {
+    List<AuditEvent> batch = new ArrayList<>(BATCH);
     while (running || !queue.isEmpty()) {
       AuditEvent event;
       try {
@@ -135,8 +142,25 @@ class AuditEventWriter implements IBalpAuditEventSink, SmartLifecycle {
         return;
       }
       if (event != null) {
-        write(event);
+        batch.add(event);
+        queue.drainTo(batch, BATCH - 1);
+        write(batch);
+        batch.clear();
       }
+    }
+  }
+
+  private void write(List<AuditEvent> batch) {
+    if (batch.size() == 1) {
+      write(batch.get(0));
+      return;
+    }
+    try {
+      store.storeAll(batch);
+      stored.increment(batch.size());
+    } catch (RuntimeException batchFailed) {
+      // One bad event must not lose the others: store them one by one.
+      batch.forEach(this::write);
     }
   }
 

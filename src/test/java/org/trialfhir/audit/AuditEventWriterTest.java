@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -17,7 +18,7 @@ class AuditEventWriterTest {
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   private final AuditEventStore store =
-      new AuditEventStore(null) {
+      new AuditEventStore(null, org.mockito.Mockito.mock(PlatformTransactionManager.class)) {
         @Override
         void store(AuditEvent event) {
           if ("fail".equals(event.getOutcomeDesc())) {
@@ -25,7 +26,17 @@ class AuditEventWriterTest {
           }
           stored.add(event);
         }
+
+        @Override
+        void storeAll(List<AuditEvent> events) {
+          batches.add(events.size());
+          if (events.stream().anyMatch(e -> "fail".equals(e.getOutcomeDesc()))) {
+            throw new IllegalStateException("rolled back");
+          }
+          stored.addAll(events);
+        }
       };
+  private final List<Integer> batches = new CopyOnWriteArrayList<>();
 
   @AfterEach
   void endTransaction() {
@@ -69,6 +80,23 @@ class AuditEventWriterTest {
     writer.recordAuditEvent(noRequestId);
 
     assertThat(count("dropped")).isEqualTo(1);
+  }
+
+  @Test
+  void queuedEventsAreWrittenInBatchesAndABatchThatFailsIsWrittenOneByOne() {
+    AuditEventWriter writer = new AuditEventWriter(store, 1000, meters);
+    for (int i = 0; i < AuditEventWriter.BATCH + 5; i++) {
+      writer.recordAuditEvent(event(i == 3 ? "fail" : "e" + i));
+    }
+
+    writer.start();
+    writer.stop();
+
+    // The first batch held the failing event: its other 99 were stored one by one.
+    assertThat(batches).containsExactly(AuditEventWriter.BATCH, 5);
+    assertThat(stored).hasSize(AuditEventWriter.BATCH + 4);
+    assertThat(count("stored")).isEqualTo(AuditEventWriter.BATCH + 4);
+    assertThat(count("failed")).isEqualTo(1);
   }
 
   @Test
