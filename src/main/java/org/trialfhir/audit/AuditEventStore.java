@@ -40,19 +40,20 @@ class AuditEventStore {
   /**
    * Several events in one database transaction: a bulk load raises one event per resource, and a
    * commit each made the trail cost as much as the load. The references of a batch are resolved
-   * once (a transaction's events mostly name the same patient). All or none are stored; after a
-   * failure the events are as they were, so that each can be stored on its own.
+   * once, before the transaction (a transaction's events mostly name the same patient, and reads
+   * inside it would make Hibernate check every entity the batch has written so far). All or none
+   * are stored; after a failure the events are as they were, so that each can be stored on its own.
    */
   void storeAll(List<AuditEvent> events) {
+    Map<String, String> pinned = new HashMap<>();
+    events.forEach(event -> pinReferences(event, pinned));
     try {
       transactions.executeWithoutResult(
-          status -> {
-            Map<String, String> pinned = new HashMap<>();
-            for (AuditEvent event : events) {
-              pinReferences(event, pinned);
-              daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
-            }
-          });
+          status ->
+              events.forEach(
+                  event ->
+                      daos.getResourceDao(AuditEvent.class)
+                          .create(event, new SystemRequestDetails())));
     } catch (RuntimeException rolledBack) {
       for (AuditEvent event : events) {
         event.setIdElement(null);

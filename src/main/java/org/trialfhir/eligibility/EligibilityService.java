@@ -4,11 +4,15 @@ import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +101,14 @@ public class EligibilityService {
     return evaluate(study, criteria, records.load(patient, criteria, date), date);
   }
 
+  /** Several patients' evaluations, their records read together (see RecordReader#loadAll). */
+  List<Evaluation> evaluateAll(ResearchStudy study, List<Patient> patients, LocalDate date) {
+    List<Criterion> criteria = CriteriaReader.read(eligibilityGroup(study));
+    return records.loadAll(patients, criteria, date).values().stream()
+        .map(record -> evaluate(study, criteria, record, date))
+        .toList();
+  }
+
   private Evaluation evaluate(
       ResearchStudy study, List<Criterion> criteria, PatientRecord record, LocalDate date) {
     String studyReference = "ResearchStudy/" + study.getIdElement().getIdPart();
@@ -113,6 +125,30 @@ public class EligibilityService {
 
   Patient readPatient(IdType id) {
     return read(Patient.class, id);
+  }
+
+  /** The patients with these ids, in this order; a missing one is a ResourceNotFoundException. */
+  List<Patient> readPatients(List<String> ids) {
+    TokenOrListParam idList = new TokenOrListParam();
+    ids.forEach(id -> idList.addOr(new TokenParam(id)));
+    SearchParameterMap search = InternalSearch.map().add("_id", idList);
+    search.setLoadSynchronousUpTo(ids.size());
+    Map<String, Patient> found = new HashMap<>();
+    for (IBaseResource resource :
+        daos.getResourceDao(Patient.class)
+            .search(search, new SystemRequestDetails())
+            .getAllResources()) {
+      found.put(resource.getIdElement().getIdPart(), (Patient) resource);
+    }
+    List<Patient> patients = new ArrayList<>();
+    for (String id : ids) {
+      Patient patient = found.get(id);
+      if (patient == null) {
+        throw new ResourceNotFoundException(new IdType("Patient", id));
+      }
+      patients.add(patient);
+    }
+    return patients;
   }
 
   Group eligibilityGroup(ResearchStudy study) {

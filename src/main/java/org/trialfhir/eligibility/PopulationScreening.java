@@ -133,17 +133,23 @@ public class PopulationScreening {
     return patients;
   }
 
-  /** The full per-patient evaluation, the same as {@code $eligibility}, for a chunk of patients. */
+  /**
+   * The full evaluation, the same as {@code $eligibility}, for a chunk of patients: their records
+   * are read with one search per resource type for the whole chunk, not per patient.
+   */
   @Transactional(readOnly = true)
   public List<Screened> evaluate(IdType studyId, List<String> patientIds, LocalDate date) {
     ResearchStudy study = eligibility.readStudy(studyId);
+    List<Patient> patients = eligibility.readPatients(patientIds);
     List<Screened> screened = new ArrayList<>();
-    for (String id : patientIds) {
-      Patient patient = eligibility.readPatient(new IdType("Patient", id));
-      Evaluation evaluation = eligibility.evaluate(study, patient, date);
+    for (Evaluation evaluation : eligibility.evaluateAll(study, patients, date)) {
       Map<String, String> outcomes = new LinkedHashMap<>();
       evaluation.results().forEach(r -> outcomes.put(r.criterion().id(), r.outcome().code));
-      screened.add(new Screened(id, evaluation.verdict().code, outcomes));
+      screened.add(
+          new Screened(
+              evaluation.patient().getIdElement().getIdPart(),
+              evaluation.verdict().code,
+              outcomes));
     }
     return screened;
   }

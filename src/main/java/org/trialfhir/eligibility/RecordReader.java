@@ -7,16 +7,25 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.DateParam;
 import ca.uhn.fhir.rest.param.DateRangeParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
+import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AllergyIntolerance;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
 import org.trialfhir.server.InternalSearch;
 
 /**
@@ -36,6 +45,12 @@ final class RecordReader {
   private static final Set<String> READ_CONDITIONS =
       Set.of("condition", "condition-active", "condition-onset", "pregnancy");
 
+  /**
+   * Resources of one type one search may return; more, and the patients are read in halves. One
+   * patient with more than this in the look-back window is refused (422), never judged on part.
+   */
+  static final int MAX_AT_ONCE = 20_000;
+
   private final DaoRegistry daos;
 
   RecordReader(DaoRegistry daos) {
@@ -43,26 +58,84 @@ final class RecordReader {
   }
 
   PatientRecord load(Patient patient, List<Criterion> criteria, LocalDate date) {
+    return loadAll(List.of(patient), criteria, date).get(patient.getIdElement().getIdPart());
+  }
+
+  /**
+   * The records of several patients with one search per resource type for all of them (screening
+   * evaluates a chunk at a time), keyed by patient id. The same searches as for one patient, so
+   * that {@code $screen} and {@code $eligibility} judge the same data.
+   */
+  Map<String, PatientRecord> loadAll(
+      List<Patient> patients, List<Criterion> criteria, LocalDate date) {
+    try {
+      return loadTogether(patients, criteria, date);
+    } catch (TooManyAtOnce e) {
+      if (patients.size() == 1) {
+        throw new UnprocessableEntityException(
+            "Patient/"
+                + patients.get(0).getIdElement().getIdPart()
+                + " has more than "
+                + MAX_AT_ONCE
+                + " resources of one type in the criteria's look-back window: too many to judge");
+      }
+      Map<String, PatientRecord> records =
+          new LinkedHashMap<>(loadAll(patients.subList(0, patients.size() / 2), criteria, date));
+      records.putAll(
+          loadAll(patients.subList(patients.size() / 2, patients.size()), criteria, date));
+      return records;
+    }
+  }
+
+  private Map<String, PatientRecord> loadTogether(
+      List<Patient> patients, List<Criterion> criteria, LocalDate date) {
     Set<String> kinds = new java.util.HashSet<>();
     collectKinds(criteria, kinds);
-    String reference = "Patient/" + patient.getIdElement().getIdPart();
-    List<Condition> conditions =
+    ReferenceOrListParam references = new ReferenceOrListParam();
+    patients.forEach(
+        p -> references.addOr(new ReferenceParam("Patient/" + p.getIdElement().getIdPart())));
+    Map<String, List<Condition>> conditions =
         kinds.stream().anyMatch(READ_CONDITIONS::contains)
-            ? search(Condition.class, "patient", reference, null)
-            : List.of();
-    List<Observation> observations =
+            ? byPatient(search(Condition.class, "patient", references, null), c -> c.getSubject())
+            : Map.of();
+    Map<String, List<Observation>> observations =
         kinds.stream().anyMatch(READ_OBSERVATIONS::contains)
-            ? search(Observation.class, "subject", reference, window(criteria, date))
-            : List.of();
-    List<AllergyIntolerance> allergies =
+            ? byPatient(
+                search(Observation.class, "subject", references, window(criteria, date)),
+                o -> o.getSubject())
+            : Map.of();
+    Map<String, List<AllergyIntolerance>> allergies =
         kinds.contains("allergy-criticality")
-            ? search(AllergyIntolerance.class, "patient", reference, null)
-            : List.of();
-    List<Consent> consents =
+            ? byPatient(
+                search(AllergyIntolerance.class, "patient", references, null), a -> a.getPatient())
+            : Map.of();
+    Map<String, List<Consent>> consents =
         kinds.contains("research-consent")
-            ? search(Consent.class, "patient", reference, null)
-            : List.of();
-    return new PatientRecord(patient, conditions, observations, allergies, consents);
+            ? byPatient(search(Consent.class, "patient", references, null), c -> c.getPatient())
+            : Map.of();
+    Map<String, PatientRecord> records = new LinkedHashMap<>();
+    for (Patient patient : patients) {
+      String id = patient.getIdElement().getIdPart();
+      records.put(
+          id,
+          new PatientRecord(
+              patient,
+              conditions.getOrDefault(id, List.of()),
+              observations.getOrDefault(id, List.of()),
+              allergies.getOrDefault(id, List.of()),
+              consents.getOrDefault(id, List.of())));
+    }
+    return records;
+  }
+
+  private static <T> Map<String, List<T>> byPatient(
+      List<T> resources, Function<T, Reference> patientOf) {
+    Map<String, List<T>> grouped = new HashMap<>();
+    for (T resource : resources) {
+      IdType patient = new IdType(patientOf.apply(resource).getReference());
+      grouped.computeIfAbsent(patient.getIdPart(), id -> new ArrayList<>()).add(resource);
+    }
+    return grouped;
   }
 
   private static void collectKinds(List<Criterion> criteria, Set<String> kinds) {
@@ -102,15 +175,26 @@ final class RecordReader {
   }
 
   private <T extends IBaseResource> List<T> search(
-      Class<T> type, String patientParam, String patientReference, DateRangeParam dates) {
+      Class<T> type, String patientParam, ReferenceOrListParam patients, DateRangeParam dates) {
     IFhirResourceDao<T> dao = daos.getResourceDao(type);
     SearchParameterMap map = InternalSearch.map();
-    map.add(patientParam, new ReferenceParam(patientReference));
+    map.add(patientParam, patients);
     if (dates != null) {
       map.add("date", dates);
     }
-    return dao.search(map, new SystemRequestDetails()).getAllResources().stream()
-        .map(type::cast)
-        .toList();
+    // A synchronous search stops at its limit without saying so: never judge a truncated record.
+    map.setLoadSynchronousUpTo(MAX_AT_ONCE + 1);
+    List<IBaseResource> found = dao.search(map, new SystemRequestDetails()).getAllResources();
+    if (found.size() > MAX_AT_ONCE) {
+      throw new TooManyAtOnce();
+    }
+    return found.stream().map(type::cast).toList();
+  }
+
+  /** More resources than one search returns: read fewer patients at once. */
+  private static final class TooManyAtOnce extends RuntimeException {
+    TooManyAtOnce() {
+      super(null, null, false, false);
+    }
   }
 }
