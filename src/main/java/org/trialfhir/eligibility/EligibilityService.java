@@ -104,17 +104,28 @@ public class EligibilityService {
   /** Several patients' evaluations, their records read together (see RecordReader#loadAll). */
   List<Evaluation> evaluateAll(ResearchStudy study, List<Patient> patients, LocalDate date) {
     List<Criterion> criteria = CriteriaReader.read(eligibilityGroup(study));
+    // One membership cache for the chunk: the same value sets and codes recur patient after
+    // patient.
+    CodeMembership membership = new ValidationSupportMembership(validationSupport);
     return records.loadAll(patients, criteria, date).values().stream()
-        .map(record -> evaluate(study, criteria, record, date))
+        .map(record -> evaluate(study, criteria, record, date, membership))
         .toList();
   }
 
   private Evaluation evaluate(
       ResearchStudy study, List<Criterion> criteria, PatientRecord record, LocalDate date) {
+    return evaluate(
+        study, criteria, record, date, new ValidationSupportMembership(validationSupport));
+  }
+
+  private Evaluation evaluate(
+      ResearchStudy study,
+      List<Criterion> criteria,
+      PatientRecord record,
+      LocalDate date,
+      CodeMembership membership) {
     String studyReference = "ResearchStudy/" + study.getIdElement().getIdPart();
-    CriterionEvaluator evaluator =
-        new CriterionEvaluator(
-            record, date, studyReference, new ValidationSupportMembership(validationSupport));
+    CriterionEvaluator evaluator = new CriterionEvaluator(record, date, studyReference, membership);
     List<CriterionResult> results = criteria.stream().map(evaluator::evaluate).toList();
     return new Evaluation(study, record.patient(), date, results);
   }

@@ -3,7 +3,9 @@ package org.trialfhir.eligibility;
 import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.fhir.ucum.Decimal;
 import org.fhir.ucum.UcumEssenceService;
 import org.fhir.ucum.UcumException;
@@ -60,7 +62,17 @@ public final class UnitConverter {
                                 .multiply(fromGram, PRECISION)));
   }
 
+  /** UCUM's parsing and conversion is slow next to a multiplication; units are few. */
+  private static final Map<String, Optional<BigDecimal>> FACTORS = new ConcurrentHashMap<>();
+
   private static Optional<BigDecimal> factor(String from, String to) {
+    if (from == null || to == null) {
+      return Optional.empty();
+    }
+    return FACTORS.computeIfAbsent(from + "\u0000" + to, key -> ucumFactor(from, to));
+  }
+
+  private static Optional<BigDecimal> ucumFactor(String from, String to) {
     try {
       if (UCUM.validate(from) != null
           || UCUM.validate(to) != null
