@@ -29,6 +29,7 @@ done
 [ -f target/trialfhir.jar ] || ./mvnw -B -q package -DskipTests
 
 work=$(mktemp -d)
+chmod 755 "$work" # PostgreSQL runs as nobody when we are root (bench/postgres.sh)
 port=18090
 pg_port=55440
 server_pid=""

@@ -38,7 +38,11 @@ binaries() {
 case "$cmd" in
   start)
     binaries
-    if [ "$(id -u)" = "0" ]; then chown -R nobody "$dir"; fi
+    if [ "$(id -u)" = "0" ]; then
+      chown -R nobody "$dir"
+      runuser -u nobody -- test -x "$dir" \
+        || { echo "user nobody cannot reach $dir: use a folder whose parents are world-readable" >&2; exit 1; }
+    fi
     if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
       as_owner "$bin/initdb" -D "$dir/pgdata" -U trialfhir -A trust -E UTF8 --no-locale > "$dir/initdb.log"
     fi
