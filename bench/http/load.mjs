@@ -15,7 +15,7 @@
  * each other at that concurrency, not of an idle server. Scenarios, run one after another:
  *
  *   study-search      GET /fhir/ResearchStudy?status=active&condition:text=diabetes
- *                     (study discovery: full-text contains-search on the condition's words)
+ *                     (study discovery: a contains-search on the condition's words)
  *   study-search-age  GET /fhir/ResearchStudy?eligible-age=14|http://unitsofmeasure.org|a
  *                     (rewritten by the server into eligible-age-low <= 14 a <= eligible-age-high)
  *   eligibility       GET /fhir/ResearchStudy/nct06407297/$eligibility?patient=Patient/<id>&date=...

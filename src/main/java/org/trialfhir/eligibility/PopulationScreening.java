@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
@@ -20,7 +19,6 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
-import org.trialfhir.server.InternalSearch;
 
 /**
  * Screening a whole population against one study without running {@code $eligibility} per patient.
@@ -115,17 +113,23 @@ public class PopulationScreening {
     return ruledOut;
   }
 
+  /** The Patients with these ids, in this order (a page of the population). */
+  @Transactional(readOnly = true)
+  public List<Patient> patients(List<String> ids) {
+    return eligibility.readPatients(ids);
+  }
+
   /** Ids of the patients with at least one Condition coded from the criterion's value set. */
   @Transactional(readOnly = true)
   public Set<String> withDiagnosis(TokenOrListParam codes) {
-    SearchParameterMap search = InternalSearch.map();
-    search.add(Condition.SP_CODE, codes);
+    // Not a synchronous search: those stop at HAPI's internal limit (10,000) without saying so,
+    // and a patient whose Condition fell past it would be ruled out wrongly.
+    SearchParameterMap search = new SearchParameterMap().add(Condition.SP_CODE, codes);
     Set<String> patients = new HashSet<>();
-    for (IBaseResource found :
+    for (Condition found :
         daos.getResourceDao(Condition.class)
-            .search(search, new SystemRequestDetails())
-            .getAllResources()) {
-      IdType subject = new IdType(((Condition) found).getSubject().getReference());
+            .searchForResources(search, new SystemRequestDetails())) {
+      IdType subject = new IdType(found.getSubject().getReference());
       if ("Patient".equals(subject.getResourceType())) {
         patients.add(subject.getIdPart());
       }

@@ -7,16 +7,17 @@ import ca.uhn.fhir.batch2.api.StepExecutionDetails;
 import ca.uhn.fhir.batch2.api.VoidModel;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
-import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
@@ -108,19 +109,34 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
       }
       return List.of(patients);
     }
-    IBundleProvider all =
-        daos.getResourceDao(Patient.class)
-            .search(new SearchParameterMap(), new SystemRequestDetails());
-    List<List<Patient>> pages = new ArrayList<>();
-    int from = 0;
-    while (true) {
-      List<IBaseResource> page = all.getResources(from, from + PAGE);
-      if (page.isEmpty()) {
-        break;
-      }
-      pages.add(page.stream().map(Patient.class::cast).toList());
-      from += page.size();
-    }
-    return pages;
+    // Every id first (HAPI streams them without the result cap its paged searches have: that cap
+    // once made a screening of 100,000 patients stop at 10,000), then the Patients a page at a
+    // time, read when their page is screened.
+    List<String> ids =
+        daos
+            .getResourceDao(Patient.class)
+            .searchForResourceIds(new SearchParameterMap(), new SystemRequestDetails())
+            .stream()
+            .map(IIdType::getIdPart)
+            .toList();
+    return () ->
+        new Iterator<>() {
+          private int from;
+
+          @Override
+          public boolean hasNext() {
+            return from < ids.size();
+          }
+
+          @Override
+          public List<Patient> next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            List<String> page = ids.subList(from, Math.min(ids.size(), from + PAGE));
+            from += page.size();
+            return screening.patients(page);
+          }
+        };
   }
 }
