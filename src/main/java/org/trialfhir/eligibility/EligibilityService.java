@@ -140,6 +140,20 @@ public class EligibilityService {
 
   /** The patients with these ids, in this order; a missing one is a ResourceNotFoundException. */
   List<Patient> readPatients(List<String> ids) {
+    Map<String, Patient> found = findPatients(ids);
+    List<Patient> patients = new ArrayList<>();
+    for (String id : ids) {
+      Patient patient = found.get(id);
+      if (patient == null) {
+        throw new ResourceNotFoundException(new IdType("Patient", id));
+      }
+      patients.add(patient);
+    }
+    return patients;
+  }
+
+  /** Those of these patients that exist (not deleted), by id, with one search. */
+  Map<String, Patient> findPatients(List<String> ids) {
     TokenOrListParam idList = new TokenOrListParam();
     ids.forEach(id -> idList.addOr(new TokenParam(id)));
     SearchParameterMap search = InternalSearch.map().add("_id", idList);
@@ -151,15 +165,7 @@ public class EligibilityService {
             .getAllResources()) {
       found.put(resource.getIdElement().getIdPart(), (Patient) resource);
     }
-    List<Patient> patients = new ArrayList<>();
-    for (String id : ids) {
-      Patient patient = found.get(id);
-      if (patient == null) {
-        throw new ResourceNotFoundException(new IdType("Patient", id));
-      }
-      patients.add(patient);
-    }
-    return patients;
+    return found;
   }
 
   Group eligibilityGroup(ResearchStudy study) {

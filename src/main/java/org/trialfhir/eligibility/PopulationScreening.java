@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.IdType;
@@ -113,10 +114,14 @@ public class PopulationScreening {
     return ruledOut;
   }
 
-  /** The Patients with these ids, in this order (a page of the population). */
+  /**
+   * The Patients with these ids, in this order (a page of the population); one deleted since the
+   * ids were listed is left out, as the population no longer holds it.
+   */
   @Transactional(readOnly = true)
   public List<Patient> patients(List<String> ids) {
-    return eligibility.readPatients(ids);
+    Map<String, Patient> found = eligibility.findPatients(ids);
+    return ids.stream().map(found::get).filter(Objects::nonNull).toList();
   }
 
   /** Ids of the patients with at least one Condition coded from the criterion's value set. */
