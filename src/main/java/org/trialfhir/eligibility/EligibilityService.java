@@ -134,10 +134,6 @@ public class EligibilityService {
     return read(ResearchStudy.class, id);
   }
 
-  Patient readPatient(IdType id) {
-    return read(Patient.class, id);
-  }
-
   /** The patients with these ids, in this order; a missing one is a ResourceNotFoundException. */
   List<Patient> readPatients(List<String> ids) {
     Map<String, Patient> found = findPatients(ids);
