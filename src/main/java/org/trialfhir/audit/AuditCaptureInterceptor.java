@@ -18,7 +18,7 @@ import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.server.RestInterceptor;
 
 /**
  * HAPI's IHE Basic Audit Log Patterns capture: an AuditEvent for every read, vread, search, create,
@@ -37,7 +37,7 @@ import org.trialfhir.server.FhirInterceptor;
  */
 @Interceptor
 public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
-    implements FhirInterceptor {
+    implements RestInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(AuditCaptureInterceptor.class);
   private static final String AUDIT_EVENT = "AuditEvent";

@@ -11,7 +11,7 @@ import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.server.RestInterceptor;
 
 /**
  * An AuditEvent for every FHIR operation a client calls, whether it succeeds or fails, with the
@@ -21,7 +21,7 @@ import org.trialfhir.server.FhirInterceptor;
  * reaches the client.
  */
 @Interceptor
-public class OperationAuditInterceptor implements FhirInterceptor {
+public class OperationAuditInterceptor implements RestInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(OperationAuditInterceptor.class);
   private static final String RESPONSE = OperationAuditInterceptor.class.getName() + ".response";

@@ -3,6 +3,7 @@ package org.trialfhir.ctgov;
 import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.util.List;
 import org.hl7.fhir.r4.model.CodeType;
@@ -42,7 +43,8 @@ public class CtgovImportProvider implements FhirProvider {
               shortDefinition =
                   "An NCT id to fetch from the registry (only where fetching is enabled)")
           @OperationParam(name = "nctId", min = 0, max = OperationParam.MAX_UNLIMITED)
-          List<StringType> nctIds) {
+          List<StringType> nctIds,
+      RequestDetails caller) {
     if ((records == null || records.isEmpty()) && (nctIds == null || nctIds.isEmpty())) {
       throw new InvalidRequestException(
           "Give at least one 'record' (a ClinicalTrials.gov API v2 study JSON) or 'nctId'");
@@ -51,7 +53,7 @@ public class CtgovImportProvider implements FhirProvider {
     int position = 0;
     boolean anyStored = false;
     for (StringType record : records == null ? List.<StringType>of() : records) {
-      CtgovImporter.Result result = importer.importRecord(record.getValue(), ++position);
+      CtgovImporter.Result result = importer.importRecord(record.getValue(), ++position, caller);
       anyStored |= !"error".equals(result.status());
       add(out, result);
     }
@@ -67,12 +69,12 @@ public class CtgovImportProvider implements FhirProvider {
     return out;
   }
 
-  private CtgovImporter.Result fetchAndImport(String nctId, int position) {
+  private CtgovImporter.Result fetchAndImport(String nctId, int position, RequestDetails caller) {
     if (!fetcher.enabled()) {
       return new CtgovImporter.Result(nctId, null, "error", fetchDisabled(nctId));
     }
     try {
-      return importer.importRecord(fetcher.fetch(nctId), position);
+      return importer.importRecord(fetcher.fetch(nctId), position, caller);
     } catch (IllegalArgumentException e) {
       return new CtgovImporter.Result(nctId, null, "error", CtgovImporter.error(e.getMessage()));
     }

@@ -5,7 +5,9 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.parser.DataFormatException;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.param.StringParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
@@ -65,7 +67,7 @@ public class CtgovImporter {
   private static final String ALLOCATION_RATIO =
       "http://trialfhir.org/fhir/StructureDefinition/allocation-ratio";
 
-  public Result importRecord(String json, int position) {
+  public Result importRecord(String json, int position, RequestDetails caller) {
     String nct = null;
     try {
       JsonNode record = JSON.readTree(json);
@@ -73,13 +75,13 @@ public class CtgovImporter {
         throw new IllegalArgumentException("a study record must be a JSON object");
       }
       nct = CtgovStudyMapper.nctId(record);
-      ResearchStudy existing = findByNct(nct);
+      ResearchStudy existing = findByNct(nct, caller);
       String studyId = existing != null ? existing.getIdElement().getIdPart() : nct.toLowerCase();
       CtgovStudyMapper.Mapped mapped = new CtgovStudyMapper().map(record, studyId);
       List<String> warnings = new ArrayList<>(mapped.warnings());
-      List<Resource> resources = new ArrayList<>(organizationsToWrite(mapped));
+      List<Resource> resources = new ArrayList<>(organizationsToWrite(mapped, caller));
       resources.addAll(mapped.locations());
-      Group authored = authoredGroup(existing);
+      Group authored = authoredGroup(existing, caller);
       if (authored != null) {
         mapped.study().getEnrollment().clear();
         mapped.study().addEnrollment().setReference("Group/" + authored.getIdElement().getIdPart());
@@ -94,8 +96,8 @@ public class CtgovImporter {
       }
       keepLocalSettings(existing, mapped.study());
       resources.add(mapped.study());
-      Map<String, String> before = versions(resources);
-      Bundle response = systemDao.transaction(new SystemRequestDetails(), transaction(resources));
+      Map<String, String> before = versions(resources, caller);
+      Bundle response = systemDao.transaction(caller, transaction(resources));
       String status = status(before, response);
       return new Result(nct, "ResearchStudy/" + studyId, status, warnings(warnings));
     } catch (JsonProcessingException e) {
@@ -104,6 +106,10 @@ public class CtgovImporter {
       return error(
           nct,
           "Record " + position + (nct == null ? "" : " (" + nct + ")") + ": " + e.getMessage());
+    } catch (ForbiddenOperationException | AuthenticationException e) {
+      // The caller may not make these writes: that is the answer to the whole request, not a
+      // problem with one record.
+      throw e;
     } catch (BaseServerResponseException e) {
       return error(
           nct,
@@ -119,14 +125,15 @@ public class CtgovImporter {
    * An organisation already held under the same name (e.g. a seed sponsor) is referred to, not
    * written again under a second id; the others are written.
    */
-  private List<Organization> organizationsToWrite(CtgovStudyMapper.Mapped mapped) {
+  private List<Organization> organizationsToWrite(
+      CtgovStudyMapper.Mapped mapped, RequestDetails caller) {
     List<Organization> toWrite = new ArrayList<>();
     for (Organization org : mapped.organizations()) {
       SearchParameterMap byName =
           InternalSearch.map("name", new StringParam(org.getName()).setExact(true));
       List<IBaseResource> found =
           daos.getResourceDao(Organization.class)
-              .search(byName, new SystemRequestDetails())
+              .search(byName, caller)
               .getAllResources();
       String mine = "Organization/" + org.getIdPart();
       if (found.isEmpty() || found.get(0).getIdElement().getIdPart().equals(org.getIdPart())) {
@@ -153,12 +160,12 @@ public class CtgovImporter {
     return references;
   }
 
-  private ResearchStudy findByNct(String nct) {
+  private ResearchStudy findByNct(String nct, RequestDetails caller) {
     SearchParameterMap byNct =
         InternalSearch.map("identifier", new TokenParam(CtgovStudyMapper.NCT_SYSTEM, nct));
     List<IBaseResource> found =
         daos.getResourceDao(ResearchStudy.class)
-            .search(byNct, new SystemRequestDetails())
+            .search(byNct, caller)
             .getAllResources();
     return found.isEmpty() ? null : (ResearchStudy) found.get(0);
   }
@@ -186,7 +193,7 @@ public class CtgovImporter {
   }
 
   /** The existing study's eligibility Group, if any of its criteria was authored by a person. */
-  private Group authoredGroup(ResearchStudy existing) {
+  private Group authoredGroup(ResearchStudy existing, RequestDetails caller) {
     if (existing == null || !existing.hasEnrollment()) {
       return null;
     }
@@ -195,7 +202,7 @@ public class CtgovImporter {
           daos.getResourceDao(Group.class)
               .read(
                   new IdType(existing.getEnrollmentFirstRep().getReference()),
-                  new SystemRequestDetails());
+                  caller);
       // Criteria without an origin, or marked authored, were written by people (e.g. the seeds).
       boolean authored =
           group.getCharacteristic().stream()
@@ -210,14 +217,14 @@ public class CtgovImporter {
     }
   }
 
-  private Map<String, String> versions(List<Resource> resources) {
+  private Map<String, String> versions(List<Resource> resources, RequestDetails caller) {
     Map<String, String> versions = new HashMap<>();
     for (Resource resource : resources) {
       String id = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
       try {
         IBaseResource current =
             daos.getResourceDao(resource.fhirType())
-                .read(new IdType(id), new SystemRequestDetails());
+                .read(new IdType(id), caller);
         versions.put(id, current.getIdElement().getVersionIdPart());
       } catch (ResourceNotFoundException | ResourceGoneException e) {
         // new

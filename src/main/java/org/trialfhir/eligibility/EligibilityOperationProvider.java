@@ -4,6 +4,7 @@ import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IdType;
@@ -41,9 +42,13 @@ public class EligibilityOperationProvider implements FhirProvider {
           StringType patient,
       @Description(shortDefinition = "Reference date (YYYY-MM-DD); default today")
           @OperationParam(name = "date", max = 1)
-          DateType date) {
+          DateType date,
+      RequestDetails request) {
     return service.eligibility(
-        study, patient == null ? null : patient.getValue(), OperationDates.dayOrToday(date));
+        study,
+        patient == null ? null : patient.getValue(),
+        OperationDates.dayOrToday(date),
+        request);
   }
 
   @Operation(
@@ -59,7 +64,8 @@ public class EligibilityOperationProvider implements FhirProvider {
       @IdParam IdType patient,
       @Description(shortDefinition = "Reference date (YYYY-MM-DD); default today")
           @OperationParam(name = "date", max = 1)
-          DateType date) {
-    return service.matchStudies(patient, OperationDates.dayOrToday(date));
+          DateType date,
+      RequestDetails request) {
+    return service.matchStudies(patient, OperationDates.dayOrToday(date), request);
   }
 }

@@ -3,7 +3,7 @@ package org.trialfhir.eligibility;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
@@ -44,12 +44,17 @@ public class EligibilityService {
     this.records = new RecordReader(daos);
   }
 
-  /** The evaluation of one patient against one study, as the $eligibility Parameters. */
+  /**
+   * The evaluation of one patient against one study, as the $eligibility Parameters. Everything is
+   * read as {@code request}'s caller: a caller who may not read the patient's labs gets a 403, not
+   * their values in the reasons.
+   */
   @Transactional(readOnly = true)
-  public Parameters eligibility(IdType studyId, String patientReference, LocalDate date) {
-    ResearchStudy study = read(ResearchStudy.class, studyId);
-    Patient patient = read(Patient.class, patientId(patientReference));
-    return EligibilityParameters.of(evaluate(study, patient, date));
+  public Parameters eligibility(
+      IdType studyId, String patientReference, LocalDate date, RequestDetails request) {
+    ResearchStudy study = read(ResearchStudy.class, studyId, request);
+    Patient patient = read(Patient.class, patientId(patientReference), request);
+    return EligibilityParameters.of(evaluate(study, patient, date, request));
   }
 
   /**
@@ -57,22 +62,22 @@ public class EligibilityService {
    * for the union of what all the studies' criteria need.
    */
   @Transactional(readOnly = true)
-  public Bundle matchStudies(IdType patientId, LocalDate date) {
-    Patient patient = read(Patient.class, patientId);
+  public Bundle matchStudies(IdType patientId, LocalDate date, RequestDetails request) {
+    Patient patient = read(Patient.class, patientId, request);
     SearchParameterMap active = InternalSearch.map("status", new TokenParam("active"));
     Map<ResearchStudy, List<Criterion>> studies = new LinkedHashMap<>();
     for (IBaseResource found :
         daos.getResourceDao(ResearchStudy.class)
-            .search(active, new SystemRequestDetails())
+            .search(active, request)
             .getAllResources()) {
       ResearchStudy study = (ResearchStudy) found;
       if (!study.hasEnrollment()) {
         continue; // no criteria to match against: one such study must not fail the others
       }
-      studies.put(study, CriteriaReader.read(eligibilityGroup(study)));
+      studies.put(study, CriteriaReader.read(eligibilityGroup(study, request)));
     }
     List<Criterion> allCriteria = studies.values().stream().flatMap(List::stream).toList();
-    PatientRecord record = records.load(patient, allCriteria, date);
+    PatientRecord record = records.load(patient, allCriteria, date, request);
     List<Evaluation> evaluations =
         studies.entrySet().stream()
             .map(e -> evaluate(e.getKey(), e.getValue(), record, date))
@@ -85,10 +90,11 @@ public class EligibilityService {
 
   /**
    * Each top-level criterion's outcome for this patient, in the study's order. Runs in the caller's
-   * transaction, so that a writer (enrolment) decides on what it reads.
+   * transaction, so that a writer (enrolment) decides on what it reads, and as its caller.
    */
-  public List<CriterionCheck> check(ResearchStudy study, Patient patient, LocalDate date) {
-    return evaluate(study, patient, date).results().stream()
+  public List<CriterionCheck> check(
+      ResearchStudy study, Patient patient, LocalDate date, RequestDetails request) {
+    return evaluate(study, patient, date, request).results().stream()
         .map(
             r ->
                 new CriterionCheck(
@@ -96,18 +102,20 @@ public class EligibilityService {
         .toList();
   }
 
-  Evaluation evaluate(ResearchStudy study, Patient patient, LocalDate date) {
-    List<Criterion> criteria = CriteriaReader.read(eligibilityGroup(study));
-    return evaluate(study, criteria, records.load(patient, criteria, date), date);
+  Evaluation evaluate(
+      ResearchStudy study, Patient patient, LocalDate date, RequestDetails request) {
+    List<Criterion> criteria = CriteriaReader.read(eligibilityGroup(study, request));
+    return evaluate(study, criteria, records.load(patient, criteria, date, request), date);
   }
 
   /** Several patients' evaluations, their records read together (see RecordReader#loadAll). */
-  List<Evaluation> evaluateAll(ResearchStudy study, List<Patient> patients, LocalDate date) {
-    List<Criterion> criteria = CriteriaReader.read(eligibilityGroup(study));
+  List<Evaluation> evaluateAll(
+      ResearchStudy study, List<Patient> patients, LocalDate date, RequestDetails request) {
+    List<Criterion> criteria = CriteriaReader.read(eligibilityGroup(study, request));
     // One membership cache for the chunk: the same value sets and codes recur patient after
     // patient.
     CodeMembership membership = new ValidationSupportMembership(validationSupport);
-    return records.loadAll(patients, criteria, date).values().stream()
+    return records.loadAll(patients, criteria, date, request).values().stream()
         .map(record -> evaluate(study, criteria, record, date, membership))
         .toList();
   }
@@ -130,13 +138,13 @@ public class EligibilityService {
     return new Evaluation(study, record.patient(), date, results);
   }
 
-  ResearchStudy readStudy(IdType id) {
-    return read(ResearchStudy.class, id);
+  ResearchStudy readStudy(IdType id, RequestDetails request) {
+    return read(ResearchStudy.class, id, request);
   }
 
   /** The patients with these ids, in this order; a missing one is a ResourceNotFoundException. */
-  List<Patient> readPatients(List<String> ids) {
-    Map<String, Patient> found = findPatients(ids);
+  List<Patient> readPatients(List<String> ids, RequestDetails request) {
+    Map<String, Patient> found = findPatients(ids, request);
     List<Patient> patients = new ArrayList<>();
     for (String id : ids) {
       Patient patient = found.get(id);
@@ -149,7 +157,7 @@ public class EligibilityService {
   }
 
   /** Those of these patients that exist (not deleted), by id, with one search. */
-  Map<String, Patient> findPatients(List<String> ids) {
+  Map<String, Patient> findPatients(List<String> ids, RequestDetails request) {
     TokenOrListParam idList = new TokenOrListParam();
     ids.forEach(id -> idList.addOr(new TokenParam(id)));
     SearchParameterMap search = InternalSearch.map().add("_id", idList);
@@ -157,21 +165,21 @@ public class EligibilityService {
     Map<String, Patient> found = new HashMap<>();
     for (IBaseResource resource :
         daos.getResourceDao(Patient.class)
-            .search(search, new SystemRequestDetails())
+            .search(search, request)
             .getAllResources()) {
       found.put(resource.getIdElement().getIdPart(), (Patient) resource);
     }
     return found;
   }
 
-  Group eligibilityGroup(ResearchStudy study) {
+  Group eligibilityGroup(ResearchStudy study, RequestDetails request) {
     if (!study.hasEnrollment()) {
       throw new UnprocessableEntityException(
           "ResearchStudy/"
               + study.getIdElement().getIdPart()
               + " has no eligibility Group (ResearchStudy.enrollment)");
     }
-    return read(Group.class, new IdType(study.getEnrollmentFirstRep().getReference()));
+    return read(Group.class, new IdType(study.getEnrollmentFirstRep().getReference()), request);
   }
 
   private static IdType patientId(String reference) {
@@ -190,8 +198,7 @@ public class EligibilityService {
   }
 
   private <T extends org.hl7.fhir.instance.model.api.IBaseResource> T read(
-      Class<T> type, IdType id) {
-    return daos.getResourceDao(type)
-        .read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
+      Class<T> type, IdType id, RequestDetails request) {
+    return daos.getResourceDao(type).read(id.toUnqualifiedVersionless(), request);
   }
 }

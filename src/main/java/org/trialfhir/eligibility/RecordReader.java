@@ -3,7 +3,7 @@ package org.trialfhir.eligibility;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.DateParam;
 import ca.uhn.fhir.rest.param.DateRangeParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
@@ -57,19 +57,22 @@ final class RecordReader {
     this.daos = daos;
   }
 
-  PatientRecord load(Patient patient, List<Criterion> criteria, LocalDate date) {
-    return loadAll(List.of(patient), criteria, date).get(patient.getIdElement().getIdPart());
+  PatientRecord load(
+      Patient patient, List<Criterion> criteria, LocalDate date, RequestDetails request) {
+    return loadAll(List.of(patient), criteria, date, request)
+        .get(patient.getIdElement().getIdPart());
   }
 
   /**
    * The records of several patients with one search per resource type for all of them (screening
    * evaluates a chunk at a time), keyed by patient id. The same searches as for one patient, so
-   * that {@code $screen} and {@code $eligibility} judge the same data.
+   * that {@code $screen} and {@code $eligibility} judge the same data. The searches are made as
+   * {@code request}'s caller, so that caller's access rules apply to every resource read.
    */
   Map<String, PatientRecord> loadAll(
-      List<Patient> patients, List<Criterion> criteria, LocalDate date) {
+      List<Patient> patients, List<Criterion> criteria, LocalDate date, RequestDetails request) {
     try {
-      return loadTogether(patients, criteria, date);
+      return loadTogether(patients, criteria, date, request);
     } catch (TooManyAtOnce e) {
       if (patients.size() == 1) {
         throw new UnprocessableEntityException(
@@ -80,15 +83,17 @@ final class RecordReader {
                 + " resources of one type in the criteria's look-back window: too many to judge");
       }
       Map<String, PatientRecord> records =
-          new LinkedHashMap<>(loadAll(patients.subList(0, patients.size() / 2), criteria, date));
+          new LinkedHashMap<>(
+              loadAll(patients.subList(0, patients.size() / 2), criteria, date, request));
       records.putAll(
-          loadAll(patients.subList(patients.size() / 2, patients.size()), criteria, date));
+          loadAll(
+              patients.subList(patients.size() / 2, patients.size()), criteria, date, request));
       return records;
     }
   }
 
   private Map<String, PatientRecord> loadTogether(
-      List<Patient> patients, List<Criterion> criteria, LocalDate date) {
+      List<Patient> patients, List<Criterion> criteria, LocalDate date, RequestDetails request) {
     Set<String> kinds = new java.util.HashSet<>();
     collectKinds(criteria, kinds);
     ReferenceOrListParam references = new ReferenceOrListParam();
@@ -96,22 +101,22 @@ final class RecordReader {
         p -> references.addOr(new ReferenceParam("Patient/" + p.getIdElement().getIdPart())));
     Map<String, List<Condition>> conditions =
         kinds.stream().anyMatch(READ_CONDITIONS::contains)
-            ? byPatient(search(Condition.class, "patient", references, null), c -> c.getSubject())
+            ? byPatient(search(Condition.class, "patient", references, null, request), c -> c.getSubject())
             : Map.of();
     Map<String, List<Observation>> observations =
         kinds.stream().anyMatch(READ_OBSERVATIONS::contains)
             ? byPatient(
-                search(Observation.class, "subject", references, window(criteria, date)),
+                search(Observation.class, "subject", references, window(criteria, date), request),
                 o -> o.getSubject())
             : Map.of();
     Map<String, List<AllergyIntolerance>> allergies =
         kinds.contains("allergy-criticality")
             ? byPatient(
-                search(AllergyIntolerance.class, "patient", references, null), a -> a.getPatient())
+                search(AllergyIntolerance.class, "patient", references, null, request), a -> a.getPatient())
             : Map.of();
     Map<String, List<Consent>> consents =
         kinds.contains("research-consent")
-            ? byPatient(search(Consent.class, "patient", references, null), c -> c.getPatient())
+            ? byPatient(search(Consent.class, "patient", references, null, request), c -> c.getPatient())
             : Map.of();
     Map<String, PatientRecord> records = new LinkedHashMap<>();
     for (Patient patient : patients) {
@@ -175,7 +180,11 @@ final class RecordReader {
   }
 
   private <T extends IBaseResource> List<T> search(
-      Class<T> type, String patientParam, ReferenceOrListParam patients, DateRangeParam dates) {
+      Class<T> type,
+      String patientParam,
+      ReferenceOrListParam patients,
+      DateRangeParam dates,
+      RequestDetails request) {
     IFhirResourceDao<T> dao = daos.getResourceDao(type);
     SearchParameterMap map = InternalSearch.map();
     map.add(patientParam, patients);
@@ -184,7 +193,7 @@ final class RecordReader {
     }
     // A synchronous search stops at its limit without saying so: never judge a truncated record.
     map.setLoadSynchronousUpTo(MAX_AT_ONCE + 1);
-    List<IBaseResource> found = dao.search(map, new SystemRequestDetails()).getAllResources();
+    List<IBaseResource> found = dao.search(map, request).getAllResources();
     if (found.size() > MAX_AT_ONCE) {
       throw new TooManyAtOnce();
     }

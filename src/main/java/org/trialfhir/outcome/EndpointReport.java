@@ -2,6 +2,7 @@ package org.trialfhir.outcome;
 
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.UriParam;
@@ -59,19 +60,25 @@ class EndpointReport {
       BigDecimal threshold) {}
 
   private final DaoRegistry daos;
-  private final ValidationSupportMembership terms;
+  private final IValidationSupport validationSupport;
   private final SecurityProperties security;
 
   EndpointReport(
       DaoRegistry daos, IValidationSupport validationSupport, SecurityProperties security) {
     this.daos = daos;
-    this.terms = new ValidationSupportMembership(validationSupport);
+    this.validationSupport = validationSupport;
     this.security = security;
   }
 
+  /**
+   * The study is read as the caller (who must be allowed to see it); the subjects, their
+   * allocations and results as the server, since the report shows only aggregates, pooled over
+   * arms for a blinded caller of a masked study.
+   */
   @Transactional(readOnly = true)
-  MeasureReport report(IdType studyId) {
-    ResearchStudy study = read(ResearchStudy.class, studyId);
+  MeasureReport report(IdType studyId, RequestDetails caller) {
+    ResearchStudy study =
+        daos.getResourceDao(ResearchStudy.class).read(studyId.toUnqualifiedVersionless(), caller);
     String studyRef = "ResearchStudy/" + study.getIdElement().getIdPart();
     if (!study.hasProtocol()) {
       throw new UnprocessableEntityException(
@@ -96,7 +103,10 @@ class EndpointReport {
 
     // Per-arm results would unblind a masked study: only unblinded callers get them.
     boolean byArm = !StudyDesign.masked(study) || CurrentCaller.unblinded(security);
-    EndpointTables tables = new EndpointTables(schedule, terms, byArm);
+    // One membership cache per report: it is not thread-safe, and a ValueSet changed since the
+    // last report (a site adding its local lab codes) must be seen.
+    EndpointTables tables =
+        new EndpointTables(schedule, new ValidationSupportMembership(validationSupport), byArm);
     MeasureReport report = new MeasureReport();
     report.setStatus(MeasureReport.MeasureReportStatus.COMPLETE);
     report.setType(MeasureReport.MeasureReportType.SUMMARY);
@@ -150,19 +160,39 @@ class EndpointReport {
     return subjects;
   }
 
-  /** The arm of the subject's treatment allocation, else its assigned arm. */
+  /**
+   * The arm of the subject's treatment allocation, else its assigned arm. An allocation drawn in
+   * another study, or for another patient, is not this subject's: its arm is never used (the
+   * storage rules refuse such a subject; this holds for data stored before they did).
+   */
   private String arm(ResearchSubject subject) {
     var allocation = subject.getExtensionByUrl(ALLOCATION);
     if (allocation == null
         || !(allocation.getValue() instanceof org.hl7.fhir.r4.model.Reference ref)) {
       return subject.hasAssignedArm() ? subject.getAssignedArm() : null;
     }
+    var allocationResource = read(org.hl7.fhir.r4.model.Basic.class, new IdType(ref.getReference()));
     var detail =
-        read(org.hl7.fhir.r4.model.Basic.class, new IdType(ref.getReference()))
-            .getExtensionByUrl("http://trialfhir.org/fhir/StructureDefinition/allocation");
-    return detail == null || detail.getExtensionByUrl("arm") == null
-        ? null
-        : detail.getExtensionByUrl("arm").getValue().primitiveValue();
+        allocationResource.getExtensionByUrl(
+            "http://trialfhir.org/fhir/StructureDefinition/allocation");
+    if (detail == null
+        || detail.getExtensionByUrl("arm") == null
+        || detail.getExtensionByUrl("study") == null
+        || !sameTarget(detail.getExtensionByUrl("study").getValue(), subject.getStudy())
+        || !sameTarget(allocationResource.getSubject(), subject.getIndividual())) {
+      return null;
+    }
+    return detail.getExtensionByUrl("arm").getValue().primitiveValue();
+  }
+
+  private static boolean sameTarget(Object value, org.hl7.fhir.r4.model.Reference expected) {
+    return value instanceof org.hl7.fhir.r4.model.Reference reference
+        && reference.hasReference()
+        && expected.hasReference()
+        && new IdType(reference.getReference())
+            .toUnqualifiedVersionless()
+            .getValue()
+            .equals(new IdType(expected.getReference()).toUnqualifiedVersionless().getValue());
   }
 
   private static String earliest(List<Subject> subjects) {

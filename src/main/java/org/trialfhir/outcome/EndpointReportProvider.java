@@ -2,6 +2,7 @@ package org.trialfhir.outcome;
 
 import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.annotation.Operation;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.MeasureReport;
@@ -30,7 +31,7 @@ public class EndpointReportProvider implements FhirProvider {
           "A summary MeasureReport of Measure endpoint-report: per endpoint and visit n, median,"
               + " IQR, change from baseline and shares; adverse events by seriousness, severity and"
               + " relatedness. Results are pooled over arms.")
-  public MeasureReport endpointReport(@IdParam IdType study) {
-    return report.report(study);
+  public MeasureReport endpointReport(@IdParam IdType study, RequestDetails caller) {
+    return report.report(study, caller);
   }
 }

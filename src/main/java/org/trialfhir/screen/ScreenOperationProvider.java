@@ -54,7 +54,7 @@ class ScreenOperationProvider implements FhirProvider {
       throw new InvalidRequestException(
           "$screen runs asynchronously over the population: send 'Prefer: respond-async'");
     }
-    String job = screenings.start(study, group, OperationDates.dayOrToday(date));
+    String job = screenings.start(study, group, OperationDates.dayOrToday(date), request);
     responses.accepted(request, job);
   }
 

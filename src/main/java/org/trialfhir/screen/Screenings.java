@@ -6,6 +6,7 @@ import ca.uhn.fhir.batch2.model.JobInstance;
 import ca.uhn.fhir.batch2.model.JobInstanceStartRequest;
 import ca.uhn.fhir.batch2.model.StatusEnum;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -42,11 +43,15 @@ class Screenings {
   /** A screening in progress or done. */
   record Status(StatusEnum state, double progress, String message, Report report) {}
 
-  String start(IdType studyId, Reference group, LocalDate date) {
+  /**
+   * Checks the request as its caller (the study and the Group are read with the caller's
+   * identity, so a Group the caller may not see is a 403 or 404 now), then queues the job, whose
+   * steps read the population as the server.
+   */
+  String start(IdType studyId, Reference group, LocalDate date, RequestDetails caller) {
     // 404 now, not a failed job later
     ResearchStudy study =
-        daos.getResourceDao(ResearchStudy.class)
-            .read(studyId.toUnqualifiedVersionless(), new SystemRequestDetails());
+        daos.getResourceDao(ResearchStudy.class).read(studyId.toUnqualifiedVersionless(), caller);
     if (!study.hasEnrollment()) {
       throw new InvalidRequestException(
           "ResearchStudy/" + studyId.getIdPart() + " has no eligibility Group to screen against");
@@ -57,8 +62,7 @@ class Screenings {
       if (!"Group".equals(id.getResourceType())) {
         throw new InvalidRequestException("Parameter 'group' must reference a Group of patients");
       }
-      daos.getResourceDao(Group.class)
-          .read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
+      daos.getResourceDao(Group.class).read(id.toUnqualifiedVersionless(), caller);
       groupId = id.toUnqualifiedVersionless().getValue();
     }
     JobInstanceStartRequest request = new JobInstanceStartRequest();

@@ -20,7 +20,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
-import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.server.RestInterceptor;
 import org.trialfhir.study.StudyDesign;
 
 /**
@@ -31,7 +31,7 @@ import org.trialfhir.study.StudyDesign;
  */
 @Component
 @Interceptor
-public class BlindingInterceptor extends ConsentInterceptor implements FhirInterceptor {
+public class BlindingInterceptor extends ConsentInterceptor implements RestInterceptor {
 
   public static final String LABEL_SYSTEM = "http://trialfhir.org/fhir/CodeSystem/security-label";
   public static final String LABEL_CODE = "treatment-allocation";

@@ -6,7 +6,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizedList;
 import ca.uhn.fhir.rest.server.interceptor.auth.SearchNarrowingInterceptor;
 import org.springframework.stereotype.Component;
-import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.server.RestInterceptor;
 
 /**
  * A caller whose only data access is patient-level sees searches narrowed to its patient's
@@ -15,7 +15,7 @@ import org.trialfhir.server.FhirInterceptor;
  */
 @Component
 @Interceptor
-public class PatientSearchNarrowing extends SearchNarrowingInterceptor implements FhirInterceptor {
+public class PatientSearchNarrowing extends SearchNarrowingInterceptor implements RestInterceptor {
 
   private final SecurityProperties properties;
 

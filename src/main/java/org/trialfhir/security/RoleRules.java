@@ -24,10 +24,11 @@ final class RoleRules {
         caller.scopes().stream()
             .anyMatch(s -> !s.context().equals("patient") && s.grants(Permission.READ));
     if (readsBeyondOnePatient && (caller.has(Role.COORDINATOR) || caller.has(Role.INVESTIGATOR))) {
-      allowOnInstances(rules, "screening", "$eligibility", ResearchStudy.class);
-      allowOnInstances(rules, "screening", "$match-studies", Patient.class);
-      allowOnInstances(rules, "enrolment", "$enroll", ResearchStudy.class);
-      allowOnInstances(rules, "enrolment", "$withdraw", ResearchSubject.class);
+      // These read as their caller: each record they read must be one the caller's scopes allow.
+      allowOnInstancesReadingAsCaller(rules, "screening", "$eligibility", ResearchStudy.class);
+      allowOnInstancesReadingAsCaller(rules, "screening", "$match-studies", Patient.class);
+      allowOnInstancesReadingAsCaller(rules, "enrolment", "$enroll", ResearchStudy.class);
+      allowOnInstancesReadingAsCaller(rules, "enrolment", "$withdraw", ResearchSubject.class);
       allowOnInstances(rules, "screening", "$screen", ResearchStudy.class);
       rules
           .allow("screening")
@@ -81,6 +82,20 @@ final class RoleRules {
   static void allowOnInstances(
       RuleBuilder rules, String label, String operation, Class<? extends IBaseResource> type) {
     rules.allow(label).operation().named(operation).onInstancesOfType(type).andAllowAllResponses();
+  }
+
+  /**
+   * An operation whose every read is made as its caller (it passes the caller's request to the
+   * DAOs): what it reads and what it answers are checked against the caller's other rules.
+   */
+  static void allowOnInstancesReadingAsCaller(
+      RuleBuilder rules, String label, String operation, Class<? extends IBaseResource> type) {
+    rules
+        .allow(label)
+        .operation()
+        .named(operation)
+        .onInstancesOfType(type)
+        .andRequireExplicitResponseAuthorization();
   }
 
   static void allowOnType(

@@ -25,7 +25,7 @@ import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
 import org.trialfhir.security.SmartScope.Permission;
-import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.server.RestInterceptor;
 
 /**
  * Turns the caller's SMART scopes and roles into HAPI authorisation rules, per request. What
@@ -35,7 +35,7 @@ import org.trialfhir.server.FhirInterceptor;
 @Component
 @Interceptor
 public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
-    implements FhirInterceptor {
+    implements RestInterceptor {
 
   private static final String AUDIT = "AuditEvent";
 
@@ -235,79 +235,15 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
     }
   }
 
-  // The same interceptor registry serves REST and storage hooks (see FhirInterceptor), so the
-  // storage hooks also fire for the server's own work (package install, $enroll's writes), which
-  // carries no REST operation and is trusted: skip it there.
-
+  /**
+   * Work the server does for itself ({@link SystemRequestDetails}) is trusted. It never reaches
+   * this interceptor, which lives on the REST registry (see RestInterceptor); storage rules on the
+   * JPA registry ask the same question.
+   */
   static boolean internal(RequestDetails request) {
     return request == null
         || request instanceof SystemRequestDetails
         || request.getRestOperationType() == null;
-  }
-
-  @Override
-  @Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
-  public void hookPreShow(
-      RequestDetails request, IPreResourceShowDetails details, Pointcut pointcut) {
-    if (!internal(request)) {
-      super.hookPreShow(request, details, pointcut);
-    }
-  }
-
-  @Override
-  @Hook(Pointcut.STORAGE_CASCADE_DELETE)
-  public void hookCascadeDeleteForConflict(
-      RequestDetails request, Pointcut pointcut, IBaseResource resource) {
-    if (!internal(request)) {
-      super.hookCascadeDeleteForConflict(request, pointcut, resource);
-    }
-  }
-
-  @Override
-  @Hook(Pointcut.STORAGE_PRE_DELETE_EXPUNGE)
-  public void hookDeleteExpunge(RequestDetails request, Pointcut pointcut) {
-    if (!internal(request)) {
-      super.hookDeleteExpunge(request, pointcut);
-    }
-  }
-
-  @Override
-  @Hook(Pointcut.STORAGE_INITIATE_BULK_EXPORT)
-  public void initiateBulkExport(
-      RequestDetails request, BulkExportJobParameters parameters, Pointcut pointcut) {
-    if (!internal(request)) {
-      super.initiateBulkExport(request, parameters, pointcut);
-    }
-  }
-
-  @Override
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-  public void hookResourcePreCreate(
-      RequestDetails request, IBaseResource resource, Pointcut pointcut) {
-    if (!internal(request)) {
-      super.hookResourcePreCreate(request, resource, pointcut);
-    }
-  }
-
-  @Override
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
-  public void hookResourcePreDelete(
-      RequestDetails request, IBaseResource resource, Pointcut pointcut) {
-    if (!internal(request)) {
-      super.hookResourcePreDelete(request, resource, pointcut);
-    }
-  }
-
-  @Override
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-  public void hookResourcePreUpdate(
-      RequestDetails request,
-      IBaseResource oldResource,
-      IBaseResource newResource,
-      Pointcut pointcut) {
-    if (!internal(request)) {
-      super.hookResourcePreUpdate(request, oldResource, newResource, pointcut);
-    }
   }
 
   /** Without a token the answer is 401 and how to authenticate, not 403. */

@@ -11,12 +11,12 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.UriType;
 import org.springframework.stereotype.Component;
-import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.server.RestInterceptor;
 
 /** Advertises SMART on FHIR in the CapabilityStatement ({@code rest.security}, oauth-uris). */
 @Component
 @Interceptor
-public class SmartCapabilityInterceptor implements FhirInterceptor {
+public class SmartCapabilityInterceptor implements RestInterceptor {
 
   private static final String OAUTH_URIS =
       "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";

@@ -19,7 +19,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @Interceptor
-public class IfMatchPreconditionInterceptor implements FhirInterceptor {
+public class IfMatchPreconditionInterceptor implements RestInterceptor {
 
   private static final Set<RestOperationTypeEnum> VERSION_AWARE_WRITES =
       Set.of(RestOperationTypeEnum.UPDATE, RestOperationTypeEnum.PATCH);

@@ -40,14 +40,15 @@ class RestfulServerConfig {
       ValueSetOperationProvider valueSetOperations,
       BulkDataExportProvider bulkExport,
       ObjectProvider<FhirProvider> ownProviders,
-      IInterceptorService interceptorService,
+      ObjectProvider<RestInterceptor> restInterceptors,
       DatabaseBackedPagingProvider pagingProvider,
       FhirServerProperties properties) {
     // An EHR must hear about an element we do not understand, not have it silently dropped.
     systemDao.getContext().setParserErrorHandler(new StrictErrorHandler());
     RestfulServer server = new RestfulServer(systemDao.getContext());
-    // One interceptor registry for REST and storage hooks (see FhirInterceptor).
-    server.setInterceptorService(interceptorService);
+    // The RestfulServer keeps its own interceptor registry (HAPI's default): REST interceptors go
+    // there, storage rules on the JPA registry (see RestInterceptor and FhirInterceptor).
+    restInterceptors.orderedStream().forEach(server::registerInterceptor);
     server.registerProviders(resourceProviders.createProviders());
     server.registerProvider(systemProvider);
     server.registerProvider(valueSetOperations);
@@ -88,7 +89,7 @@ class RestfulServerConfig {
     };
   }
 
-  /** Registers every {@link FhirInterceptor} bean on HAPI's shared interceptor registry. */
+  /** Registers every {@link FhirInterceptor} bean on HAPI's JPA (storage) interceptor registry. */
   @Bean
   InitializingBean fhirInterceptors(
       IInterceptorService interceptorService, ObjectProvider<FhirInterceptor> interceptors) {

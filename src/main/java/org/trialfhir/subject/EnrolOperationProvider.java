@@ -4,6 +4,7 @@ import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.List;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IdType;
@@ -52,7 +53,8 @@ public class EnrolOperationProvider implements FhirProvider {
           Reference confirmer,
       @Description(shortDefinition = "Enrolment date (YYYY-MM-DD); default today")
           @OperationParam(name = "date", max = 1)
-          DateType date) {
+          DateType date,
+      RequestDetails caller) {
     return enrolment.enrol(
         new Enrolment.Request(
             study,
@@ -60,6 +62,7 @@ public class EnrolOperationProvider implements FhirProvider {
             consent,
             confirmed == null ? List.of() : confirmed.stream().map(StringType::getValue).toList(),
             confirmer,
-            OperationDates.dayOrToday(date)));
+            OperationDates.dayOrToday(date)),
+        caller);
   }
 }

@@ -2,6 +2,7 @@ package org.trialfhir.subject;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
@@ -33,6 +34,12 @@ import org.trialfhir.subject.Allocations.Allocation;
  * study's lock, refuses duplicates and a full study, allocates an arm for a randomised study,
  * writes the ResearchSubject and the Provenance of the investigator's confirmations. Any refusal
  * rolls everything back.
+ *
+ * <p>What it reads (study, patient, consent, the record judged) it reads as the caller, so the
+ * caller's access rules apply. What it writes (the allocation, the subject that carries it, the
+ * Provenance) are the server's own records of a decision it made under its rules: a blinded caller
+ * may not write an allocation itself, so these are written as the server, and the operation is
+ * audited as the caller.
  */
 @Service
 class Enrolment {
@@ -71,10 +78,10 @@ class Enrolment {
   }
 
   @Transactional
-  ResearchSubject enrol(Request request) {
+  ResearchSubject enrol(Request request, RequestDetails caller) {
     IdType patientId = typed(request.patient(), "patient", "Patient", true);
     IdType consentId = typed(request.consent(), "consent", "Consent", false);
-    ResearchStudy study = read(ResearchStudy.class, request.study());
+    ResearchStudy study = read(ResearchStudy.class, request.study(), caller);
     String studyRef = EnrolmentGuard.reference(study);
     if (study.getStatus() != ResearchStudy.ResearchStudyStatus.ACTIVE) {
       throw new UnprocessableEntityException(
@@ -84,11 +91,11 @@ class Enrolment {
               + "', not 'active'");
     }
     Optional<RandomisationPlan> plan = RandomisationPlan.of(study);
-    Patient patient = read(Patient.class, patientId);
+    Patient patient = read(Patient.class, patientId, caller);
     // Unlocked first look, so that a patient already on the study hears that rather than about
     // criteria; the decisive check is repeated under the study's lock below.
     guard.refuseDuplicate(study, patientId.getValue(), null);
-    List<CriterionCheck> checks = eligibility.check(study, patient, request.date());
+    List<CriterionCheck> checks = eligibility.check(study, patient, request.date(), caller);
     Set<String> confirmed = confirmedReviews(checks, request.confirmed());
     List<CriterionCheck> blocking =
         checks.stream()
@@ -101,7 +108,7 @@ class Enrolment {
     if (!blocking.isEmpty()) {
       throw EnrolmentRecords.refusal(patientId.getValue(), studyRef, blocking);
     }
-    Consent consent = consent(studyRef, patientId.getValue(), consentId);
+    Consent consent = consent(studyRef, patientId.getValue(), consentId, caller);
 
     guard.lock(study);
     Optional<ResearchSubject> candidate = guard.refuseDuplicate(study, patientId.getValue(), null);
@@ -147,7 +154,7 @@ class Enrolment {
         checks.stream().filter(c -> confirmed.contains(c.id())).toList(),
         request.confirmer(),
         request.date());
-    return read(ResearchSubject.class, subjectId);
+    return read(ResearchSubject.class, subjectId, caller);
   }
 
   /**
@@ -173,9 +180,10 @@ class Enrolment {
   }
 
   /** The consent given, checked; or the patient's research consent for the study on record. */
-  private Consent consent(String studyRef, String patientRef, IdType consentId) {
+  private Consent consent(
+      String studyRef, String patientRef, IdType consentId, RequestDetails caller) {
     if (consentId != null) {
-      Consent given = read(Consent.class, consentId);
+      Consent given = read(Consent.class, consentId, caller);
       boolean patientMatches =
           given.getPatient().hasReference()
               && patientRef.equals(
@@ -198,7 +206,7 @@ class Enrolment {
     List<Consent> onRecord =
         daos
             .getResourceDao(Consent.class)
-            .search(mine, new SystemRequestDetails())
+            .search(mine, caller)
             .getAllResources()
             .stream()
             .map(Consent.class::cast)
@@ -237,8 +245,7 @@ class Enrolment {
     return id;
   }
 
-  private <T extends IBaseResource> T read(Class<T> type, IdType id) {
-    return daos.getResourceDao(type)
-        .read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
+  private <T extends IBaseResource> T read(Class<T> type, IdType id, RequestDetails caller) {
+    return daos.getResourceDao(type).read(id.toUnqualifiedVersionless(), caller);
   }
 }

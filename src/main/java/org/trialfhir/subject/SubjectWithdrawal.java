@@ -2,6 +2,7 @@ package org.trialfhir.subject;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
@@ -32,12 +33,16 @@ class SubjectWithdrawal {
   }
 
   @Transactional
-  ResearchSubject withdraw(IdType id, String reason, LocalDate end) {
+  ResearchSubject withdraw(IdType id, String reason, LocalDate end, RequestDetails caller) {
     if (reason == null || reason.isBlank()) {
       throw new InvalidRequestException(
           "Parameter 'reason' is required: say why the subject leaves");
     }
     IFhirResourceDao<ResearchSubject> dao = daos.getResourceDao(ResearchSubject.class);
+    // Read as the caller first (a caller who may not read the subject hears so), then change the
+    // stored version, not the copy shown to the caller (masked for a blinded caller), and write it
+    // as the caller, so every write rule applies.
+    dao.read(id.toUnqualifiedVersionless(), caller);
     ResearchSubject subject = dao.read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
     if (subject.getPeriod().hasStart()
         && end.isBefore(
@@ -57,6 +62,6 @@ class SubjectWithdrawal {
     subject.setStatus(ResearchSubjectStatus.WITHDRAWN);
     subject.getPeriod().setEndElement(new DateTimeType(end.toString()));
     subject.addExtension(REASON_EXTENSION, new StringType(reason));
-    return (ResearchSubject) dao.update(subject, new SystemRequestDetails()).getResource();
+    return (ResearchSubject) dao.update(subject, caller).getResource();
   }
 }

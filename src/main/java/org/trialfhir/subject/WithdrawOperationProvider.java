@@ -4,6 +4,7 @@ import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.ResearchSubject;
@@ -37,8 +38,12 @@ public class WithdrawOperationProvider implements FhirProvider {
           StringType reason,
       @Description(shortDefinition = "Date of withdrawal (YYYY-MM-DD); default today")
           @OperationParam(name = "date", max = 1)
-          DateType date) {
+          DateType date,
+      RequestDetails caller) {
     return withdrawal.withdraw(
-        subject, reason == null ? null : reason.getValue(), OperationDates.dayOrToday(date));
+        subject,
+        reason == null ? null : reason.getValue(),
+        OperationDates.dayOrToday(date),
+        caller);
   }
 }
