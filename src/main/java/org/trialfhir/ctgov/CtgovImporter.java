@@ -6,11 +6,11 @@ import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.param.StringParam;
 import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -132,9 +132,7 @@ public class CtgovImporter {
       SearchParameterMap byName =
           InternalSearch.map("name", new StringParam(org.getName()).setExact(true));
       List<IBaseResource> found =
-          daos.getResourceDao(Organization.class)
-              .search(byName, caller)
-              .getAllResources();
+          daos.getResourceDao(Organization.class).search(byName, caller).getAllResources();
       String mine = "Organization/" + org.getIdPart();
       if (found.isEmpty() || found.get(0).getIdElement().getIdPart().equals(org.getIdPart())) {
         toWrite.add(org);
@@ -164,9 +162,7 @@ public class CtgovImporter {
     SearchParameterMap byNct =
         InternalSearch.map("identifier", new TokenParam(CtgovStudyMapper.NCT_SYSTEM, nct));
     List<IBaseResource> found =
-        daos.getResourceDao(ResearchStudy.class)
-            .search(byNct, caller)
-            .getAllResources();
+        daos.getResourceDao(ResearchStudy.class).search(byNct, caller).getAllResources();
     return found.isEmpty() ? null : (ResearchStudy) found.get(0);
   }
 
@@ -200,9 +196,7 @@ public class CtgovImporter {
     try {
       Group group =
           daos.getResourceDao(Group.class)
-              .read(
-                  new IdType(existing.getEnrollmentFirstRep().getReference()),
-                  caller);
+              .read(new IdType(existing.getEnrollmentFirstRep().getReference()), caller);
       // Criteria without an origin, or marked authored, were written by people (e.g. the seeds).
       boolean authored =
           group.getCharacteristic().stream()
@@ -223,8 +217,7 @@ public class CtgovImporter {
       String id = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
       try {
         IBaseResource current =
-            daos.getResourceDao(resource.fhirType())
-                .read(new IdType(id), caller);
+            daos.getResourceDao(resource.fhirType()).read(new IdType(id), caller);
         versions.put(id, current.getIdElement().getVersionIdPart());
       } catch (ResourceNotFoundException | ResourceGoneException e) {
         // new

@@ -67,9 +67,7 @@ public class EligibilityService {
     SearchParameterMap active = InternalSearch.map("status", new TokenParam("active"));
     Map<ResearchStudy, List<Criterion>> studies = new LinkedHashMap<>();
     for (IBaseResource found :
-        daos.getResourceDao(ResearchStudy.class)
-            .search(active, request)
-            .getAllResources()) {
+        daos.getResourceDao(ResearchStudy.class).search(active, request).getAllResources()) {
       ResearchStudy study = (ResearchStudy) found;
       if (!study.hasEnrollment()) {
         continue; // no criteria to match against: one such study must not fail the others
@@ -164,9 +162,7 @@ public class EligibilityService {
     search.setLoadSynchronousUpTo(ids.size());
     Map<String, Patient> found = new HashMap<>();
     for (IBaseResource resource :
-        daos.getResourceDao(Patient.class)
-            .search(search, request)
-            .getAllResources()) {
+        daos.getResourceDao(Patient.class).search(search, request).getAllResources()) {
       found.put(resource.getIdElement().getIdPart(), (Patient) resource);
     }
     return found;

@@ -141,9 +141,7 @@ public class PopulationScreening {
     // and a patient whose Condition fell past it would be ruled out wrongly.
     SearchParameterMap search = new SearchParameterMap().add(Condition.SP_CODE, codes);
     Set<String> patients = new HashSet<>();
-    for (Condition found :
-        daos.getResourceDao(Condition.class)
-            .searchForResources(search, job())) {
+    for (Condition found : daos.getResourceDao(Condition.class).searchForResources(search, job())) {
       IdType subject = new IdType(found.getSubject().getReference());
       if ("Patient".equals(subject.getResourceType())) {
         patients.add(subject.getIdPart());

@@ -86,8 +86,7 @@ final class RecordReader {
           new LinkedHashMap<>(
               loadAll(patients.subList(0, patients.size() / 2), criteria, date, request));
       records.putAll(
-          loadAll(
-              patients.subList(patients.size() / 2, patients.size()), criteria, date, request));
+          loadAll(patients.subList(patients.size() / 2, patients.size()), criteria, date, request));
       return records;
     }
   }
@@ -101,7 +100,8 @@ final class RecordReader {
         p -> references.addOr(new ReferenceParam("Patient/" + p.getIdElement().getIdPart())));
     Map<String, List<Condition>> conditions =
         kinds.stream().anyMatch(READ_CONDITIONS::contains)
-            ? byPatient(search(Condition.class, "patient", references, null, request), c -> c.getSubject())
+            ? byPatient(
+                search(Condition.class, "patient", references, null, request), c -> c.getSubject())
             : Map.of();
     Map<String, List<Observation>> observations =
         kinds.stream().anyMatch(READ_OBSERVATIONS::contains)
@@ -112,11 +112,13 @@ final class RecordReader {
     Map<String, List<AllergyIntolerance>> allergies =
         kinds.contains("allergy-criticality")
             ? byPatient(
-                search(AllergyIntolerance.class, "patient", references, null, request), a -> a.getPatient())
+                search(AllergyIntolerance.class, "patient", references, null, request),
+                a -> a.getPatient())
             : Map.of();
     Map<String, List<Consent>> consents =
         kinds.contains("research-consent")
-            ? byPatient(search(Consent.class, "patient", references, null, request), c -> c.getPatient())
+            ? byPatient(
+                search(Consent.class, "patient", references, null, request), c -> c.getPatient())
             : Map.of();
     Map<String, PatientRecord> records = new LinkedHashMap<>();
     for (Patient patient : patients) {

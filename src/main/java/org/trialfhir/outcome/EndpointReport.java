@@ -72,8 +72,8 @@ class EndpointReport {
 
   /**
    * The study is read as the caller (who must be allowed to see it); the subjects, their
-   * allocations and results as the server, since the report shows only aggregates, pooled over
-   * arms for a blinded caller of a masked study.
+   * allocations and results as the server, since the report shows only aggregates, pooled over arms
+   * for a blinded caller of a masked study.
    */
   @Transactional(readOnly = true)
   MeasureReport report(IdType studyId, RequestDetails caller) {
@@ -171,7 +171,8 @@ class EndpointReport {
         || !(allocation.getValue() instanceof org.hl7.fhir.r4.model.Reference ref)) {
       return subject.hasAssignedArm() ? subject.getAssignedArm() : null;
     }
-    var allocationResource = read(org.hl7.fhir.r4.model.Basic.class, new IdType(ref.getReference()));
+    var allocationResource =
+        read(org.hl7.fhir.r4.model.Basic.class, new IdType(ref.getReference()));
     var detail =
         allocationResource.getExtensionByUrl(
             "http://trialfhir.org/fhir/StructureDefinition/allocation");

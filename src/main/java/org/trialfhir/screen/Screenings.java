@@ -44,9 +44,9 @@ class Screenings {
   record Status(StatusEnum state, double progress, String message, Report report) {}
 
   /**
-   * Checks the request as its caller (the study and the Group are read with the caller's
-   * identity, so a Group the caller may not see is a 403 or 404 now), then queues the job, whose
-   * steps read the population as the server.
+   * Checks the request as its caller (the study and the Group are read with the caller's identity,
+   * so a Group the caller may not see is a 403 or 404 now), then queues the job, whose steps read
+   * the population as the server.
    */
   String start(IdType studyId, Reference group, LocalDate date, RequestDetails caller) {
     // 404 now, not a failed job later

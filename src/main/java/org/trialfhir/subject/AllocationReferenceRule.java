@@ -49,16 +49,20 @@ public class AllocationReferenceRule implements FhirInterceptor {
     this.security = security;
   }
 
-  /** Public: HAPI invokes hooks reflectively. */
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+  /**
+   * Public: HAPI invokes hooks reflectively. Before validation: a blinded caller hears that it may
+   * not touch the allocation, whatever else is wrong with the write.
+   */
+  @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = -50)
   public void created(IBaseResource resource, RequestDetails request) {
     if (resource instanceof ResearchSubject subject) {
       check(List.of(), subject, request);
     }
   }
 
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-  public void updated(IBaseResource oldResource, IBaseResource newResource, RequestDetails request) {
+  @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = -50)
+  public void updated(
+      IBaseResource oldResource, IBaseResource newResource, RequestDetails request) {
     if (newResource instanceof ResearchSubject after) {
       List<String> before =
           oldResource instanceof ResearchSubject old ? allocations(old) : List.<String>of();
@@ -121,7 +125,9 @@ public class AllocationReferenceRule implements FhirInterceptor {
   private static List<String> allocations(ResearchSubject subject) {
     return subject.getExtensionsByUrl(Enrolment.ALLOCATION_EXTENSION).stream()
         .map(Extension::getValue)
-        .map(v -> v instanceof Reference r && r.hasReference() ? r.getReference() : String.valueOf(v))
+        .map(
+            v ->
+                v instanceof Reference r && r.hasReference() ? r.getReference() : String.valueOf(v))
         .toList();
   }
 }

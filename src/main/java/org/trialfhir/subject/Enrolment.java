@@ -204,11 +204,7 @@ class Enrolment {
     }
     SearchParameterMap mine = InternalSearch.map("patient", new ReferenceParam(patientRef));
     List<Consent> onRecord =
-        daos
-            .getResourceDao(Consent.class)
-            .search(mine, caller)
-            .getAllResources()
-            .stream()
+        daos.getResourceDao(Consent.class).search(mine, caller).getAllResources().stream()
             .map(Consent.class::cast)
             .toList();
     List<Consent> forStudy = ResearchConsents.forStudy(onRecord, studyRef);

@@ -479,6 +479,126 @@ class EnrolmentIT extends IntegrationTestBase {
     assertThat(onStudy(study)).isEqualTo(1);
   }
 
+  // ============================================================================ allocations
+
+  /** The study team without the unblinded role, allowed to write. */
+  private static final String BLINDED_WRITER =
+      org.trialfhir.TestTokens.token("user/*.cruds", List.of("coordinator"), null);
+
+  @Test
+  void aBlindedCoordinatorEnrolsAndTheServerWritesTheAllocation() {
+    String study = createStudy(24, unique("seed"));
+    Loaded child = load(eligibleFor(study));
+    Response response =
+        fhirAs(BLINDED_WRITER)
+            .body(EnrolInput.of(child.patientId()).json())
+            .post("/ResearchStudy/" + study + "/$enroll");
+    assertThat(response.statusCode()).as(response.asString()).isEqualTo(200);
+    Allocation allocation = allocation(treatmentAllocation(response.jsonPath()));
+    assertThat(allocation.study()).isEqualTo("ResearchStudy/" + study);
+  }
+
+  @Test
+  void aSubjectMayReferenceOnlyTheAllocationDrawnForItsPatientInItsStudy() {
+    String masked = createStudy(24, unique("seed"));
+    List<Loaded> children = loadEligible(masked, 2);
+    String drawn =
+        treatmentAllocation(enrolled(masked, EnrolInput.of(children.get(0).patientId())));
+    String open = createOpenLabelStudy();
+
+    // The forged subject of the attack: an open-label study's subject pointing at the allocation.
+    String forged = subjectWithAllocation(open, children.get(0).patientId(), drawn);
+    Response blinded = fhirAs(BLINDED_WRITER).body(forged).post("/ResearchSubject");
+    assertThat(blinded.statusCode()).as(blinded.asString()).isEqualTo(403);
+    assertThat(blinded.asString()).contains("treatment-allocation").doesNotContain(EXPERIMENTAL);
+    Response unblinded = fhir().body(forged).post("/ResearchSubject");
+    assertThat(unblinded.statusCode()).as(unblinded.asString()).isEqualTo(422);
+    assertThat(unblinded.asString()).contains("same patient in the same study");
+
+    // Another patient's allocation in the right study is not this patient's either.
+    Response otherPatient =
+        fhir()
+            .body(subjectWithAllocation(masked, children.get(1).patientId(), drawn))
+            .post("/ResearchSubject");
+    assertThat(otherPatient.statusCode()).as(otherPatient.asString()).isEqualTo(422);
+
+    // Nor through a transaction.
+    String bundle =
+        """
+        {"resourceType":"Bundle","type":"transaction","entry":[{"resource":%s,
+          "request":{"method":"POST","url":"ResearchSubject"}}]}
+        """
+            .formatted(forged);
+    assertThat(fhir().body(bundle).post("/").statusCode()).isEqualTo(422);
+    assertThat(subjects(open)).isZero();
+  }
+
+  @Test
+  void aBlindedCallerCannotRepointOrRemoveASubjectsAllocation() {
+    String study = createStudy(24, unique("seed"));
+    List<Loaded> children = loadEligible(study, 2);
+    JsonPath first = enrolled(study, EnrolInput.of(children.get(0).patientId()));
+    String second =
+        treatmentAllocation(enrolled(study, EnrolInput.of(children.get(1).patientId())));
+    String id = first.getString("id");
+    String asShown =
+        fhirAs(BLINDED_WRITER)
+            .get("/ResearchSubject/" + id)
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+
+    String repointed = asShown.replace(treatmentAllocation(first), second);
+    Response put = fhirAs(BLINDED_WRITER).body(repointed).put("/ResearchSubject/" + id);
+    assertThat(put.statusCode()).as(put.asString()).isEqualTo(403);
+
+    int index = first.getList("extension.url", String.class).indexOf(TREATMENT_ALLOCATION);
+    Response patch =
+        fhirAs(BLINDED_WRITER)
+            .contentType("application/json-patch+json")
+            .body("[{\"op\":\"remove\",\"path\":\"/extension/" + index + "\"}]")
+            .patch("/ResearchSubject/" + id);
+    assertThat(patch.statusCode()).as(patch.asString()).isEqualTo(403);
+
+    // Unchanged, the allocation is still the one drawn; an update that leaves it alone is fine.
+    Response unchanged = fhirAs(BLINDED_WRITER).body(asShown).put("/ResearchSubject/" + id);
+    assertThat(unchanged.statusCode()).as(unchanged.asString()).isEqualTo(200);
+    JsonPath stored = fhir().get("/ResearchSubject/" + id).jsonPath();
+    assertThat(treatmentAllocation(stored)).isEqualTo(treatmentAllocation(first));
+  }
+
+  private String createOpenLabelStudy() {
+    String id = unique("open");
+    fhir()
+        .body(
+            """
+            {"resourceType":"ResearchStudy","id":"%1$s",
+             "extension":[
+               {"url":"http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.studyDesign",
+                "valueCodeableConcept":{"coding":[
+                  {"system":"http://trialfhir.org/fhir/CodeSystem/ctgov-masking","code":"NONE"}]}}],
+             "title":"Open-label study %1$s","status":"active",
+             "enrollment":[{"reference":"%2$s"}],
+             "arm":[{"name":"%3$s"},{"name":"%4$s"}]}
+            """
+                .formatted(id, CRITERIA_GROUP, EXPERIMENTAL, PLACEBO))
+        .put("/ResearchStudy/" + id)
+        .then()
+        .statusCode(201);
+    return id;
+  }
+
+  private static String subjectWithAllocation(String study, String patient, String allocation) {
+    return """
+        {"resourceType":"ResearchSubject","status":"candidate","period":{"start":"%s"},
+         "extension":[{"url":"%s","valueReference":{"reference":"%s"}}],
+         "study":{"reference":"ResearchStudy/%s"},
+         "individual":{"reference":"Patient/%s"}}
+        """
+        .formatted(DATE, TREATMENT_ALLOCATION, allocation, study, patient);
+  }
+
   // ============================================================================ helpers: data
 
   /**
