@@ -100,6 +100,35 @@ class BundleIT extends IntegrationTestBase {
     fhir().get("/Patient?identifier=" + SYSTEM + "|" + mrn).then().body("total", equalTo(1));
   }
 
+  @Test
+  void transactionCannotDeleteAPatientThatAnotherOfItsEntriesRefersTo() {
+    String mrn = unique("txdel");
+    String patient = createPatient(mrn, "2012-03-04");
+    String bundle =
+        """
+        {"resourceType":"Bundle","type":"transaction","entry":[
+          {"request":{"method":"DELETE","url":"Patient/%1$s"}},
+          {"resource":{"resourceType":"Observation","status":"final",
+             "code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}]},
+             "subject":{"reference":"Patient/%1$s"},"effectiveDateTime":"2026-10-02",
+             "valueQuantity":{"value":7.1,"unit":"%%","system":"http://unitsofmeasure.org",
+                              "code":"%%"}},
+           "request":{"method":"POST","url":"Observation"}}
+        ]}
+        """
+            .formatted(patient);
+    fhir()
+        .body(bundle)
+        .post("/")
+        .then()
+        .statusCode(409)
+        .body("resourceType", equalTo("OperationOutcome"))
+        .body("issue[0].diagnostics", org.hamcrest.Matchers.containsString("Patient/" + patient));
+    // Nothing happened: the patient is still there and has no Observation.
+    fhir().get("/Patient/" + patient).then().statusCode(200);
+    fhir().get("/Observation?subject=Patient/" + patient).then().body("total", equalTo(0));
+  }
+
   private void assertNoPatient(String mrn) {
     fhir().get("/Patient?identifier=" + SYSTEM + "|" + mrn).then().body("total", equalTo(0));
   }
