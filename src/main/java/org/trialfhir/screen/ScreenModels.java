@@ -16,7 +16,8 @@ final class ScreenModels {
       @JsonProperty("study") String study,
       @JsonProperty("group") String group,
       @JsonProperty("date") String date,
-      @JsonProperty("chunkSize") int chunkSize)
+      @JsonProperty("chunkSize") int chunkSize,
+      @JsonProperty("requestedBy") String requestedBy)
       implements IModelJson {}
 
   /** One patient's result as stored in a chunk. */

@@ -13,6 +13,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.util.JsonUtil;
 import java.time.LocalDate;
 import java.util.Map;
+import java.util.Objects;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
@@ -23,6 +24,8 @@ import org.springframework.stereotype.Service;
 import org.trialfhir.screen.ScreenModels.Parameters;
 import org.trialfhir.screen.ScreenModels.Report;
 import org.trialfhir.screen.ScreenModels.Result;
+import org.trialfhir.security.CurrentCaller;
+import org.trialfhir.security.SecurityProperties;
 
 /** Starts screenings, tells how far they are, cancels them and turns a report into FHIR. */
 @Service
@@ -33,11 +36,17 @@ class Screenings {
   private final IJobCoordinator jobs;
   private final IJobMaintenanceService maintenance;
   private final DaoRegistry daos;
+  private final SecurityProperties security;
 
-  Screenings(IJobCoordinator jobs, IJobMaintenanceService maintenance, DaoRegistry daos) {
+  Screenings(
+      IJobCoordinator jobs,
+      IJobMaintenanceService maintenance,
+      DaoRegistry daos,
+      SecurityProperties security) {
     this.jobs = jobs;
     this.maintenance = maintenance;
     this.daos = daos;
+    this.security = security;
   }
 
   /** A screening in progress or done. */
@@ -68,7 +77,12 @@ class Screenings {
     JobInstanceStartRequest request = new JobInstanceStartRequest();
     request.setJobDefinitionId(ScreenJobConfig.JOB);
     request.setParameters(
-        new Parameters(studyId.getIdPart(), groupId, date.toString(), CHUNK_SIZE));
+        new Parameters(
+            studyId.getIdPart(),
+            groupId,
+            date.toString(),
+            CHUNK_SIZE,
+            CurrentCaller.principal(security)));
     String job = jobs.startInstance(new SystemRequestDetails(), request).getInstanceId();
     maintenance.runMaintenancePass(); // dispatch the first step now, not at the next minute
     return job;
@@ -101,7 +115,11 @@ class Screenings {
     } catch (ResourceNotFoundException e) {
       job = null;
     }
-    if (job == null || !ScreenJobConfig.JOB.equals(job.getJobDefinitionId())) {
+    if (job == null
+        || !ScreenJobConfig.JOB.equals(job.getJobDefinitionId())
+        || !Objects.equals(
+            job.getParameters(Parameters.class).requestedBy(), CurrentCaller.principal(security))) {
+      // A screening's results are its requester's: to anyone else it does not exist.
       throw new ResourceNotFoundException("No screening with job id '" + jobId + "'");
     }
     return job;

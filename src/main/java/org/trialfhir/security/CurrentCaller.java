@@ -12,6 +12,25 @@ public final class CurrentCaller {
     return !properties.enabled() || Caller.current(properties).has(Role.UNBLINDED);
   }
 
+  /**
+   * Who the current request's caller is, for records of who asked for long-running work (a
+   * screening job): the OAuth client and the token's subject; null without a token or with security
+   * off.
+   */
+  public static String principal(SecurityProperties properties) {
+    if (!properties.enabled()) {
+      return null;
+    }
+    Caller caller = Caller.current(properties);
+    if (!caller.authenticated()) {
+      return null;
+    }
+    var authentication =
+        org.springframework.security.core.context.SecurityContextHolder.getContext()
+            .getAuthentication();
+    return caller.clientId() + " " + authentication.getName();
+  }
+
   /** The OAuth client of the current request; null without a token or with security off. */
   public static String clientId(SecurityProperties properties) {
     return properties.enabled() ? Caller.current(properties).clientId() : null;

@@ -89,6 +89,19 @@ class ScreenIT extends IntegrationTestBase {
     assertThat(status).isEqualTo(404);
   }
 
+  @Test
+  void aScreeningIsVisibleOnlyToWhoeverStartedIt() throws Exception {
+    String group = population(50, 5).group();
+    Response started = start(group);
+    assertThat(started.statusCode()).as(started.asString()).isEqualTo(202);
+    String poll = relative(started.header("Content-Location"));
+    String colleague = TestTokens.token("user/*.rs", List.of("coordinator"), null);
+    fhirAs(colleague).get(poll).then().statusCode(404);
+    fhirAs(colleague).delete(poll).then().statusCode(404);
+    assertThat(fhir().get(poll).statusCode()).isIn(200, 202);
+    fhir().delete(poll).then().statusCode(202);
+  }
+
   private void screenAndCompare(int size, long seed) throws Exception {
     Population population = population(size, seed);
     Response started = start(population.group());
