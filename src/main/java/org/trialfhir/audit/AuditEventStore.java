@@ -33,14 +33,18 @@ class AuditEventStore {
   }
 
   /**
-   * Stores the events in the caller's transaction (the relay's, which also deletes their outbox
-   * rows in it). The references of all events are resolved first, before any is created: the events
-   * of one request mostly name the same patient, and reads after creates would make Hibernate check
-   * every entity created so far.
+   * Makes the events' references version-specific, or display text where they no longer resolve.
+   * Outside any transaction: a read of a resource that is gone fails, and inside a transaction that
+   * failure would mark it for rollback. The events of one request mostly name the same patient, so
+   * each reference is resolved once per batch.
    */
-  void storeAll(List<AuditEvent> events) {
+  void pinAll(List<AuditEvent> events) {
     Map<String, String> pinned = new HashMap<>();
     events.forEach(event -> pinReferences(event, pinned));
+  }
+
+  /** Creates the (pinned) events in the caller's transaction, which also deletes their rows. */
+  void createAll(List<AuditEvent> events) {
     events.forEach(
         event -> daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails()));
   }

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,51 +164,64 @@ class AuditOutboxRelay implements SmartLifecycle {
     }
   }
 
-  /** Relays the oldest batch; the number of rows relayed, 0 when there are none. */
+  /**
+   * Relays the oldest batch; the number of rows dealt with (relayed or counted as failed), 0 when
+   * there are none. References are resolved before the transaction (see {@link
+   * AuditEventStore#pinAll}); in it, the rows still there are locked, their events created and the
+   * rows deleted.
+   */
   int relayOnce() {
-    List<String> ids = new ArrayList<>();
-    try {
-      Integer relayed =
-          transactions.execute(
-              status -> {
-                List<Row> rows = table.lockOldest(batchSize, MAX_ATTEMPTS);
-                rows.forEach(row -> ids.add(row.id()));
-                if (!rows.isEmpty()) {
-                  store.storeAll(rows.stream().map(this::parse).toList());
-                  table.delete(ids);
-                }
-                return rows.size();
-              });
-      stored.increment(relayed == null ? 0 : relayed);
-      return relayed == null ? 0 : relayed;
-    } catch (RuntimeException batchFailed) {
-      if (ids.size() <= 1) {
-        ids.forEach(id -> failedAttempt(id, batchFailed));
-        if (ids.isEmpty()) {
-          throw batchFailed;
-        }
-        return ids.size();
+    List<Row> rows = table.oldest(batchSize, MAX_ATTEMPTS);
+    if (rows.isEmpty()) {
+      return 0;
+    }
+    Map<String, AuditEvent> events = new LinkedHashMap<>();
+    for (Row row : rows) {
+      try {
+        events.put(row.id(), parse(row));
+      } catch (RuntimeException unreadable) {
+        failedAttempt(row.id(), unreadable);
       }
-      // One bad event must not hold up the others: relay them one by one.
-      ids.forEach(this::relayRow);
-      return ids.size();
+    }
+    if (events.isEmpty()) {
+      return rows.size();
+    }
+    try {
+      store.pinAll(new ArrayList<>(events.values()));
+      storeAndDelete(events);
+    } catch (RuntimeException batchFailed) {
+      // One bad event must not hold up the others: relay them one by one, afresh.
+      for (Row row : rows) {
+        if (events.containsKey(row.id())) {
+          relayRow(row);
+        }
+      }
+    }
+    return rows.size();
+  }
+
+  private void relayRow(Row row) {
+    try {
+      AuditEvent event = parse(row);
+      store.pinAll(List.of(event));
+      storeAndDelete(Map.of(row.id(), event));
+    } catch (RuntimeException e) {
+      failedAttempt(row.id(), e);
     }
   }
 
-  private void relayRow(String id) {
-    try {
-      transactions.executeWithoutResult(
-          status -> {
-            Row row = table.lock(id);
-            if (row != null) {
-              store.storeAll(List.of(parse(row)));
-              table.delete(List.of(id));
-              stored.increment();
-            }
-          });
-    } catch (RuntimeException e) {
-      failedAttempt(id, e);
-    }
+  private void storeAndDelete(Map<String, AuditEvent> events) {
+    Integer relayed =
+        transactions.execute(
+            status -> {
+              List<String> mine = table.lock(new ArrayList<>(events.keySet()));
+              if (!mine.isEmpty()) {
+                store.createAll(mine.stream().map(events::get).toList());
+                table.delete(mine);
+              }
+              return mine.size();
+            });
+    stored.increment(relayed == null ? 0 : relayed);
   }
 
   private void failedAttempt(String id, RuntimeException cause) {

@@ -44,29 +44,28 @@ class AuditOutboxTable {
         });
   }
 
-  /**
-   * The oldest rows, locked until the caller's transaction ends. Rows another server instance is
-   * relaying are skipped rather than waited for, so no event is stored twice.
-   */
-  List<Row> lockOldest(int limit, int maxAttempts) {
+  /** The oldest rows not given up on (not locked: see {@link #lock}). */
+  List<Row> oldest(int limit, int maxAttempts) {
     return jdbc.query(
         "SELECT ID, EVENT, ATTEMPTS FROM "
             + TABLE
-            + " WHERE ATTEMPTS < ? ORDER BY CREATED_AT, ID FETCH FIRST ? ROWS ONLY"
-            + " FOR UPDATE SKIP LOCKED",
+            + " WHERE ATTEMPTS < ? ORDER BY CREATED_AT, ID FETCH FIRST ? ROWS ONLY",
         (rs, n) -> new Row(rs.getString(1), rs.getString(2), rs.getInt(3)),
         maxAttempts,
         limit);
   }
 
-  /** The row, locked; null if it is gone or another instance holds it. */
-  Row lock(String id) {
-    List<Row> rows =
-        jdbc.query(
-            "SELECT ID, EVENT, ATTEMPTS FROM " + TABLE + " WHERE ID = ? FOR UPDATE SKIP LOCKED",
-            (rs, n) -> new Row(rs.getString(1), rs.getString(2), rs.getInt(3)),
-            id);
-    return rows.isEmpty() ? null : rows.get(0);
+  /**
+   * Of these rows, those still there, locked until the caller's transaction ends. Rows another
+   * server instance is relaying are skipped rather than waited for (and are gone once it commits),
+   * so no event is stored twice.
+   */
+  List<String> lock(List<String> ids) {
+    String marks = String.join(",", java.util.Collections.nCopies(ids.size(), "?"));
+    return jdbc.queryForList(
+        "SELECT ID FROM " + TABLE + " WHERE ID IN (" + marks + ") FOR UPDATE SKIP LOCKED",
+        String.class,
+        ids.toArray());
   }
 
   void delete(List<String> ids) {

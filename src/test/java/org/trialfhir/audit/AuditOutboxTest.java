@@ -52,7 +52,10 @@ class AuditOutboxTest {
     AuditEventStore store =
         new AuditEventStore(null) {
           @Override
-          void storeAll(List<AuditEvent> events) {
+          void pinAll(List<AuditEvent> events) {}
+
+          @Override
+          void createAll(List<AuditEvent> events) {
             for (AuditEvent event : events) {
               if ("bad".equals(event.getOutcomeDesc())) {
                 throw new IllegalStateException("cannot store");
