@@ -272,13 +272,15 @@ class AuditCrashIT {
           .as("server (%s run) exited; see %s:%n%s", run, log, tail(log))
           .isTrue();
       try {
-        HttpResponse<String> metadata =
+        HttpResponse<String> readiness =
             http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/fhir/metadata"))
+                // Ready once the start-up runners (seed studies, profiles) are done, not before.
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
                     .timeout(Duration.ofSeconds(5))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
-        if (metadata.statusCode() == 200) {
+        if (readiness.statusCode() == 200) {
           return process;
         }
       } catch (IOException notYet) {
