@@ -5,16 +5,16 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import ca.uhn.fhir.storage.interceptor.balp.BalpAuditCaptureInterceptor;
 import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditContextServices;
 import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.util.Collections;
 import java.util.EnumSet;
-import java.util.IdentityHashMap;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +25,11 @@ import org.trialfhir.server.RestInterceptor;
  * update, patch and delete a client makes, with the patient(s) concerned as entities. Added here:
  * history, which BALP leaves out, and three limits BALP does not have.
  *
+ * <p>Events go to the {@link AuditOutbox}: a write's in the write's own database transaction, a
+ * read's before its response is sent (the hooks below that hand them over are server hooks, so this
+ * class belongs on the REST server's interceptor registry, which also runs its storage hooks for
+ * every DAO call made with the client's request details).
+ *
  * <ul>
  *   <li>Only client requests are audited. Reads and writes the server makes itself ({@code
  *       SystemRequestDetails}: an operation's own lookups, importers, the audit writer) are not
@@ -32,7 +37,12 @@ import org.trialfhir.server.RestInterceptor;
  *       OperationAuditInterceptor}). BALP's hooks would fail on them anyway: they take a {@code
  *       ServletRequestDetails}, which HAPI passes as null for such requests.
  *   <li>AuditEvents are never audited, so storing or reading the trail cannot feed itself.
- *   <li>A failure to build an event is logged; it never fails or rolls back the clinical request.
+ *   <li>A failure to build an event is logged and the request goes on. A failure to record it (the
+ *       outbox insert) fails the request: a write is rolled back, a read answers an error instead
+ *       of the data. No access without its audit record.
+ *   <li>The caller is taken when the request starts being handled, on the request's own thread (see
+ *       {@link RequestAudit}): a batch Bundle's GET entries run on HAPI's thread pool, where Spring
+ *       Security's context is empty, and were audited as {@code anonymous}.
  * </ul>
  */
 @Interceptor
@@ -41,7 +51,6 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
 
   private static final Logger log = LoggerFactory.getLogger(AuditCaptureInterceptor.class);
   private static final String AUDIT_EVENT = "AuditEvent";
-  private static final String SEEN = AuditCaptureInterceptor.class.getName() + ".seen";
   private static final Set<RestOperationTypeEnum> HISTORY =
       EnumSet.of(
           RestOperationTypeEnum.HISTORY_INSTANCE,
@@ -58,8 +67,56 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
   private static final Method BALP_SHOW = balpMethod("hookStoragePreShowResources");
   private static final Method BALP_SEARCH = balpMethod("handleSearch");
 
-  AuditCaptureInterceptor(IBalpAuditEventSink sink, IBalpAuditContextServices contextServices) {
+  private final Consumer<RequestDetails> flush;
+
+  /**
+   * @param sink where events go ({@link AuditOutbox#recordAuditEvent})
+   * @param flush makes a request's waiting read events durable ({@link AuditOutbox#flush})
+   */
+  AuditCaptureInterceptor(
+      IBalpAuditEventSink sink,
+      IBalpAuditContextServices contextServices,
+      Consumer<RequestDetails> flush) {
     super(sink, contextServices);
+    this.flush = flush;
+  }
+
+  /** Remembers the caller while still on the thread Spring Security authenticated. */
+  @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+  public void incoming(RequestDetails request) {
+    if (request != null) {
+      RequestAudit.of(request);
+    }
+  }
+
+  /** The request's read events are committed before the response goes out. */
+  @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+  public boolean beforeResponse(RequestDetails request) {
+    if (request != null) {
+      flush.accept(request);
+    }
+    return true;
+  }
+
+  /**
+   * Whatever is still waiting when the request ends (a response HAPI sends without the hook above):
+   * recorded late rather than not at all.
+   */
+  @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
+  public void completed(RequestDetails request) {
+    if (request == null) {
+      return;
+    }
+    try {
+      flush.accept(request);
+    } catch (RuntimeException e) {
+      log.error(
+          "AuditEvents of {} {} (request-id={}) not recorded",
+          request.getRequestType(),
+          request.getCompleteUrl(),
+          request.getRequestId(),
+          e);
+    }
   }
 
   /** Reads, searches and (as a query) history; replaces BALP's hook of the same signature. */
@@ -111,22 +168,23 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
 
   /**
    * HAPI calls a storage hook of a REST request through the JPA interceptor service and again
-   * through the request's own; this server gives both the same service, so each hook runs twice
-   * with the very same arguments. One event per resource shown or written.
+   * through the request's own; while both are the same service, each hook runs twice with the very
+   * same arguments. One event per resource shown or written.
    */
   private static boolean firstTime(ServletRequestDetails request, Object shownOrWritten) {
-    @SuppressWarnings("unchecked")
-    Set<Object> seen =
-        (Set<Object>)
-            request
-                .getUserData()
-                .computeIfAbsent(SEEN, key -> Collections.newSetFromMap(new IdentityHashMap<>()));
-    return seen.add(shownOrWritten);
+    return RequestAudit.of(request).firstTime(shownOrWritten);
   }
 
   private static void guarded(ServletRequestDetails request, Runnable capture) {
     try {
-      capture.run();
+      AuditOutbox.capturing(
+          request,
+          () -> {
+            capture.run();
+            return null;
+          });
+    } catch (AuditOutbox.AuditNotRecordedException e) {
+      throw e;
     } catch (RuntimeException e) {
       log.error(
           "No AuditEvent recorded for {} {} (request-id={}); the request itself goes on",

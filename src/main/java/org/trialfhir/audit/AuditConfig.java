@@ -5,15 +5,17 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashSet;
 import java.util.Set;
+import javax.sql.DataSource;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
- * The audit trail, on unless {@code trialfhir.audit.enabled=false}. The interceptors are {@link
- * org.trialfhir.server.FhirInterceptor}s, so the server registers them on HAPI's shared interceptor
- * service with all the others.
+ * The audit trail, on unless {@code trialfhir.audit.enabled=false}: BALP capture and our operation
+ * events record into the outbox ({@link AuditOutbox}) and a relay ({@link AuditOutboxRelay}) stores
+ * them as AuditEvent resources. The interceptors are {@link org.trialfhir.server.FhirInterceptor}s,
+ * so the server registers them with all the others.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(
@@ -31,29 +33,44 @@ class AuditConfig {
     return new AuditContextServices();
   }
 
+  /** The outbox table exists before any interceptor that writes to it is created. */
   @Bean
-  AuditEventWriter auditEventWriter(
+  AuditOutboxTable auditOutboxTable(DataSource dataSource) {
+    AuditOutboxSchema.migrate(dataSource);
+    return new AuditOutboxTable(dataSource);
+  }
+
+  @Bean
+  AuditOutbox auditOutbox(
+      FhirContext fhirContext, AuditOutboxTable table, PlatformTransactionManager transactions) {
+    keepVersionsAt(fhirContext, VERSIONED_PATH);
+    return new AuditOutbox(fhirContext, table, transactions);
+  }
+
+  @Bean
+  AuditOutboxRelay auditOutboxRelay(
       FhirContext fhirContext,
+      AuditOutboxTable table,
       DaoRegistry daos,
-      PlatformTransactionManager transactionManager,
+      PlatformTransactionManager transactions,
       AuditProperties properties,
       MeterRegistry meters) {
     keepVersionsAt(fhirContext, VERSIONED_PATH);
-    return new AuditEventWriter(
-        new AuditEventStore(daos, transactionManager), properties.queueCapacity(), meters);
+    return new AuditOutboxRelay(
+        fhirContext, table, new AuditEventStore(daos), transactions, properties, meters);
   }
 
   @Bean
   AuditCaptureInterceptor auditCaptureInterceptor(
-      AuditEventWriter writer, AuditContextServices contextServices) {
-    return new AuditCaptureInterceptor(writer, contextServices);
+      AuditOutbox outbox, AuditContextServices contextServices) {
+    return new AuditCaptureInterceptor(outbox, contextServices, outbox::flush);
   }
 
   @Bean
   OperationAuditInterceptor operationAuditInterceptor(
-      FhirContext fhirContext, AuditEventWriter writer, AuditContextServices contextServices) {
+      FhirContext fhirContext, AuditOutbox outbox, AuditContextServices contextServices) {
     return new OperationAuditInterceptor(
-        new OperationAuditEvents(fhirContext, contextServices), writer);
+        new OperationAuditEvents(fhirContext, contextServices), outbox);
   }
 
   @Bean

@@ -17,11 +17,13 @@ import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 
 /**
- * Who is behind a request, for BALP and for our operation events: read from Spring Security's
- * context on the request thread (hooks run there). The client is the OAuth client ({@code
- * client_id}, else {@code azp}); the user is {@code fhirUser} if the token has one, else {@code
- * sub}. The network address is the servlet request's remote address (behind a proxy, that is the
- * client's only when forwarded headers are honoured).
+ * Who is behind a request, for BALP and for our operation events: the authentication Spring
+ * Security established for the request, as {@link RequestAudit} kept it when the request started (a
+ * batch Bundle's GET entries run on other threads, whose security context is empty), else the
+ * current thread's. The client is the OAuth client ({@code client_id}, else {@code azp}); the user
+ * is {@code fhirUser} if the token has one, else {@code sub}. The network address is the servlet
+ * request's remote address (behind a proxy, that is the client's only when forwarded headers are
+ * honoured).
  *
  * <p>Agents are identifiers and display text, never resolvable references: the server refuses a
  * reference to a resource it does not hold (referential integrity on write), and a held
@@ -43,9 +45,10 @@ class AuditContextServices implements IBalpAuditContextServices {
 
   @Override
   public Reference getAgentClientWho(RequestDetails request) {
-    Jwt jwt = currentJwt();
+    Authentication authentication = callerOf(request);
+    Jwt jwt = jwtOf(authentication);
     if (jwt == null) {
-      return person(null, isAuthenticated() ? "unknown" : ANONYMOUS, null);
+      return person(null, isAuthenticated(authentication) ? "unknown" : ANONYMOUS, null);
     }
     String client = jwt.getClaimAsString("client_id");
     if (client == null || client.isBlank()) {
@@ -56,10 +59,10 @@ class AuditContextServices implements IBalpAuditContextServices {
 
   @Override
   public Reference getAgentUserWho(RequestDetails request) {
-    Jwt jwt = currentJwt();
+    Authentication authentication = callerOf(request);
+    Jwt jwt = jwtOf(authentication);
     if (jwt == null) {
-      Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
-      String name = isAuthenticated() ? authentication.getName() : ANONYMOUS;
+      String name = isAuthenticated(authentication) ? authentication.getName() : ANONYMOUS;
       return person(null, name, name);
     }
     String subject = jwt.getSubject();
@@ -101,15 +104,17 @@ class AuditContextServices implements IBalpAuditContextServices {
     return new Reference().setIdentifier(identifier).setDisplay(display);
   }
 
-  private static Jwt currentJwt() {
-    return SecurityContextHolder.getContext().getAuthentication()
-            instanceof JwtAuthenticationToken token
-        ? token.getToken()
-        : null;
+  /** The request's caller as remembered when it started; else this thread's; null if neither. */
+  static Authentication callerOf(RequestDetails request) {
+    Authentication remembered = request == null ? null : RequestAudit.of(request).caller();
+    return remembered != null ? remembered : SecurityContextHolder.getContext().getAuthentication();
   }
 
-  private static boolean isAuthenticated() {
-    Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+  private static Jwt jwtOf(Authentication authentication) {
+    return authentication instanceof JwtAuthenticationToken token ? token.getToken() : null;
+  }
+
+  private static boolean isAuthenticated(Authentication authentication) {
     return authentication != null
         && authentication.isAuthenticated()
         && !(authentication instanceof AnonymousAuthenticationToken);

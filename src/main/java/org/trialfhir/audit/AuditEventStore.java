@@ -2,7 +2,6 @@ package org.trialfhir.audit;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.HashMap;
@@ -13,8 +12,6 @@ import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventEntityComponent;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Stores an AuditEvent in this server's database as the server itself ({@link
@@ -30,55 +27,26 @@ import org.springframework.transaction.support.TransactionTemplate;
 class AuditEventStore {
 
   private final DaoRegistry daos;
-  private final TransactionTemplate transactions;
 
-  AuditEventStore(DaoRegistry daos, PlatformTransactionManager transactionManager) {
+  AuditEventStore(DaoRegistry daos) {
     this.daos = daos;
-    this.transactions = new TransactionTemplate(transactionManager);
   }
 
   /**
-   * Several events in one database transaction: a bulk load raises one event per resource, and a
-   * commit each made the trail cost as much as the load. The references of a batch are resolved
-   * once, before the transaction (a transaction's events mostly name the same patient, and reads
-   * inside it would make Hibernate check every entity the batch has written so far). All or none
-   * are stored; after a failure the events are as they were, so that each can be stored on its own.
+   * Makes the events' references version-specific, or display text where they no longer resolve.
+   * Outside any transaction: a read of a resource that is gone fails, and inside a transaction that
+   * failure would mark it for rollback. The events of one request mostly name the same patient, so
+   * each reference is resolved once per batch.
    */
-  void storeAll(List<AuditEvent> events) {
+  void pinAll(List<AuditEvent> events) {
     Map<String, String> pinned = new HashMap<>();
     events.forEach(event -> pinReferences(event, pinned));
-    try {
-      transactions.executeWithoutResult(
-          status ->
-              events.forEach(
-                  event ->
-                      daos.getResourceDao(AuditEvent.class)
-                          .create(event, new SystemRequestDetails())));
-    } catch (RuntimeException rolledBack) {
-      for (AuditEvent event : events) {
-        event.setIdElement(null);
-        event.getMeta().setVersionId(null).setLastUpdated(null);
-      }
-      throw rolledBack;
-    }
   }
 
-  void store(AuditEvent event) {
-    pinReferences(event);
-    try {
-      daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
-    } catch (InvalidRequestException | ResourceNotFoundException raced) {
-      // A target was deleted between the check and the write: check again, once, as a new create
-      // (the failed attempt may have given the event an id and a version).
-      event.setIdElement(null);
-      event.getMeta().setVersionId(null).setLastUpdated(null);
-      pinReferences(event);
-      daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
-    }
-  }
-
-  private void pinReferences(AuditEvent event) {
-    pinReferences(event, new HashMap<>());
+  /** Creates the (pinned) events in the caller's transaction, which also deletes their rows. */
+  void createAll(List<AuditEvent> events) {
+    events.forEach(
+        event -> daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails()));
   }
 
   private void pinReferences(AuditEvent event, Map<String, String> pinned) {

@@ -36,7 +36,7 @@ class AuditCaptureInterceptorTest {
 
   AuditCaptureInterceptorTest() {
     hooks.registerInterceptor(
-        new AuditCaptureInterceptor(recorded::add, new AuditContextServices()));
+        new AuditCaptureInterceptor(recorded::add, new AuditContextServices(), request -> {}));
   }
 
   private static ServletRequestDetails client(RestOperationTypeEnum type, String resourceName) {

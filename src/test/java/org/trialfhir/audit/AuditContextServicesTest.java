@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ca.uhn.fhir.rest.server.servlet.ServletSubRequestDetails;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -78,6 +80,31 @@ class AuditContextServicesTest {
             new AnonymousAuthenticationToken(
                 "key", "anonymousUser", AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS")));
     assertThat(services.getAgentUserWho(request).getDisplay()).isEqualTo("anonymous");
+  }
+
+  /**
+   * HAPI runs a batch Bundle's GET entries on its own thread pool, with sub-request details that
+   * share the Bundle request's user data: the caller remembered when the Bundle arrived is named.
+   */
+  @Test
+  void aBatchEntryReadOnAnotherThreadNamesTheCallerOfTheBundle() throws Exception {
+    signedInWith(Map.of("sub", "u-9", "client_id", "lab-feed"));
+    RequestAudit.of(request); // as AuditCaptureInterceptor does when the request starts
+    ServletSubRequestDetails entry = new ServletSubRequestDetails(request);
+    AtomicReference<Reference> client = new AtomicReference<>();
+    AtomicReference<Reference> user = new AtomicReference<>();
+
+    Thread pool =
+        new Thread(
+            () -> {
+              client.set(services.getAgentClientWho(entry));
+              user.set(services.getAgentUserWho(entry));
+            });
+    pool.start();
+    pool.join();
+
+    assertThat(client.get().getIdentifier().getValue()).isEqualTo("lab-feed");
+    assertThat(user.get().getIdentifier().getValue()).isEqualTo("u-9");
   }
 
   @Test

@@ -17,6 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.IntegrationTestBase;
+import org.trialfhir.TestTokens;
 
 @Tag("persistence")
 class AuditIT extends IntegrationTestBase {
@@ -192,6 +193,54 @@ class AuditIT extends IntegrationTestBase {
     assertThat(delete.path("action").asText()).isEqualTo("D");
     // What was recorded before the delete still names the patient.
     awaitEvents(id, Set.of("create", "read"));
+  }
+
+  /**
+   * HAPI runs a batch's GET entries on its own thread pool, where the caller's security context is
+   * not: they were audited as {@code anonymous}. Each read names the client and the user.
+   */
+  @Test
+  void readsInsideABatchNameTheRealClientAndUser() throws Exception {
+    String id = createPatient(unique("Batch"), "2014-01-10");
+    String client = unique("batch-client");
+    String user = unique("batch-user");
+    String token =
+        TestTokens.token(
+            "system/*.cruds", TestTokens.ALL_ROLES, null, Map.of("client_id", client, "sub", user));
+    for (String type : List.of("batch", "transaction")) {
+      fhirAs(token)
+          .body(
+              """
+              {"resourceType":"Bundle","type":"%s","entry":[
+                {"request":{"method":"GET","url":"Patient/%s"}},
+                {"request":{"method":"GET","url":"Patient?_id=%s"}}]}
+              """
+                  .formatted(type, id, id))
+          .post("/")
+          .then()
+          .statusCode(200);
+    }
+
+    List<JsonNode> reads = new ArrayList<>();
+    long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+    while (reads.size() < 4 && System.currentTimeMillis() < deadline) {
+      Map<String, List<JsonNode>> events = awaitEvents(id, Set.of("search-type"));
+      reads.clear();
+      // HAPI hands a Bundle's read entry to BALP as a vread.
+      reads.addAll(events.getOrDefault("vread", List.of()));
+      reads.addAll(events.getOrDefault("read", List.of()));
+      reads.addAll(events.get("search-type"));
+      Thread.sleep(200);
+    }
+    assertThat(reads).as("two reads and two searches, one per Bundle entry").hasSize(4);
+    for (JsonNode event : reads) {
+      List<String> agents = new ArrayList<>();
+      event
+          .path("agent")
+          .forEach(
+              agent -> agents.add(agent.path("who").path("identifier").path("value").asText()));
+      assertThat(agents).as(event.toString()).contains(client, user).doesNotContain("anonymous");
+    }
   }
 
   /** A refused attempt is part of the trail: who tried to read what, and that it was refused. */
