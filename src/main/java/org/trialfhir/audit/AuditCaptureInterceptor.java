@@ -126,17 +126,15 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
     if (request == null || AUDIT_EVENT.equals(request.getResourceName())) {
       return;
     }
-    if (firstTime(request, details)) {
-      Method capture = HISTORY.contains(request.getRestOperationType()) ? BALP_SEARCH : BALP_SHOW;
-      guarded(request, () -> invoke(capture, details, request));
-    }
+    Method capture = HISTORY.contains(request.getRestOperationType()) ? BALP_SEARCH : BALP_SHOW;
+    guarded(request, () -> invoke(capture, details, request));
   }
 
   @Override
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
   public void hookStoragePrecommitResourceCreated(
       IBaseResource resource, ServletRequestDetails request) {
-    if (audited(resource, request) && firstTime(request, resource)) {
+    if (audited(resource, request)) {
       guarded(request, () -> super.hookStoragePrecommitResourceCreated(resource, request));
     }
   }
@@ -145,7 +143,7 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
   public void hookStoragePrecommitResourceUpdated(
       IBaseResource oldResource, IBaseResource newResource, ServletRequestDetails request) {
-    if (audited(newResource, request) && firstTime(request, newResource)) {
+    if (audited(newResource, request)) {
       guarded(
           request,
           () -> super.hookStoragePrecommitResourceUpdated(oldResource, newResource, request));
@@ -156,7 +154,7 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
   public void hookStoragePrecommitResourceDeleted(
       IBaseResource resource, ServletRequestDetails request) {
-    if (audited(resource, request) && firstTime(request, resource)) {
+    if (audited(resource, request)) {
       guarded(request, () -> super.hookStoragePrecommitResourceDeleted(resource, request));
     }
   }
@@ -164,15 +162,6 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
   /** A client's request (HAPI passes null for the server's own) about anything but the trail. */
   private static boolean audited(IBaseResource resource, ServletRequestDetails request) {
     return request != null && resource != null && !AUDIT_EVENT.equals(resource.fhirType());
-  }
-
-  /**
-   * HAPI calls a storage hook of a REST request through the JPA interceptor service and again
-   * through the request's own; while both are the same service, each hook runs twice with the very
-   * same arguments. One event per resource shown or written.
-   */
-  private static boolean firstTime(ServletRequestDetails request, Object shownOrWritten) {
-    return RequestAudit.of(request).firstTime(shownOrWritten);
   }
 
   private static void guarded(ServletRequestDetails request, Runnable capture) {

@@ -2,11 +2,8 @@ package org.trialfhir.audit;
 
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 
@@ -22,8 +19,6 @@ final class RequestAudit {
   private static final String KEY = RequestAudit.class.getName();
 
   private final Authentication caller;
-  private final Set<Object> seen =
-      Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
   private final List<String> pending = new ArrayList<>();
 
   private RequestAudit(Authentication caller) {
@@ -50,11 +45,6 @@ final class RequestAudit {
   /** The authentication of the request's caller, whichever thread asks; null if none. */
   Authentication caller() {
     return caller;
-  }
-
-  /** False if this resource (the very object) was already audited for this request. */
-  boolean firstTime(Object shownOrWritten) {
-    return seen.add(shownOrWritten);
   }
 
   /** An AuditEvent (FHIR JSON) to be made durable before the response goes out. */

@@ -85,16 +85,6 @@ class AuditCaptureInterceptorTest {
   }
 
   @Test
-  void aHookHapiCallsTwiceForOneReadRecordsIt() {
-    // The JPA and the REST interceptor service are one here, and HAPI calls both.
-    HookParams params = showParams(client(RestOperationTypeEnum.READ, "Patient"), patient());
-    hooks.callHooks(Pointcut.STORAGE_PRESHOW_RESOURCES, params);
-    hooks.callHooks(Pointcut.STORAGE_PRESHOW_RESOURCES, params);
-
-    assertThat(recorded).hasSize(1);
-  }
-
-  @Test
   void historyIsRecordedAsAQueryOnThePatient() {
     show(client(RestOperationTypeEnum.HISTORY_INSTANCE, "Patient"), patient(), patient());
 
