@@ -31,10 +31,12 @@ final class JoinGuard {
 
   private final SecurityProperties properties;
   private final Caller caller;
+  private final Joins joins;
 
-  JoinGuard(SecurityProperties properties, Caller caller) {
+  JoinGuard(SecurityProperties properties, Caller caller, Joins joins) {
     this.properties = properties;
     this.caller = caller;
+    this.joins = joins;
   }
 
   void check(RequestDetails request) {
@@ -88,7 +90,7 @@ final class JoinGuard {
     if (parameters == null || parameters.isEmpty()) {
       return;
     }
-    for (String reached : Joins.reached(fhir, type, parameters)) {
+    for (String reached : joins.reached(type, parameters)) {
       require(reached, "a search joining into " + reached);
     }
     if (GROUP.equals(type)
@@ -137,7 +139,7 @@ final class JoinGuard {
   }
 
   /** The resource type an entry URL or match URL starts with, or null. */
-  private static String typeOf(FhirContext fhir, String url) {
+  private String typeOf(FhirContext fhir, String url) {
     String path = url.startsWith("/") ? url.substring(1) : url;
     int end = path.length();
     for (char stop : new char[] {'/', '?', '#'}) {
@@ -149,7 +151,7 @@ final class JoinGuard {
     if (end == 0) {
       return null;
     }
-    String type = Joins.type(fhir, path.substring(0, end));
+    String type = joins.type(path.substring(0, end));
     return type.equals(Joins.ANY) ? null : type;
   }
 }

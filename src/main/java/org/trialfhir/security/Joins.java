@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.context.RuntimeSearchParam;
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,10 +27,17 @@ final class Joins {
   /** Stands for "any resource type". */
   static final String ANY = "*";
 
-  private Joins() {}
+  private final FhirContext fhir;
+  private final ISearchParamRegistry searchParams;
+
+  /** {@code searchParams}: the server's, which knows SearchParameters added at run time. */
+  Joins(FhirContext fhir, ISearchParamRegistry searchParams) {
+    this.fhir = fhir;
+    this.searchParams = searchParams;
+  }
 
   /** Every type the parameters of a search on {@code base} (null: all types) reach beyond it. */
-  static Set<String> reached(FhirContext fhir, String base, Map<String, String[]> parameters) {
+  Set<String> reached(String base, Map<String, String[]> parameters) {
     Set<String> reached = new LinkedHashSet<>();
     for (Map.Entry<String, String[]> parameter : parameters.entrySet()) {
       String name = parameter.getKey();
@@ -37,20 +45,20 @@ final class Joins {
         for (String value : values(parameter.getValue())) {
           for (String key : value.split(",")) {
             String sort = key.trim().startsWith("-") ? key.trim().substring(1) : key.trim();
-            reached.addAll(chain(fhir, base, sort));
+            reached.addAll(chain(base, sort));
           }
         }
       } else if (name.equals("_list") || name.startsWith("_list:")) {
         reached.add("List");
       } else {
-        reached.addAll(parameter(fhir, base, name));
+        reached.addAll(parameter(base, name));
       }
     }
     return reached;
   }
 
   /** The types one parameter name reaches: empty for a plain parameter of {@code base}. */
-  static Set<String> parameter(FhirContext fhir, String base, String name) {
+  Set<String> parameter(String base, String name) {
     Set<String> reached = new LinkedHashSet<>();
     String current = base;
     String rest = name;
@@ -61,14 +69,14 @@ final class Joins {
         reached.add(ANY); // malformed: HAPI refuses it, but not on our say-so
         return reached;
       }
-      current = type(fhir, parts[1]);
+      current = type(parts[1]);
       reached.add(current);
       if (current.equals(ANY)) {
         return reached;
       }
       rest = parts[3];
     }
-    reached.addAll(chain(fhir, current, rest));
+    reached.addAll(chain(current, rest));
     return reached;
   }
 
@@ -76,7 +84,7 @@ final class Joins {
    * The types a chain {@code a.b.c} (hops may carry a type modifier, {@code subject:Patient.name})
    * passes through after {@code base}: the targets of a and of b.
    */
-  static Set<String> chain(FhirContext fhir, String base, String name) {
+  Set<String> chain(String base, String name) {
     Set<String> reached = new LinkedHashSet<>();
     if (!name.contains(".")) {
       return reached;
@@ -89,10 +97,10 @@ final class Joins {
       String parameter = colon < 0 ? hop : hop.substring(0, colon);
       Set<String> next = new LinkedHashSet<>();
       if (colon >= 0) {
-        next.add(type(fhir, hop.substring(colon + 1)));
+        next.add(type(hop.substring(colon + 1)));
       } else {
         for (String type : current) {
-          next.addAll(targets(fhir, type, parameter));
+          next.addAll(targets(type, parameter));
         }
       }
       if (next.isEmpty() || next.contains(ANY)) {
@@ -106,11 +114,13 @@ final class Joins {
   }
 
   /** What a reference search parameter of {@code type} may point at; ANY when not known. */
-  private static Set<String> targets(FhirContext fhir, String type, String parameter) {
+  private Set<String> targets(String type, String parameter) {
     if (type.equals(ANY)) {
       return Set.of(ANY);
     }
-    RuntimeSearchParam param = fhir.getResourceDefinition(type).getSearchParam(parameter);
+    RuntimeSearchParam param =
+        searchParams.getActiveSearchParam(
+            type, parameter, ISearchParamRegistry.SearchParamLookupContextEnum.SEARCH);
     if (param == null
         || param.getParamType() != RestSearchParameterTypeEnum.REFERENCE
         || param.getTargets().isEmpty()) {
@@ -118,13 +128,13 @@ final class Joins {
     }
     Set<String> targets = new LinkedHashSet<>();
     for (String target : param.getTargets()) {
-      targets.add(type(fhir, target));
+      targets.add(type(target));
     }
     return targets;
   }
 
   /** The type's proper name (HAPI reads type names in any case), or ANY if there is none. */
-  static String type(FhirContext fhir, String name) {
+  String type(String name) {
     try {
       RuntimeResourceDefinition definition = fhir.getResourceDefinition(name);
       return definition == null ? ANY : definition.getName();

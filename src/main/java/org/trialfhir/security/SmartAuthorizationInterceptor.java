@@ -15,12 +15,14 @@ import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleTester;
 import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ValueSet;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
 import org.trialfhir.security.SmartScope.Permission;
@@ -45,10 +47,13 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
   public static final String EXPORT_CLIENT_SYSTEM = "http://trialfhir.org/fhir/sid/oauth-client";
 
   private final SecurityProperties properties;
+  private final ISearchParamRegistry searchParams;
 
-  SmartAuthorizationInterceptor(SecurityProperties properties) {
+  SmartAuthorizationInterceptor(
+      SecurityProperties properties, @Lazy ISearchParamRegistry searchParams) {
     super(PolicyEnum.DENY);
     this.properties = properties;
+    this.searchParams = searchParams;
   }
 
   @Override
@@ -57,7 +62,8 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
       return new RuleBuilder().allowAll().build();
     }
     Caller caller = Caller.current(properties);
-    new JoinGuard(properties, caller).check(request);
+    new JoinGuard(properties, caller, new Joins(request.getFhirContext(), searchParams))
+        .check(request);
     RuleBuilder rules = new RuleBuilder();
     if (!caller.has(Role.UNBLINDED)) {
       // Treatment allocations (Basic) and the search index are out of a blinded caller's reach:
