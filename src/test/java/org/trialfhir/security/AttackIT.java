@@ -426,6 +426,12 @@ class AttackIT extends IntegrationTestBase {
           {"resource":%s,"request":{"method":"POST","url":"Observation"}}]}"""
             .formatted(hba1c("Patient?identifier=" + MRN + "|" + theirs.mrn(), 7.0));
     assertOutcome(ehrs.get().body(transaction).post(""), 403);
+    // The same match URL in a single create.
+    assertOutcome(
+        ehrs.get()
+            .body(hba1c("Patient?identifier=" + MRN + "|" + theirs.mrn(), 7.0))
+            .post("/Observation"),
+        403);
     assertThat(observationsOf(theirs.patient())).isEqualTo(before);
     assertThat(total(fhir().queryParam("focus", "Patient/" + theirs.patient()).get("/Observation")))
         .isZero();
