@@ -57,6 +57,17 @@ class EhrPatientGuard implements FhirInterceptor {
     check(request, resource);
   }
 
+  /**
+   * Also before storage: an update that changes nothing never reaches the pre-commit hook, and its
+   * 200 would tell the caller what another hospital's resource says.
+   */
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+  public void updating(RequestDetails request, IBaseResource previous, IBaseResource resource) {
+    if (previous != null) {
+      check(request, previous);
+    }
+  }
+
   @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
   public void updated(RequestDetails request, IBaseResource previous, IBaseResource resource) {
     check(request, previous); // nor may it take over another hospital's patient

@@ -250,11 +250,14 @@ class EhrPatientGuardIT extends IntegrationTestBase {
                     + "\"}],\"status\"");
     fhir().body(theirLab).post("/Observation").then().statusCode(201);
 
-    ehr(ours)
-        .body(theirLab)
-        .put("/Observation?identifier=urn:example:lab|" + tag)
-        .then()
-        .statusCode(403);
+    // Changed, or not changed at all (which would say what their resource holds).
+    for (String body : List.of(theirLab.replace("\"value\":58", "\"value\":48"), theirLab)) {
+      ehr(ours)
+          .body(body)
+          .put("/Observation?identifier=urn:example:lab|" + tag)
+          .then()
+          .statusCode(403);
+    }
     ehr(ours).delete("/Observation?identifier=urn:example:lab|" + tag).then().statusCode(403);
     assertThat(observationsOf(other)).isEqualTo(1);
   }
