@@ -39,6 +39,9 @@ public abstract class IntegrationTestBase {
   static void database(DynamicPropertyRegistry registry) {
     TestDatabase.springProperties().forEach((key, value) -> registry.add(key, () -> value));
     registry.add("trialfhir.security.public-key-location", TestTokens::publicKeyLocation);
+    // Test tokens carry this iss and aud; the server checks both on every token.
+    registry.add("trialfhir.security.issuer-uri", () -> TestTokens.ISSUER);
+    registry.add("trialfhir.security.audience", () -> TestTokens.AUDIENCE);
   }
 
   @BeforeEach

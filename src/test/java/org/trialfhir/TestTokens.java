@@ -27,7 +27,11 @@ import java.util.UUID;
  */
 public final class TestTokens {
 
+  /** The iss of every test token; the test server expects it (trialfhir.security.issuer-uri). */
   public static final String ISSUER = "https://idp.test.trialfhir.org";
+
+  /** The aud of every test token; the test server expects it (trialfhir.security.audience). */
+  public static final String AUDIENCE = "https://trialfhir.test/fhir";
 
   /**
    * Every role that grants something, every resource: what the tests of features other than
@@ -62,6 +66,7 @@ public final class TestTokens {
     JWTClaimsSet.Builder claims =
         new JWTClaimsSet.Builder()
             .issuer(ISSUER)
+            .audience(AUDIENCE)
             .subject("user-" + UUID.randomUUID().toString().substring(0, 8))
             .claim("client_id", "test-client")
             .claim("scope", scopes)
@@ -80,6 +85,7 @@ public final class TestTokens {
     return sign(
         new JWTClaimsSet.Builder()
             .issuer(ISSUER)
+            .audience(AUDIENCE)
             .subject("late")
             .claim("scope", "system/*.cruds")
             .expirationTime(Date.from(Instant.now().minusSeconds(3600)))
@@ -92,10 +98,26 @@ public final class TestTokens {
         generate(),
         new JWTClaimsSet.Builder()
             .issuer(ISSUER)
+            .audience(AUDIENCE)
             .subject("stranger")
             .claim("scope", "system/*.cruds")
             .expirationTime(Date.from(Instant.now().plusSeconds(3600)))
             .build());
+  }
+
+  /**
+   * A token of the trusted key with exactly these claims (nothing added: no iss or aud unless
+   * given), valid for an hour, with all scopes and roles: for tests of iss and aud.
+   */
+  public static String exactly(Map<String, Object> claims) {
+    JWTClaimsSet.Builder builder =
+        new JWTClaimsSet.Builder()
+            .subject("exact")
+            .claim("scope", "system/*.cruds")
+            .claim("roles", ALL_ROLES)
+            .expirationTime(Date.from(Instant.now().plusSeconds(3600)));
+    claims.forEach(builder::claim);
+    return sign(builder.build());
   }
 
   public static Map<String, String> bearer(String token) {

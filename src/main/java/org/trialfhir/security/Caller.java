@@ -9,6 +9,7 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.trialfhir.security.SmartScope.Permission;
 
 /**
  * Who is calling, as far as authorisation cares: the token's SMART scopes, our roles, the patient
@@ -91,5 +92,28 @@ record Caller(
 
   boolean has(Role role) {
     return roles.contains(role);
+  }
+
+  /**
+   * Whether a scope beyond one patient (user or system) grants this permission on every resource of
+   * this type ({@code *} for all types at once).
+   */
+  boolean mayOnAll(String type, Permission permission) {
+    return scopes.stream()
+        .anyMatch(
+            s ->
+                !s.context().equals("patient")
+                    && s.grants(permission)
+                    && (s.allTypes() || s.resourceType().equals(type)));
+  }
+
+  /** May read and search every resource of this type, not only one patient's. */
+  boolean readsAllOf(String type) {
+    return mayOnAll(type, Permission.READ) || mayOnAll(type, Permission.SEARCH);
+  }
+
+  /** May create and update any resource of this type (an operation that stores it). */
+  boolean writesAllOf(String type) {
+    return mayOnAll(type, Permission.CREATE) && mayOnAll(type, Permission.UPDATE);
   }
 }

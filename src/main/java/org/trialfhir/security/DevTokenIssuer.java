@@ -133,6 +133,8 @@ final class DevTokenIssuer {
       String id = context.getRegisteredClient().getClientId();
       Client client = clients.get(id);
       context.getClaims().claim("client_id", id);
+      // Meant for this server (the resource server checks aud), not for the client.
+      context.getClaims().audience(List.of(properties.expectedAudience()));
       if (AuthorizationGrantType.AUTHORIZATION_CODE.equals(context.getAuthorizationGrantType())) {
         // A person signed in: the roles are the user's, not the page's.
         User user = users.get(context.getPrincipal().getName());

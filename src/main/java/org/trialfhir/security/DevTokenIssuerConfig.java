@@ -69,9 +69,10 @@ class DevTokenIssuerConfig {
   }
 
   @Bean
-  AuthorizationServerSettings devIssuerSettings() {
-    // No fixed issuer: "iss" follows the URL the client used (localhost, 127.0.0.1, a LAN name).
-    return AuthorizationServerSettings.builder().build();
+  AuthorizationServerSettings devIssuerSettings(SecurityProperties properties) {
+    // A fixed issuer: otherwise "iss" follows the Host header of the token request, and the
+    // resource server could not tell its own tokens by it.
+    return AuthorizationServerSettings.builder().issuer(properties.devIssuerUri()).build();
   }
 
   @Bean

@@ -11,7 +11,8 @@ import org.trialfhir.server.RestInterceptor;
 /**
  * A caller whose only data access is patient-level sees searches narrowed to its patient's
  * compartment ({@code Observation?code=x} means its own Observations), instead of a 403 for
- * matching someone else's. The authorisation rules still check every resource returned.
+ * matching someone else's. The authorisation rules still check every resource returned, and its
+ * joins (_has, chains) are refused, not narrowed: see JoinGuard.
  */
 @Component
 @Interceptor
@@ -25,7 +26,11 @@ public class PatientSearchNarrowing extends SearchNarrowingInterceptor implement
 
   @Override
   protected AuthorizedList buildAuthorizedList(RequestDetails request) {
-    if (!properties.enabled() || request instanceof SystemRequestDetails) {
+    if (!properties.enabled()
+        || request instanceof SystemRequestDetails
+        || "Group".equals(request.getResourceName())) {
+      // Its Group searches find the public, definitional Groups only (GroupPrivacy), none of which
+      // has members: narrowing them to Groups listing its patient would find nothing.
       return null;
     }
     Caller caller = Caller.current(properties);

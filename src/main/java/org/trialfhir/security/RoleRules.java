@@ -1,6 +1,7 @@
 package org.trialfhir.security;
 
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
@@ -14,21 +15,38 @@ final class RoleRules {
 
   private RoleRules() {}
 
+  /** What $eligibility, $match-studies and $screen read of a patient's record. */
+  static final List<String> RECORD_READS =
+      List.of(
+          "ResearchStudy", "Patient", "Condition", "Observation", "AllergyIntolerance", "Consent");
+
+  /** What $endpoint-report reads: the study, its subjects, their labs and adverse events. */
+  static final List<String> REPORT_READS =
+      List.of("ResearchStudy", "ResearchSubject", "Observation", "AdverseEvent");
+
+  /** What $import-ctgov stores: the study, its eligibility Group, sponsors and sites. */
+  static final List<String> IMPORT_WRITES =
+      List.of("ResearchStudy", "Group", "Organization", "Location");
+
   /**
    * Operations belong to roles: screening and enrolment to the study team, import to registries.
-   * The role alone is not enough: the token must also read data beyond one patient (user or system
-   * scope), since these operations read any patient's record.
+   * The role alone is not enough: the token's scopes (user or system, not one patient's) must also
+   * allow what the operation reads and writes on the caller's behalf, e.g. a registry token without
+   * scopes imports nothing.
    */
   static void add(Caller caller, RuleBuilder rules) {
     boolean readsBeyondOnePatient =
         caller.scopes().stream()
             .anyMatch(s -> !s.context().equals("patient") && s.grants(Permission.READ));
-    if (readsBeyondOnePatient && (caller.has(Role.COORDINATOR) || caller.has(Role.INVESTIGATOR))) {
+    boolean studyTeam = caller.has(Role.COORDINATOR) || caller.has(Role.INVESTIGATOR);
+    boolean readsRecords = readsAll(caller, RECORD_READS);
+    if (studyTeam && readsRecords) {
       // These read as their caller: each record they read must be one the caller's scopes allow.
       allowOnInstancesReadingAsCaller(rules, "screening", "$eligibility", ResearchStudy.class);
       allowOnInstancesReadingAsCaller(rules, "screening", "$match-studies", Patient.class);
-      allowOnInstancesReadingAsCaller(rules, "enrolment", "$enroll", ResearchStudy.class);
-      allowOnInstancesReadingAsCaller(rules, "enrolment", "$withdraw", ResearchSubject.class);
+    }
+    if (studyTeam && readsRecords && caller.readsAllOf("Group")) {
+      // A candidate Group's member list is patient data.
       allowOnInstances(rules, "screening", "$screen", ResearchStudy.class);
       rules
           .allow("screening")
@@ -37,7 +55,13 @@ final class RoleRules {
           .onServer()
           .andAllowAllResponses();
     }
-    if (readsBeyondOnePatient
+    if (studyTeam && readsRecords && writes(caller, "ResearchSubject")) {
+      allowOnInstancesReadingAsCaller(rules, "enrolment", "$enroll", ResearchStudy.class);
+    }
+    if (studyTeam && caller.readsAllOf("ResearchSubject") && writes(caller, "ResearchSubject")) {
+      allowOnInstancesReadingAsCaller(rules, "enrolment", "$withdraw", ResearchSubject.class);
+    }
+    if (readsAll(caller, REPORT_READS)
         && (caller.has(Role.COORDINATOR)
             || caller.has(Role.INVESTIGATOR)
             || caller.has(Role.UNBLINDED)
@@ -45,7 +69,7 @@ final class RoleRules {
       // Aggregates over the study's subjects, pooled over arms.
       allowOnInstances(rules, "reports", "$endpoint-report", ResearchStudy.class);
     }
-    if (caller.has(Role.REGISTRY)) {
+    if (caller.has(Role.REGISTRY) && IMPORT_WRITES.stream().allMatch(t -> writes(caller, t))) {
       allowOnType(rules, "registry", "$import-ctgov", ResearchStudy.class);
     }
     if (caller.has(Role.REGISTRY) && readsBeyondOnePatient) {
@@ -77,6 +101,15 @@ final class RoleRules {
           .onInstance(new IdType("Patient", caller.patient()))
           .andAllowAllResponses();
     }
+  }
+
+  private static boolean readsAll(Caller caller, List<String> types) {
+    return types.stream().allMatch(caller::readsAllOf);
+  }
+
+  /** Creates and updates (and reads, to find what is there) any resource of the type. */
+  private static boolean writes(Caller caller, String type) {
+    return caller.writesAllOf(type) && caller.readsAllOf(type);
   }
 
   static void allowOnInstances(

@@ -75,15 +75,15 @@ class SecurityConfig {
     NimbusJwtDecoder decoder;
     if (!SecurityProperties.blank(properties.jwkSetUri())) {
       decoder = NimbusJwtDecoder.withJwkSetUri(properties.jwkSetUri()).build();
-    } else if (!SecurityProperties.blank(properties.issuerUri())) {
-      // Discovery is fetched at the first token, so the server starts while the IdP is down.
-      return new SupplierJwtDecoder(
-          () -> withValidators(JwtDecoders.fromIssuerLocation(properties.issuerUri()), properties));
     } else if (!SecurityProperties.blank(properties.publicKeyLocation())) {
       decoder =
           NimbusJwtDecoder.withPublicKey(
                   publicKey(resources.getResource(properties.publicKeyLocation()).getInputStream()))
               .build();
+    } else if (!SecurityProperties.blank(properties.issuerUri())) {
+      // Discovery is fetched at the first token, so the server starts while the IdP is down.
+      return new SupplierJwtDecoder(
+          () -> withValidators(JwtDecoders.fromIssuerLocation(properties.issuerUri()), properties));
     } else {
       JWKSource<SecurityContext> keys = devKeys.getIfAvailable();
       if (keys == null) {
@@ -92,31 +92,32 @@ class SecurityConfig {
           throw new org.springframework.security.oauth2.jwt.BadJwtException("security is disabled");
         };
       }
-      return OAuth2AuthorizationServerConfiguration.jwtDecoder(keys);
+      return withValidators(OAuth2AuthorizationServerConfiguration.jwtDecoder(keys), properties);
     }
     return withValidators(decoder, properties);
   }
 
-  private static JwtDecoder withValidators(JwtDecoder decoder, SecurityProperties properties) {
+  /**
+   * Every token must be within its validity, come from the expected issuer (the IdP's, or the
+   * development issuer's fixed one: never what a Host header said) and name this server in aud.
+   */
+  static JwtDecoder withValidators(JwtDecoder decoder, SecurityProperties properties) {
     if (!(decoder instanceof NimbusJwtDecoder nimbus)) {
-      return decoder;
+      throw new IllegalStateException("cannot check iss and aud of tokens decoded by " + decoder);
     }
+    String audience = properties.expectedAudience();
     List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+    validators.add(JwtValidators.createDefaultWithIssuer(properties.expectedIssuer()));
     validators.add(
-        SecurityProperties.blank(properties.issuerUri())
-            ? JwtValidators.createDefault()
-            : JwtValidators.createDefaultWithIssuer(properties.issuerUri()));
-    if (!SecurityProperties.blank(properties.audience())) {
-      validators.add(
-          jwt ->
-              jwt.getAudience() != null && jwt.getAudience().contains(properties.audience())
-                  ? OAuth2TokenValidatorResult.success()
-                  : OAuth2TokenValidatorResult.failure(
-                      new org.springframework.security.oauth2.core.OAuth2Error(
-                          "invalid_token",
-                          "the token is not for audience " + properties.audience(),
-                          null)));
-    }
+        jwt ->
+            jwt.getAudience() != null && jwt.getAudience().contains(audience)
+                ? OAuth2TokenValidatorResult.success()
+                : OAuth2TokenValidatorResult.failure(
+                    new org.springframework.security.oauth2.core.OAuth2Error(
+                        "invalid_token",
+                        "The token is not meant for this server: its aud claim does not name "
+                            + audience,
+                        null)));
     nimbus.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
     return nimbus;
   }

@@ -16,10 +16,12 @@ import org.springframework.validation.annotation.Validated;
  * here.
  *
  * @param enabled false turns access control off: the server then listens on localhost only
- * @param issuerUri the IdP's issuer (OpenID discovery); required in production
+ * @param issuerUri the IdP's issuer: every token's {@code iss} must be exactly this; alone, also
+ *     where its keys are found (OpenID discovery); required unless the dev issuer runs
  * @param jwkSetUri the IdP's JWKS, when it has no discovery document
  * @param publicKeyLocation an RSA public key (PEM) that signs tokens, e.g. in tests
- * @param audience when set, tokens must list it in {@code aud}; required in production
+ * @param audience tokens must list it in {@code aud}; required unless the dev issuer runs, whose
+ *     tokens carry it (or {@value #DEV_AUDIENCE} when not set)
  * @param organizationClaim the claim naming the organisation an EHR system writes for
  * @param publicTypes resource types anyone may read without a token (what describes a study)
  * @param requireIssuer refuse to start without an IdP or key, i.e. with the dev issuer: production
@@ -30,6 +32,8 @@ import org.springframework.validation.annotation.Validated;
  * @param devUsers people who sign in to the coordinator page at the development issuer
  * @param page the OAuth client of the coordinator page (registered at the IdP, or at the dev
  *     issuer), and the scopes it asks for
+ * @param devIssuerUri the {@code iss} of the development issuer's tokens, fixed (not taken from the
+ *     Host header of the token request) and checked on every token
  */
 @Validated
 @ConfigurationProperties("trialfhir.security")
@@ -67,7 +71,11 @@ public record SecurityProperties(
     String authorizationEndpoint,
     @DefaultValue Map<String, DevTokenIssuer.Client> devClients,
     @DefaultValue Map<String, DevTokenIssuer.User> devUsers,
-    @Valid @NotNull @DefaultValue PageClient page) {
+    @Valid @NotNull @DefaultValue PageClient page,
+    @DefaultValue("http://localhost:8080") @NotBlank String devIssuerUri) {
+
+  /** The audience of the dev issuer's tokens when {@code audience} is not set. */
+  public static final String DEV_AUDIENCE = "trialfhir";
 
   public SecurityProperties {
     if (enabled
@@ -80,12 +88,30 @@ public record SecurityProperties(
               + " this profile: tokens must come from your identity provider, not the development"
               + " issuer");
     }
-    if (enabled && requireIssuer && blank(audience)) {
+    boolean ownKeys = !blank(jwkSetUri) || !blank(publicKeyLocation);
+    if (enabled && ownKeys && blank(issuerUri)) {
+      // The key says who signed, not for whom: a token of the same IdP for another realm or
+      // tenant would pass without an issuer to compare iss with.
+      throw new IllegalArgumentException(
+          "trialfhir.security.issuer-uri is required with jwk-set-uri or public-key-location:"
+              + " every token's iss claim is checked against it");
+    }
+    if (enabled && (requireIssuer || ownKeys || !blank(issuerUri)) && blank(audience)) {
       // Without an audience, any token the IdP issues for another service would be accepted here.
       throw new IllegalArgumentException(
           "trialfhir.security.audience is required in this profile: the identifier your identity"
               + " provider puts in the aud claim of tokens meant for this server");
     }
+  }
+
+  /** The iss every token must carry: the IdP's, or the development issuer's. */
+  public String expectedIssuer() {
+    return devIssuer() ? devIssuerUri : issuerUri;
+  }
+
+  /** The value every token must list in aud. */
+  public String expectedAudience() {
+    return blank(audience) ? DEV_AUDIENCE : audience;
   }
 
   /** No IdP and no key configured: local development, served by the dev token issuer. */

@@ -4,19 +4,20 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleTester;
 import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.List;
-import java.util.Set;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ValueSet;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
 import org.trialfhir.security.SmartScope.Permission;
@@ -33,6 +34,7 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
     implements RestInterceptor {
 
   private static final String AUDIT = "AuditEvent";
+  private static final String GROUP = "Group";
 
   /**
    * Where export files name the OAuth client that asked for them (see RegistryExportInterceptor).
@@ -40,10 +42,13 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
   public static final String EXPORT_CLIENT_SYSTEM = "http://trialfhir.org/fhir/sid/oauth-client";
 
   private final SecurityProperties properties;
+  private final ISearchParamRegistry searchParams;
 
-  SmartAuthorizationInterceptor(SecurityProperties properties) {
+  SmartAuthorizationInterceptor(
+      SecurityProperties properties, @Lazy ISearchParamRegistry searchParams) {
     super(PolicyEnum.DENY);
     this.properties = properties;
+    this.searchParams = searchParams;
   }
 
   @Override
@@ -52,7 +57,8 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
       return new RuleBuilder().allowAll().build();
     }
     Caller caller = Caller.current(properties);
-    refuseJoinsWithoutReadAccess(request, caller);
+    new JoinGuard(properties, caller, new Joins(request.getFhirContext(), searchParams))
+        .check(request);
     RuleBuilder rules = new RuleBuilder();
     if (!caller.has(Role.UNBLINDED)) {
       // Treatment allocations (Basic) and the search index are out of a blinded caller's reach:
@@ -67,6 +73,7 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
           .delete()
           .resourcesOfType("Basic")
           .withAnyId()
+          .withTester(new OfType("Basic"))
           .andThen()
           .deny("only unblinded administrators may change search parameters")
           .write()
@@ -82,15 +89,36 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
         .deny("AuditEvents cannot be deleted")
         .delete()
         .resourcesOfType(AUDIT)
-        .withAnyId();
+        .withAnyId()
+        // HAPI's rule would match a conditional DELETE of any type (no id yet): only AuditEvents.
+        .withTester(new OfType(AUDIT));
     if (caller.has(Role.AUDITOR)) {
       rules.allow("auditor").read().resourcesOfType(AUDIT).withAnyId();
     } else {
       rules.deny("AuditEvents are for auditors").read().resourcesOfType(AUDIT).withAnyId();
     }
+    if (!caller.readsAllOf(GROUP)) {
+      // A Group with members (a candidate list, a cohort) is patient data, public type or not.
+      rules
+          .deny("a Group with members is patient data: it needs a scope that reads Groups")
+          .read()
+          .resourcesOfType(GROUP)
+          .withAnyId()
+          .withTester(GroupMembers.WITH_MEMBERS);
+    }
     rules.allow("public").metadata();
     for (String type : properties.publicTypes()) {
-      rules.allow("public").read().resourcesOfType(type).withAnyId();
+      if (type.equals(GROUP)) {
+        // Eligibility criteria (definitional Groups) are public: registry apps read them.
+        rules
+            .allow("public")
+            .read()
+            .resourcesOfType(type)
+            .withAnyId()
+            .withTester(GroupMembers.DEFINITIONAL);
+      } else {
+        rules.allow("public").read().resourcesOfType(type).withAnyId();
+      }
     }
     for (String terminology : List.of("$expand", "$validate-code", "$lookup")) {
       RoleRules.allowOnType(rules, "public", terminology, ValueSet.class);
@@ -168,56 +196,6 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
     }
   }
 
-  /**
-   * A reverse chain ({@code _has}) or a chain ({@code subject.name}) on a public type would answer
-   * questions about patient data (which studies a patient is in) without reading it: only a caller
-   * that may read every type may ask them.
-   */
-  private static void refuseJoinsWithoutReadAccess(RequestDetails request, Caller caller) {
-    boolean joins =
-        request.getParameters().keySet().stream()
-            .anyMatch(
-                name ->
-                    name.startsWith("_has")
-                        || (name.contains(".") && !publicJoin(request.getResourceName(), name)));
-    boolean readsAll =
-        caller.scopes().stream()
-            .anyMatch(
-                s -> !s.context().equals("patient") && s.allTypes() && s.grants(Permission.READ));
-    if (joins && !readsAll) {
-      if (!caller.authenticated()) {
-        AuthenticationException unauthenticated =
-            new AuthenticationException(
-                "Searching with _has or chained parameters needs a bearer token that may read all"
-                    + " resource types");
-        unauthenticated.addResponseHeader("WWW-Authenticate", "Bearer realm=\"trialfhir\"");
-        throw unauthenticated;
-      }
-      if (caller.patient() == null
-          || caller.scopes().stream().anyMatch(s -> !s.context().equals("patient"))) {
-        throw new ForbiddenOperationException(
-            "Searching with _has or chained parameters needs a scope that reads all resource types");
-      }
-      // A patient-only caller's joins are narrowed to its own compartment (PatientSearchNarrowing).
-    }
-  }
-
-  /** One hop from a study to where it runs or who sponsors it: public, as those are. */
-  private static final Set<String> PUBLIC_JOINS =
-      Set.of(
-          "site.near",
-          "site.name",
-          "site.address",
-          "site.address-city",
-          "site.address-state",
-          "site.address-country",
-          "site.address-postalcode",
-          "sponsor.name");
-
-  private static boolean publicJoin(String type, String parameter) {
-    return "ResearchStudy".equals(type) && PUBLIC_JOINS.contains(parameter);
-  }
-
   private static IAuthRuleBuilderRuleOpClassifier on(IAuthRuleBuilderRuleOp op, SmartScope scope) {
     return scope.allTypes() ? op.allResources() : op.resourcesOfType(scope.resourceType());
   }
@@ -239,6 +217,25 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
     return request == null
         || request instanceof SystemRequestDetails
         || request.getRestOperationType() == null;
+  }
+
+  /**
+   * Limits a rule to one type also where HAPI's own type check is skipped: a conditional DELETE is
+   * judged before the resources it matches are known, so HAPI matches every delete rule to it.
+   */
+  record OfType(String type) implements IAuthRuleTester {
+    @Override
+    public boolean matches(RuleTestRequest request) {
+      String actual;
+      if (request.resource != null) {
+        actual = request.resource.fhirType();
+      } else if (request.resourceId != null && request.resourceId.hasResourceType()) {
+        actual = request.resourceId.getResourceType();
+      } else {
+        actual = request.requestDetails.getResourceName();
+      }
+      return type.equals(actual);
+    }
   }
 
   /** Without a token the answer is 401 and how to authenticate, not 403. */

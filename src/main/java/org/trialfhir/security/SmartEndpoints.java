@@ -47,7 +47,7 @@ class SmartEndpoints {
   Map<String, Object> configuration(String serverBase) {
     Map<String, Object> document = new LinkedHashMap<>();
     if (properties.devIssuer()) {
-      document.put("issuer", serverBase);
+      document.put("issuer", properties.devIssuerUri());
       document.put("jwks_uri", serverBase + "/oauth2/jwks");
       // Client credentials for the test clients; authorisation code with PKCE for the
       // coordinator page (a public client) and its development users.

@@ -164,4 +164,101 @@ class EhrPatientGuardIT extends IntegrationTestBase {
         .statusCode(403)
         .body(containsString("'organization' claim"));
   }
+
+  @Test
+  void aTransactionNamingAnotherHospitalsPatientByIdentifierOrFocusIsRefusedWhole() {
+    String ours = organization(unique("St Mary"));
+    String theirs = organization(unique("St John"));
+    String mrn = unique("MRN");
+    String other =
+        fhir()
+            .body(
+                patient(unique("Other"), theirs)
+                    .replace(
+                        "\"birthDate\"",
+                        "\"identifier\":[{\"system\":\"urn:example:mrn\",\"value\":\""
+                            + mrn
+                            + "\"}],\"birthDate\""))
+            .post("/Patient")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    String family = unique("Bundled");
+    String placeholder = "urn:uuid:7d6c1a52-0d0c-4a53-9a3f-2f1f1f0a0002";
+    String newPatient =
+        """
+        {"fullUrl":"%s","resource":%s,"request":{"method":"POST","url":"Patient"}}"""
+            .formatted(placeholder, patient(family, ours));
+    String byIdentifier =
+        """
+        {"resource":%s,"request":{"method":"POST","url":"Observation"}}"""
+            .formatted(
+                hba1c("x")
+                    .replace(
+                        "{\"reference\":\"x\"}",
+                        "{\"identifier\":{\"system\":\"urn:example:mrn\",\"value\":\""
+                            + mrn
+                            + "\"}}"));
+    String byFocus =
+        """
+        {"resource":%s,"request":{"method":"POST","url":"Observation"}}"""
+            .formatted(
+                hba1c(placeholder)
+                    .replace(
+                        "\"effectiveDateTime\"",
+                        "\"focus\":[{\"reference\":\"Patient/"
+                            + other
+                            + "\"}],\"effectiveDateTime\""));
+
+    for (String foreign : List.of(byIdentifier, byFocus)) {
+      ehr(ours)
+          .body(transaction(newPatient, foreign))
+          .post("")
+          .then()
+          .statusCode(403)
+          .body(containsString("not managed by Organization/" + ours));
+    }
+    assertThat(observationsOf(other)).isZero();
+    fhir()
+        .queryParam("family", family)
+        .get("/Patient")
+        .then()
+        .statusCode(200)
+        .body("total", org.hamcrest.Matchers.equalTo(0));
+  }
+
+  @Test
+  void aConditionalUpdateOrDeleteOfAnotherHospitalsDataIsRefused() {
+    String ours = organization(unique("St Mary"));
+    String theirs = organization(unique("St John"));
+    String other =
+        fhir()
+            .body(patient(unique("Other"), theirs))
+            .post("/Patient")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    String tag = unique("lab");
+    String theirLab =
+        hba1c("Patient/" + other)
+            .replace(
+                "\"status\"",
+                "\"identifier\":[{\"system\":\"urn:example:lab\",\"value\":\""
+                    + tag
+                    + "\"}],\"status\"");
+    fhir().body(theirLab).post("/Observation").then().statusCode(201);
+
+    // Changed, or not changed at all (which would say what their resource holds).
+    for (String body : List.of(theirLab.replace("\"value\":58", "\"value\":48"), theirLab)) {
+      ehr(ours)
+          .body(body)
+          .put("/Observation?identifier=urn:example:lab|" + tag)
+          .then()
+          .statusCode(403);
+    }
+    ehr(ours).delete("/Observation?identifier=urn:example:lab|" + tag).then().statusCode(403);
+    assertThat(observationsOf(other)).isEqualTo(1);
+  }
 }

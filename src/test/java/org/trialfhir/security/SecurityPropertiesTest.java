@@ -35,7 +35,8 @@ class SecurityPropertiesTest {
         "",
         Map.of(),
         Map.of(),
-        new SecurityProperties.PageClient("coordinator-page", "user/*.cruds"));
+        new SecurityProperties.PageClient("coordinator-page", "user/*.cruds"),
+        "http://localhost:8080");
   }
 
   @Test
@@ -48,7 +49,19 @@ class SecurityPropertiesTest {
   @Test
   void anIssuerOrAKeySatisfiesProduction() {
     assertThat(properties(true, "https://idp.example.org/realms/h", "").devIssuer()).isFalse();
-    assertThat(properties(true, "", "file:/etc/trialfhir/idp.pem").devIssuer()).isFalse();
+    assertThat(
+            properties(true, "https://idp.example.org/realms/h", "file:/etc/trialfhir/idp.pem")
+                .devIssuer())
+        .isFalse();
+  }
+
+  @Test
+  void aKeyWithoutAnIssuerToCheckIsRefused() {
+    for (boolean production : new boolean[] {true, false}) {
+      assertThatThrownBy(() -> properties(production, "", "file:/etc/trialfhir/idp.pem"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("issuer-uri");
+    }
   }
 
   @Test
@@ -56,11 +69,17 @@ class SecurityPropertiesTest {
     assertThatThrownBy(() -> properties(true, "https://idp.example.org/realms/h", "", ""))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("audience");
-    assertThat(properties(false, "https://idp.example.org/realms/h", "", "").devIssuer()).isFalse();
+    // Outside production too: an IdP's tokens for other services must not be accepted here.
+    assertThatThrownBy(() -> properties(false, "https://idp.example.org/realms/h", "", ""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("audience");
   }
 
   @Test
   void withNothingConfiguredDevelopmentUsesTheBuiltInIssuer() {
-    assertThat(properties(false, "", "").devIssuer()).isTrue();
+    SecurityProperties development = properties(false, "", "", "");
+    assertThat(development.devIssuer()).isTrue();
+    assertThat(development.expectedIssuer()).isEqualTo("http://localhost:8080");
+    assertThat(development.expectedAudience()).isEqualTo(SecurityProperties.DEV_AUDIENCE);
   }
 }
