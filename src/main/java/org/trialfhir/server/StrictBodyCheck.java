@@ -84,7 +84,7 @@ final class StrictBodyCheck {
       JsonLocation at = e.getLocation();
       throw new InvalidRequestException(
           "Failed to parse the JSON body at "
-              + path
+              + where(e, path)
               + (at == null
                   ? ""
                   : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
@@ -96,6 +96,24 @@ final class StrictBodyCheck {
       throw new InvalidRequestException("Failed to read the request body: " + e.getMessage());
     }
     return path.rootType;
+  }
+
+  /**
+   * Where a syntax error is: Jackson reads a property name together with the start of its value, so
+   * its own context names the property whose value is bad, which our path may not have yet.
+   */
+  private static String where(JsonProcessingException e, JsonPath path) {
+    if (e.getProcessor() instanceof JsonParser parser) {
+      StringBuilder text = new StringBuilder(path.rootType == null ? "$" : path.rootType);
+      for (String step : parser.getParsingContext().pathAsPointer().toString().split("/")) {
+        if (step.isEmpty()) {
+          continue;
+        }
+        text.append(step.chars().allMatch(Character::isDigit) ? "[" + step + "]" : "." + step);
+      }
+      return text.toString();
+    }
+    return path.toString();
   }
 
   /** Where a JSON parser is, as a FHIR path: {@code Patient.name[0].family}. */
