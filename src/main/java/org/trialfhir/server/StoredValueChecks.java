@@ -10,7 +10,7 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.util.IModelVisitor2;
 import java.math.BigDecimal;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.function.Supplier;
 import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseBundle;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -101,18 +101,16 @@ public class StoredValueChecks implements FhirInterceptor {
                   List<BaseRuntimeChildDefinition> children,
                   List<BaseRuntimeElementDefinition<?>> definitions) {
                 if (element instanceof IPrimitiveType<?> primitive && !primitive.isEmpty()) {
-                  check(resource, primitive, children);
+                  check(primitive, () -> describe(resource, containing, children));
                 }
                 return true;
               }
             });
   }
 
-  private void check(
-      IBaseResource resource, IPrimitiveType<?> primitive, List<BaseRuntimeChildDefinition> path) {
-    Object value = primitive.getValue();
-    if (value instanceof BigDecimal decimal) {
-      StrictBodyCheck.requireRepresentable(decimal.toString(), describe(resource, path));
+  private static void check(IPrimitiveType<?> primitive, Supplier<String> where) {
+    if (primitive.getValue() instanceof BigDecimal decimal) {
+      StrictBodyCheck.requireRepresentable(decimal.toString(), where.get());
     }
     String text = primitive.getValueAsString();
     if (text != null) {
@@ -120,7 +118,7 @@ public class StoredValueChecks implements FhirInterceptor {
       if (bad >= 0) {
         throw new InvalidRequestException(
             "The value at "
-                + describe(resource, path)
+                + where.get()
                 + " contains a lone UTF-16 surrogate (character "
                 + bad
                 + "), which is not a Unicode character");
@@ -128,12 +126,22 @@ public class StoredValueChecks implements FhirInterceptor {
     }
   }
 
-  private static String describe(IBaseResource resource, List<BaseRuntimeChildDefinition> path) {
-    String type = resource.fhirType();
-    String inner =
-        path.stream()
-            .map(BaseRuntimeChildDefinition::getElementName)
-            .collect(Collectors.joining("."));
-    return inner.isEmpty() ? type : type + "." + inner;
+  /** The element's path, with choice elements by their typed name: Observation.valueQuantity. */
+  private static String describe(
+      IBaseResource resource, List<IBase> containing, List<BaseRuntimeChildDefinition> children) {
+    StringBuilder path = new StringBuilder(resource.fhirType());
+    for (int i = 0; i < children.size(); i++) {
+      BaseRuntimeChildDefinition child = children.get(i);
+      String name = child.getElementName();
+      IBase value = i + 1 < containing.size() ? containing.get(i + 1) : null;
+      if (value != null && child.getValidChildNames().size() > 1) {
+        String typed = child.getChildNameByDatatype(value.getClass());
+        if (typed != null) {
+          name = typed;
+        }
+      }
+      path.append('.').append(name);
+    }
+    return path.toString();
   }
 }
