@@ -107,12 +107,12 @@ public class RequestChecksInterceptor implements FhirInterceptor {
       return false;
     }
     checkConditionalHeaders(request);
-    checkParameterCounts(request);
-    checkResultParameters(request);
+    checkParameterCounts(request.getParameters(), limits);
+    checkResultParameters(request.getParameters());
     RestOperationTypeEnum operation = request.getRestOperationType();
     if (operation == RestOperationTypeEnum.SEARCH_TYPE
         || operation == RestOperationTypeEnum.SEARCH_SYSTEM) {
-      checkSearchModifiers(request);
+      checkSearchModifiers(request.getParameters(), request.getFhirContext().getResourceTypes());
     }
     String rootType = checkBody(request);
     if (operation == RestOperationTypeEnum.PATCH) {
@@ -178,9 +178,21 @@ public class RequestChecksInterceptor implements FhirInterceptor {
     return null;
   }
 
-  private void checkParameterCounts(RequestDetails request) {
+  /**
+   * The checks of a URL's parameters, for a Bundle entry's {@code request.url} (HAPI hands batch
+   * and transaction entries to its DAOs without this interceptor's REST hook).
+   */
+  static void checkQuery(
+      Map<String, String[]> parameters, Set<String> resourceTypes, RequestLimitsProperties limits) {
+    checkParameterCounts(parameters, limits);
+    checkResultParameters(parameters);
+    checkSearchModifiers(parameters, resourceTypes);
+  }
+
+  private static void checkParameterCounts(
+      Map<String, String[]> parameters, RequestLimitsProperties limits) {
     int total = 0;
-    for (Map.Entry<String, String[]> parameter : request.getParameters().entrySet()) {
+    for (Map.Entry<String, String[]> parameter : parameters.entrySet()) {
       int repeats = parameter.getValue() == null ? 0 : parameter.getValue().length;
       if (repeats > limits.maxParameterRepeats()) {
         throw new InvalidRequestException(
@@ -202,8 +214,7 @@ public class RequestChecksInterceptor implements FhirInterceptor {
     }
   }
 
-  private static void checkResultParameters(RequestDetails request) {
-    Map<String, String[]> parameters = request.getParameters();
+  private static void checkResultParameters(Map<String, String[]> parameters) {
     for (String name : SINGLE_VALUED) {
       String[] values = parameters.get(name);
       if (values != null && values.length > 1) {
@@ -266,9 +277,8 @@ public class RequestChecksInterceptor implements FhirInterceptor {
    * {@code name:bogus=x} matched nothing at all (HAPI ignores a modifier it does not know on some
    * parameter types); a client must hear that its filter was not applied.
    */
-  private static void checkSearchModifiers(RequestDetails request) {
-    Set<String> types = request.getFhirContext().getResourceTypes();
-    for (String name : request.getParameters().keySet()) {
+  private static void checkSearchModifiers(Map<String, String[]> parameters, Set<String> types) {
+    for (String name : parameters.keySet()) {
       int colon = name.indexOf(':');
       if (colon < 0 || name.startsWith(Constants.PARAM_HAS)) {
         continue;

@@ -8,6 +8,7 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.util.IModelVisitor2;
+import ca.uhn.fhir.util.UrlUtil;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.function.Supplier;
@@ -34,9 +35,11 @@ import org.springframework.stereotype.Component;
 public class StoredValueChecks implements FhirInterceptor {
 
   private final FhirContext fhir;
+  private final RequestLimitsProperties limits;
 
-  StoredValueChecks(FhirContext fhir) {
+  StoredValueChecks(FhirContext fhir, RequestLimitsProperties limits) {
     this.fhir = fhir;
+    this.limits = limits;
   }
 
   /** Public: HAPI invokes hooks reflectively. */
@@ -73,6 +76,16 @@ public class StoredValueChecks implements FhirInterceptor {
               + " "
               + RequestChecksInterceptor.printable(entry.getRequest().getUrl())
               + ") request.";
+      String url = entry.getRequest().getUrl();
+      int query = url == null ? -1 : url.indexOf('?');
+      if (query >= 0) {
+        try {
+          RequestChecksInterceptor.checkQuery(
+              UrlUtil.parseQueryString(url.substring(query + 1)), fhir.getResourceTypes(), limits);
+        } catch (InvalidRequestException e) {
+          throw new InvalidRequestException(where + "url: " + e.getMessage());
+        }
+      }
       String ifMatch = entry.getRequest().getIfMatch();
       if (ifMatch != null && !RequestChecksInterceptor.isVersionEtag(ifMatch)) {
         throw RequestChecksInterceptor.notAnEtag(where + "ifMatch", ifMatch);

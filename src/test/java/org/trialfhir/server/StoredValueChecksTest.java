@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 class StoredValueChecksTest {
 
-  private final StoredValueChecks checks = new StoredValueChecks(FhirContext.forR4Cached());
+  private final StoredValueChecks checks =
+      new StoredValueChecks(FhirContext.forR4Cached(), new RequestLimitsProperties(20, 100));
 
   @Test
   void decimalsADoubleCannotHoldAreRefusedByPath() {
@@ -61,6 +62,11 @@ class StoredValueChecksTest {
     assertThatThrownBy(() -> checks.checkTransaction(transaction))
         .hasMessageContaining("Bundle.entry[1]")
         .hasMessageContaining("ifMatch");
+    Bundle search = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    search.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl("Patient?_offset=-1");
+    assertThatThrownBy(() -> checks.checkTransaction(search))
+        .hasMessageContaining("request.url")
+        .hasMessageContaining("_offset");
     Bundle batch = transaction.copy().setType(Bundle.BundleType.BATCH);
     assertThatCode(() -> checks.checkTransaction(batch)).doesNotThrowAnyException();
   }
