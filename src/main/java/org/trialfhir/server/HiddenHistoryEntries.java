@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @Interceptor
-public class HiddenHistoryEntries implements FhirInterceptor {
+public class HiddenHistoryEntries implements RestInterceptor {
 
   /** Public: HAPI invokes hooks reflectively. After blinding (order -100) hid what it hides. */
   @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = 1000)

@@ -42,7 +42,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @Interceptor
-public class RequestChecksInterceptor implements FhirInterceptor {
+public class RequestChecksInterceptor implements RestInterceptor {
 
   /**
    * A version ETag as FHIR writes it ({@code W/"3"}); HAPI also takes {@code "3"} and {@code 3}.
