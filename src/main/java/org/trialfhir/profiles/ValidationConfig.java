@@ -9,11 +9,16 @@ import org.springframework.context.annotation.Configuration;
 class ValidationConfig {
 
   /**
-   * {@link ValidationWarnings} hooks the REST response, so it is registered on the RESTful server
-   * itself (whose registry the storage layer may share, or not).
+   * {@link ValidationWarnings}, {@link Utf8RequestCheck} and {@link ValidateOperationGuard} hook
+   * the REST request and response, so they are registered on the RESTful server itself (whose
+   * registry the storage layer may share, or not).
    */
   @Bean
-  InitializingBean validationWarningsOnResponses(RestfulServer server) {
-    return () -> server.registerInterceptor(new ValidationWarnings());
+  InitializingBean restSideValidation(RestfulServer server) {
+    return () -> {
+      server.registerInterceptor(new ValidationWarnings());
+      server.registerInterceptor(new Utf8RequestCheck());
+      server.registerInterceptor(new ValidateOperationGuard());
+    };
   }
 }

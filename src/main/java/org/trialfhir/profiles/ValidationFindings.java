@@ -40,6 +40,11 @@ final class ValidationFindings {
           "unable_to_check_if_the_provided_codes_are_in_the_value_set",
           "unable to check whether the code is in the value set",
           "terminology_tx_nosvc",
+          // A profile in meta.profile that the server does not have (e.g. a national IG not
+          // loaded):
+          // reported, not enforced.
+          "validation_val_profile_unknown",
+          "has not been checked because it is unknown",
           // A snapshot of a user's profile that needs a package the offline server does not have.
           "unable to resolve package id");
 
@@ -66,6 +71,19 @@ final class ValidationFindings {
                 + (message.getMessage() == null ? "" : message.getMessage()))
             .toLowerCase(Locale.ROOT);
     return UNAVAILABLE.stream().anyMatch(text::contains);
+  }
+
+  /** An error standing for a validator that failed on this resource. */
+  static SingleValidationMessage validatorFailure(IBaseResource resource, Throwable failure) {
+    SingleValidationMessage message = new SingleValidationMessage();
+    message.setSeverity(ResultSeverityEnum.ERROR);
+    message.setLocationString(resource.fhirType());
+    message.setMessage(
+        "The validator could not check this resource ("
+            + failure.getClass().getSimpleName()
+            + (failure.getMessage() == null ? "" : ": " + failure.getMessage())
+            + ")");
+    return message;
   }
 
   /** One issue per message: where (FHIRPath), which rule, what is wrong. */

@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.IValidatorModule;
@@ -79,8 +80,17 @@ public class WriteValidationInterceptor implements FhirInterceptor {
     if (mode == Mode.OFF || PackageInstaller.installing()) {
       return;
     }
-    List<SingleValidationMessage> messages =
-        ValidationFindings.adjust(validator.validateWithResult(resource).getMessages());
+    List<SingleValidationMessage> messages;
+    try {
+      messages = ValidationFindings.adjust(validator.validateWithResult(resource).getMessages());
+    } catch (BaseServerResponseException e) {
+      throw e;
+    } catch (RuntimeException | LinkageError e) {
+      // A defect of the validator on this input must not become a 500, nor let the write through
+      // unchecked in enforce mode.
+      log.warn("The validator failed on {}", resource.fhirType(), e);
+      messages = List.of(ValidationFindings.validatorFailure(resource, e));
+    }
     List<SingleValidationMessage> errors =
         messages.stream()
             .filter(m -> m.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal())
