@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ingest benchmark: loads the same Synthea population into a fresh server four times, on H2 and on
-# PostgreSQL, with and without profile validation, and prints resources/s and the ratios.
+# PostgreSQL, with and without validation (base R4 and profiles), and prints resources/s and the ratios.
 #
 #   scripts/synthea-population.sh --patients 50 --out pop     # once (see synthea/README.md)
 #   bench/ingest.sh pop [--limit 10] [--threads 2]
@@ -9,7 +9,7 @@
 # the packaged server (target/trialfhir.jar, built if missing) started with its defaults (audit
 # on), then scripts/load-population.py with --claim-profiles, so that the Observations our lab
 # profiles describe (HbA1c, BMI, weight, height, ...) claim them, as an EHR writing to our profiles
-# would. "validation off" is trialfhir.validation.enabled=false: the same data, not validated.
+# would. "validation off" is trialfhir.validation.mode=off: the same data, not validated.
 # Start-up time is not counted, nor a warm-up load of the providers and the first patient; the
 # loader's wall time for the next --limit patients is (their provider batches are re-sent and
 # match what is stored: counted in resources, a few dozen entries).
@@ -65,15 +65,16 @@ declare -A rate
 for db in h2 postgresql; do
   for validation in true false; do
     name="$db-validation-$validation"
+    mode=$([ "$validation" = true ] && echo enforce || echo off)
     echo "== $name" >&2
     if [ "$db" = h2 ]; then
-      start_server "$name" --trialfhir.data-dir="$work/$name" --trialfhir.validation.enabled=$validation
+      start_server "$name" --trialfhir.data-dir="$work/$name" --trialfhir.validation.mode=$mode
     else
       bench/postgres.sh stop "$work/pg" 2> /dev/null || true
       rm -rf "$work/pg/pgdata"
       url=$(bench/postgres.sh start "$work/pg" $pg_port)
       start_server "$name" --spring.datasource.url="$url" --spring.datasource.username=trialfhir \
-        --spring.datasource.password= --trialfhir.validation.enabled=$validation
+        --spring.datasource.password= --trialfhir.validation.mode=$mode
     fi
     # Warm-up, not measured: the providers and the first patient (the first validation of a run
     # builds the validator's snapshots and caches, a one-off cost of several seconds).

@@ -33,6 +33,9 @@ class PackageInstaller implements ApplicationRunner {
           "SearchParameter",
           "OperationDefinition");
 
+  /** Set while this thread installs the package: its resources come from the jar, not a client. */
+  private static final ThreadLocal<Boolean> INSTALLING = ThreadLocal.withInitial(() -> false);
+
   private final IPackageInstallerSvc installer;
   private final IHapiPackageCacheManager packageCache;
   private final ISearchParamRegistry searchParamRegistry;
@@ -44,6 +47,15 @@ class PackageInstaller implements ApplicationRunner {
     this.installer = installer;
     this.packageCache = packageCache;
     this.searchParamRegistry = searchParamRegistry;
+  }
+
+  /**
+   * Whether the current thread is installing the project's package. Its conformance resources are
+   * checked when the package is built (ProjectPackageTest, ProfilesIT), not one by one on every
+   * install, where the validator would need the snapshots it is about to install.
+   */
+  static boolean installing() {
+    return INSTALLING.get();
   }
 
   /** HAPI would parse and index the whole package again just to find it installed. */
@@ -75,7 +87,13 @@ class PackageInstaller implements ApplicationRunner {
     spec.setInstallResourceTypes(INSTALLED_TYPES);
     // The version carries a content hash: an unchanged package is skipped, a changed one installed.
     spec.setReloadExisting(false);
-    PackageInstallOutcomeJson outcome = installer.install(spec);
+    PackageInstallOutcomeJson outcome;
+    INSTALLING.set(true);
+    try {
+      outcome = installer.install(spec);
+    } finally {
+      INSTALLING.remove();
+    }
     // Make new SearchParameters count for the writes that follow (e.g. the seed studies).
     searchParamRegistry.forceRefresh();
     log.info(

@@ -28,6 +28,10 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 public final class ProjectPackage {
 
   static final String ROOT = "fhir-profiles/";
+
+  /** The canonical base of the package's conformance resources (package.json's "canonical"). */
+  public static final String CANONICAL_BASE = "http://trialfhir.org/fhir";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private final PathMatchingResourcePatternResolver resolver =
       new PathMatchingResourcePatternResolver(ProjectPackage.class.getClassLoader());
@@ -54,6 +58,11 @@ public final class ProjectPackage {
       throw new UncheckedIOException("Could not pack the project's FHIR package", e);
     }
     return bytes.toByteArray();
+  }
+
+  /** The package's canonical base, from its package.json. */
+  String canonical() {
+    return manifest().path("canonical").asText();
   }
 
   /** The package's name, from its package.json. */

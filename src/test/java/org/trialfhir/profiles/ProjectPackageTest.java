@@ -58,6 +58,9 @@ class ProjectPackageTest {
     ProjectPackage pkg = new ProjectPackage();
     String version = pkg.installVersion();
     assertThat(pkg.name()).isEqualTo("trialfhir.profiles");
+    assertThat(pkg.canonical())
+        .as("the canonical base the conformance guard reserves")
+        .isEqualTo(ProjectPackage.CANONICAL_BASE);
     assertThat(version).matches("0\\.1\\.0-h[0-9a-f]{12}");
     assertThat(pkg.installVersion()).as("stable for unchanged content").isEqualTo(version);
 
