@@ -13,6 +13,8 @@ import java.util.Locale;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
+import org.springframework.stereotype.Component;
+import org.trialfhir.server.RestInterceptor;
 
 /**
  * A request body that claims UTF-8 (FHIR's only JSON encoding, and XML's default) must be UTF-8:
@@ -20,7 +22,8 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
  * wrote. A REST-side interceptor: it sees the bytes, which the storage layer never does.
  */
 @Interceptor
-public final class Utf8RequestCheck {
+@Component
+public final class Utf8RequestCheck implements RestInterceptor {
 
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
   public boolean check(RequestDetails request) {

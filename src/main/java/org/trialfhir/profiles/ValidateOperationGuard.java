@@ -13,6 +13,8 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.trialfhir.server.RestInterceptor;
 
 /**
  * {@code $validate} answers every input with an OperationOutcome: when HAPI's validator itself
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * REST-side interceptor.
  */
 @Interceptor
-public final class ValidateOperationGuard {
+@Component
+public final class ValidateOperationGuard implements RestInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(ValidateOperationGuard.class);
 

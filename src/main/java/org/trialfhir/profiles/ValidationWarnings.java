@@ -15,6 +15,8 @@ import org.hl7.fhir.r4.model.Bundle.BundleEntryComponent;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.OperationOutcomeIssueComponent;
+import org.springframework.stereotype.Component;
+import org.trialfhir.server.RestInterceptor;
 
 /**
  * {@code trialfhir.validation.mode: warn}: the problems found in writes that were stored anyway go
@@ -25,7 +27,8 @@ import org.hl7.fhir.r4.model.OperationOutcome.OperationOutcomeIssueComponent;
  * response.
  */
 @Interceptor
-public final class ValidationWarnings {
+@Component
+public final class ValidationWarnings implements RestInterceptor {
 
   private static final String KEY = ValidationWarnings.class.getName();
 

@@ -11,10 +11,7 @@ import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.IValidatorModule;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.SingleValidationMessage;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseBundle;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -42,7 +39,6 @@ import org.trialfhir.server.FhirInterceptor;
 public class WriteValidationInterceptor implements FhirInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(WriteValidationInterceptor.class);
-  private static final String SEEN = WriteValidationInterceptor.class.getName() + ".seen";
 
   private final FhirContext fhirContext;
   private final FhirValidator validator;
@@ -73,24 +69,6 @@ public class WriteValidationInterceptor implements FhirInterceptor {
     check(newResource, request);
   }
 
-  /**
-   * HAPI calls a storage hook of a REST request through the JPA interceptor service and again
-   * through the request's own; while both are the same service each hook runs twice with the very
-   * same resource, which is validated once.
-   */
-  @SuppressWarnings("unchecked")
-  private static boolean firstTime(RequestDetails request, IBaseResource resource) {
-    if (request == null) {
-      return true;
-    }
-    Set<IBaseResource> seen =
-        (Set<IBaseResource>)
-            request
-                .getUserData()
-                .computeIfAbsent(SEEN, key -> Collections.newSetFromMap(new IdentityHashMap<>()));
-    return seen.add(resource);
-  }
-
   /** A batch or transaction, before any of its entries is processed. */
   @Hook(Pointcut.STORAGE_TRANSACTION_PROCESSING)
   public void transaction(IBaseBundle bundle) {
@@ -98,9 +76,6 @@ public class WriteValidationInterceptor implements FhirInterceptor {
   }
 
   private void check(IBaseResource resource, RequestDetails request) {
-    if (!firstTime(request, resource)) {
-      return;
-    }
     limits.check(resource);
     if (mode == Mode.OFF || PackageInstaller.installing()) {
       return;
