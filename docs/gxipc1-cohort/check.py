@@ -216,7 +216,7 @@ def codes(cc):
 
 ae_subjects = {ref_id(a["subject"]["reference"], "Patient") for a in aes}
 serious = [a["id"] for a in aes
-           if codes(a.get("seriousness")) != {("http://terminology.hl7.org/CodeSystem/adverse-event-seriousness", "non-serious")}]
+           if codes(a.get("seriousness")) != {("http://terminology.hl7.org/CodeSystem/adverse-event-seriousness", "Non-serious")}]
 severities = Counter(c for a in aes for s, c in codes(a.get("severity"))
                      if s == "http://terminology.hl7.org/CodeSystem/adverse-event-severity")
 bad_severity = [a["id"] for a in aes if not codes(a.get("severity")) or

@@ -289,7 +289,7 @@ def adverse_event(ae_id, key, study_day, event, severity):
         "subject": {"reference": f"Patient/gxipc1-{key}"},
         "date": day(i, study_day).isoformat(),
         "seriousness": {
-            "coding": [{"system": AE_SERIOUSNESS, "code": "non-serious", "display": "Non-serious"}]
+            "coding": [{"system": AE_SERIOUSNESS, "code": "Non-serious", "display": "Non-serious"}]
         },
         "severity": {
             "coding": [

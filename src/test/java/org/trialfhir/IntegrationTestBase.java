@@ -33,6 +33,13 @@ public abstract class IntegrationTestBase {
   static {
     RestAssured.registerParser(FHIR_JSON, Parser.JSON);
     RestAssured.registerParser(FHIR_XML, Parser.XML);
+    // FHIR bodies are UTF-8; RestAssured would otherwise encode a body whose content type names no
+    // charset as ISO-8859-1, which the server rightly refuses as invalid UTF-8.
+    RestAssured.config =
+        RestAssured.config()
+            .encoderConfig(
+                io.restassured.config.EncoderConfig.encoderConfig()
+                    .defaultContentCharset(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @DynamicPropertySource

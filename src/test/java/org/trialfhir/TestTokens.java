@@ -38,7 +38,7 @@ public final class TestTokens {
    * security act as. Not ehr-system, which confines writes to one organisation's patients.
    */
   public static final List<String> ALL_ROLES =
-      List.of("coordinator", "investigator", "unblinded", "registry", "auditor");
+      List.of("coordinator", "investigator", "unblinded", "registry", "auditor", "administrator");
 
   private static final KeyPair KEYS = generate();
   private static final Path PUBLIC_KEY = writePublicKey();

@@ -30,7 +30,8 @@ record Caller(
     UNBLINDED,
     REGISTRY,
     EHR_SYSTEM,
-    AUDITOR
+    AUDITOR,
+    ADMINISTRATOR
   }
 
   static final Caller ANONYMOUS = new Caller(false, List.of(), Set.of(), null, null, null);
@@ -66,6 +67,7 @@ record Caller(
     byName.put(configured.registry(), Role.REGISTRY);
     byName.put(configured.ehrSystem(), Role.EHR_SYSTEM);
     byName.put(configured.auditor(), Role.AUDITOR);
+    byName.put(configured.administrator(), Role.ADMINISTRATOR);
     for (Object name : names) {
       Role role = byName.get(String.valueOf(name));
       if (role != null) {

@@ -135,5 +135,6 @@ public record SecurityProperties(
       @DefaultValue("unblinded") @NotBlank String unblinded,
       @DefaultValue("registry") @NotBlank String registry,
       @DefaultValue("ehr-system") @NotBlank String ehrSystem,
-      @DefaultValue("auditor") @NotBlank String auditor) {}
+      @DefaultValue("auditor") @NotBlank String auditor,
+      @DefaultValue("administrator") @NotBlank String administrator) {}
 }

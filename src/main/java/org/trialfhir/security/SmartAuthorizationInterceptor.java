@@ -36,6 +36,21 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
   private static final String AUDIT = "AuditEvent";
   private static final String GROUP = "Group";
 
+  /** What defines the server's behaviour for every caller (profiles, terminology, searches). */
+  private static final List<String> CONFORMANCE_TYPES =
+      List.of(
+          "StructureDefinition",
+          "SearchParameter",
+          "CodeSystem",
+          "ValueSet",
+          "ConceptMap",
+          "NamingSystem",
+          "OperationDefinition",
+          "CapabilityStatement",
+          "ImplementationGuide",
+          "StructureMap",
+          "CompartmentDefinition");
+
   /**
    * Where export files name the OAuth client that asked for them (see RegistryExportInterceptor).
    */
@@ -79,6 +94,23 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
           .write()
           .resourcesOfType("SearchParameter")
           .withAnyId();
+    }
+    if (!caller.has(Role.ADMINISTRATOR)) {
+      // Profiles, terminology, search parameters and operation definitions change what the server
+      // does for everyone: an administrator's right (and audited, as every write is).
+      for (String type : CONFORMANCE_TYPES) {
+        rules
+            .deny("only administrators may change " + type + " resources")
+            .write()
+            .resourcesOfType(type)
+            .withAnyId()
+            .andThen()
+            .deny("only administrators may delete " + type + " resources")
+            .delete()
+            .resourcesOfType(type)
+            .withAnyId()
+            .withTester(new OfType(type));
+      }
     }
     rules
         .deny("AuditEvents are written by the server only")

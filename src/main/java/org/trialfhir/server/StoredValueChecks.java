@@ -42,13 +42,16 @@ public class StoredValueChecks implements FhirInterceptor {
     this.limits = limits;
   }
 
-  /** Public: HAPI invokes hooks reflectively. */
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+  /**
+   * Public: HAPI invokes hooks reflectively. Before validation (order 0): a value no store can hold
+   * is the first thing to name, and it is cheap to find.
+   */
+  @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = -20)
   public void checkCreated(IBaseResource resource) {
     checkValues(resource);
   }
 
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+  @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = -20)
   public void checkUpdated(IBaseResource previous, IBaseResource resource) {
     checkValues(resource);
   }

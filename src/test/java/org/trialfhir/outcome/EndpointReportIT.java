@@ -138,7 +138,7 @@ class EndpointReportIT extends IntegrationTestBase {
     assertThat(
             report.getList(
                 ae + ".stratifier.find { it.code[0].text == 'seriousness' }.stratum.value.text"))
-        .containsExactly("non-serious");
+        .containsExactly("Non-serious");
     assertThat(
             report.getList(
                 ae + ".stratifier.find { it.code[0].text == 'severity' }.stratum.value.text"))

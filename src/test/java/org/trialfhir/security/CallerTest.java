@@ -21,7 +21,7 @@ class CallerTest {
           "patient",
           "hospital",
           new SecurityProperties.Roles(
-              "trial-coordinator", "pi", "pharmacy", "registry", "ehr", "audit"),
+              "trial-coordinator", "pi", "pharmacy", "registry", "ehr", "audit", "admin"),
           List.of(),
           List.of(),
           1024,
