@@ -37,6 +37,14 @@ public class BlindedWritesInterceptor implements FhirInterceptor {
         && oldResource instanceof ResearchSubject before
         && newResource instanceof ResearchSubject after
         && !Caller.current(properties).has(Role.UNBLINDED)) {
+      if ((before.hasAssignedArm() || before.hasActualArm())
+          && (!sameReference(before.getStudy(), after.getStudy())
+              || !sameReference(before.getIndividual(), after.getIndividual()))) {
+        // Moved to an open-label study, the kept arm would be shown to everyone.
+        throw new ForbiddenOperationException(
+            "Only an unblinded caller may move a ResearchSubject that has an arm to another study"
+                + " or patient");
+      }
       after.setAssignedArmElement(before.getAssignedArmElement().copy());
       after.setActualArmElement(before.getActualArmElement().copy());
     }
@@ -52,5 +60,20 @@ public class BlindedWritesInterceptor implements FhirInterceptor {
               + before.getIdElement().getIdPart()
               + " is masked");
     }
+  }
+
+  private static boolean sameReference(
+      org.hl7.fhir.r4.model.Reference before, org.hl7.fhir.r4.model.Reference after) {
+    return java.util.Objects.equals(
+        before.hasReference()
+            ? new org.hl7.fhir.r4.model.IdType(before.getReference())
+                .toUnqualifiedVersionless()
+                .getValue()
+            : null,
+        after.hasReference()
+            ? new org.hl7.fhir.r4.model.IdType(after.getReference())
+                .toUnqualifiedVersionless()
+                .getValue()
+            : null);
   }
 }

@@ -123,14 +123,17 @@ class EhrPatientGuard implements FhirInterceptor {
         daos.getResourceDao(Patient.class)
             .search(byIdentifier, new SystemRequestDetails())
             .getAllResources();
-    for (IBaseResource match : matches) {
-      requireOwn(caller, match.getIdElement(), managingOrganization((Patient) match));
-    }
+    requireOrganization(caller);
+    boolean foreign =
+        matches.stream()
+            .anyMatch(m -> !caller.organization().equals(managingOrganization((Patient) m)));
     boolean aboutAPatient =
         "Patient".equals(reference.getType())
             || PATIENT_ELEMENTS.contains(elementName(resource, reference));
-    if (matches.isEmpty() && aboutAPatient) {
-      throw new UnprocessableEntityException(
+    // One answer, one status, whether the identifier is another hospital's patient or nobody's:
+    // a different one would tell an EHR which identifiers other hospitals hold.
+    if (foreign || (matches.isEmpty() && aboutAPatient)) {
+      throw new ForbiddenOperationException(
           "The reference by identifier "
               + (identifier.hasSystem() ? identifier.getSystem() + "|" : "")
               + identifier.getValue()
@@ -142,21 +145,24 @@ class EhrPatientGuard implements FhirInterceptor {
   }
 
   private void requireOwn(Caller caller, IIdType patient, String managedBy) {
-    if (caller.organization() == null) {
-      throw new ForbiddenOperationException(
-          "An ehr-system token must name its organisation in the '"
-              + properties.organizationClaim()
-              + "' claim to write patient data");
-    }
+    requireOrganization(caller);
     if (!caller.organization().equals(managedBy)) {
+      // Which organisation does manage the patient is another hospital's business: not said.
       throw new ForbiddenOperationException(
           "Patient/"
               + patient.getIdPart()
               + " is not managed by "
               + caller.organization()
-              + " (Patient.managingOrganization is "
-              + (managedBy == null ? "empty" : managedBy)
-              + "): an EHR system writes data of its own organisation's patients only");
+              + ": an EHR system writes data of its own organisation's patients only");
+    }
+  }
+
+  private void requireOrganization(Caller caller) {
+    if (caller.organization() == null) {
+      throw new ForbiddenOperationException(
+          "An ehr-system token must name its organisation in the '"
+              + properties.organizationClaim()
+              + "' claim to write patient data");
     }
   }
 

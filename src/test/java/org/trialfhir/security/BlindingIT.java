@@ -307,6 +307,65 @@ class BlindingIT extends IntegrationTestBase {
   // ============================================================================ bundles
 
   @Test
+  void aBlindedCallerCannotPatchASubjectToLearnItsArm() {
+    String copy =
+        """
+        [{"op":"add","path":"/identifier","value":[{"system":"urn:probe","value":"x"}]},
+         {"op":"copy","from":"/assignedArm","path":"/identifier/0/value"}]
+        """;
+    String test = "[{\"op\":\"test\",\"path\":\"/assignedArm\",\"value\":\"%s\"}]";
+    for (String patch : List.of(copy, test.formatted(EXPERIMENTAL), test.formatted(PLACEBO))) {
+      Response response =
+          fhirAs(BLINDED_WRITER)
+              .contentType("application/json-patch+json")
+              .body(patch)
+              .patch("/ResearchSubject/" + directSid);
+      assertThat(response.statusCode()).as(response.asString()).isEqualTo(403);
+      assertThat(response.asString()).doesNotContain(EXPERIMENTAL).doesNotContain(PLACEBO);
+    }
+    String encoded =
+        java.util.Base64.getEncoder()
+            .encodeToString(copy.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String transaction =
+        """
+        {"resourceType":"Bundle","type":"transaction","entry":[
+          {"resource":{"resourceType":"Binary","contentType":"application/json-patch+json",
+                       "data":"%s"},
+           "request":{"method":"PATCH","url":"ResearchSubject/%s"}}]}
+        """
+            .formatted(encoded, directSid);
+    Response inBundle = fhirAs(BLINDED_WRITER).body(transaction).post("/");
+    assertThat(inBundle.statusCode()).as(inBundle.asString()).isEqualTo(403);
+    assertThat(fhir().get("/ResearchSubject/" + directSid).asString()).doesNotContain("urn:probe");
+  }
+
+  @Test
+  void aBlindedCallerCannotMoveASubjectWithAnArmToAnOpenLabelStudy() {
+    String open = unique("open");
+    fhir()
+        .body(
+            """
+            {"resourceType":"ResearchStudy","id":"%s","status":"active","title":"Open %s",
+             "extension":[
+               {"url":"http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.studyDesign",
+                "valueCodeableConcept":{"coding":[
+                  {"system":"http://trialfhir.org/fhir/CodeSystem/ctgov-masking","code":"NONE"}]}}]}
+            """
+                .formatted(open, open))
+        .put("/ResearchStudy/" + open)
+        .then()
+        .statusCode(201);
+    String moved =
+        directJson
+            .replace("ResearchStudy/" + study, "ResearchStudy/" + open)
+            .replaceFirst("\\{", "{\"id\":\"" + directSid + "\",");
+    Response response = fhirAs(BLINDED_WRITER).body(moved).put("/ResearchSubject/" + directSid);
+    assertThat(response.statusCode()).as(response.asString()).isEqualTo(403);
+    assertThat(response.asString()).doesNotContain(EXPERIMENTAL);
+    assertNoArm(fhirAs(BLINDED).get("/ResearchSubject/" + directSid).asString());
+  }
+
+  @Test
   void aBlindedCallersBatchResponseHoldsNoArm() {
     ObjectNode bundle = JSON.createObjectNode().put("resourceType", "Bundle").put("type", "batch");
     ArrayNode entries = bundle.putArray("entry");
