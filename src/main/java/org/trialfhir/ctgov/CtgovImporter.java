@@ -62,8 +62,7 @@ public class CtgovImporter {
     this.fhirContext = fhirContext;
   }
 
-  private static final String RANDOMISATION =
-      "http://trialfhir.org/fhir/StructureDefinition/randomisation";
+  private static final String RANDOMISATION = org.trialfhir.study.StudyDesign.RANDOMISATION;
   private static final String ALLOCATION_RATIO =
       "http://trialfhir.org/fhir/StructureDefinition/allocation-ratio";
 

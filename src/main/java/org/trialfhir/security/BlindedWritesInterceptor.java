@@ -52,6 +52,14 @@ public class BlindedWritesInterceptor implements FhirInterceptor {
         && !SmartAuthorizationInterceptor.internal(request)
         && oldResource instanceof ResearchStudy before
         && newResource instanceof ResearchStudy after
+        && !Caller.current(properties).has(Role.UNBLINDED)) {
+      // Such a caller was shown the study without its seed, and may not change it either.
+      StudyDesign.keepSeed(before, after);
+    }
+    if (properties.enabled()
+        && !SmartAuthorizationInterceptor.internal(request)
+        && oldResource instanceof ResearchStudy before
+        && newResource instanceof ResearchStudy after
         && StudyDesign.masked(before) != StudyDesign.masked(after)
         && !Caller.current(properties).has(Role.UNBLINDED)) {
       // Unmasking a study would show every arm to everyone.

@@ -17,6 +17,7 @@ import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
@@ -36,8 +37,11 @@ public class BlindingInterceptor extends ConsentInterceptor implements RestInter
   public static final String LABEL_SYSTEM = "http://trialfhir.org/fhir/CodeSystem/security-label";
   public static final String LABEL_CODE = "treatment-allocation";
 
+  private final SecurityProperties properties;
+
   BlindingInterceptor(SecurityProperties properties, DaoRegistry daos) {
     super(new Blinding(properties, daos));
+    this.properties = properties;
   }
 
   // Storage hooks fire for the server's own work too (see SmartAuthorizationInterceptor).
@@ -74,6 +78,13 @@ public class BlindingInterceptor extends ConsentInterceptor implements RestInter
       return;
     }
     super.interceptOutgoingResponse(request, response);
+    // An update's answer is the stored study, whose seed a blinded writer's PUT kept (see
+    // BlindedWritesInterceptor) without having been shown it.
+    if (response.getResponseResource() instanceof ResearchStudy study
+        && !SmartAuthorizationInterceptor.internal(request)
+        && !CurrentCaller.unblinded(properties)) {
+      response.setResponseResource(StudyDesign.withoutSeed(study));
+    }
   }
 
   /** Before the authorisation rules look at what is shown (they would refuse a whole response). */
@@ -114,6 +125,8 @@ public class BlindingInterceptor extends ConsentInterceptor implements RestInter
         for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
           if (entry.hasResource() && hidden(entry.getResource())) {
             entry.setResource(null);
+          } else if (entry.getResource() instanceof ResearchStudy study) {
+            entry.setResource(StudyDesign.withoutSeed(study));
           } else if (entry.getResource() instanceof ResearchSubject subject && masked(subject)) {
             subject.setAssignedArm(null);
             subject.setActualArm(null);
@@ -123,6 +136,10 @@ public class BlindingInterceptor extends ConsentInterceptor implements RestInter
       }
       if (hidden(resource)) {
         return ConsentOutcome.REJECT;
+      }
+      if (resource instanceof ResearchStudy study && StudyDesign.withoutSeed(study) != study) {
+        return new ConsentOutcome(
+            ConsentOperationStatusEnum.PROCEED, StudyDesign.withoutSeed(study));
       }
       if (resource instanceof ResearchSubject subject
           && (subject.hasAssignedArm() || subject.hasActualArm())

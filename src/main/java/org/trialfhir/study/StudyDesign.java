@@ -20,7 +20,44 @@ public final class StudyDesign {
   public static final String ALLOCATION = "http://trialfhir.org/fhir/CodeSystem/ctgov-allocation";
   public static final String MASKING = "http://trialfhir.org/fhir/CodeSystem/ctgov-masking";
 
+  /** How the server randomises the study: block size, stratifiers, and an optional seed. */
+  public static final String RANDOMISATION =
+      "http://trialfhir.org/fhir/StructureDefinition/randomisation";
+
+  private static final String SEED = "seed";
+
   private StudyDesign() {}
+
+  /**
+   * The study as shown to a caller who may not see allocations: without the randomisation seed,
+   * from which anyone could recompute the allocation sequence (and so every arm, and the next
+   * allocation: concealment matters in open-label studies too). The study itself when it has none.
+   */
+  public static ResearchStudy withoutSeed(ResearchStudy study) {
+    boolean seeded =
+        study.getExtensionsByUrl(RANDOMISATION).stream().anyMatch(e -> e.hasExtension(SEED));
+    if (!seeded) {
+      return study;
+    }
+    ResearchStudy shown = study.copy();
+    shown.getExtensionsByUrl(RANDOMISATION).forEach(e -> e.removeExtension(SEED));
+    return shown;
+  }
+
+  /** A write from a caller who was shown the study without its seed keeps the stored seed. */
+  public static void keepSeed(ResearchStudy stored, ResearchStudy written) {
+    List<Extension> seeds =
+        stored.getExtensionsByUrl(RANDOMISATION).stream()
+            .flatMap(e -> e.getExtensionsByUrl(SEED).stream())
+            .toList();
+    List<Extension> plans = written.getExtensionsByUrl(RANDOMISATION);
+    if (seeds.isEmpty() || plans.isEmpty()) {
+      return;
+    }
+    Extension plan = plans.get(0);
+    plan.removeExtension(SEED);
+    plan.addExtension(seeds.get(0).copy());
+  }
 
   /** The study's design codings of one code system. */
   public static List<Coding> codes(ResearchStudy study, String system) {

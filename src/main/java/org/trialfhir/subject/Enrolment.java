@@ -81,7 +81,10 @@ class Enrolment {
   ResearchSubject enrol(Request request, RequestDetails caller) {
     IdType patientId = typed(request.patient(), "patient", "Patient", true);
     IdType consentId = typed(request.consent(), "consent", "Consent", false);
-    ResearchStudy study = read(ResearchStudy.class, request.study(), caller);
+    // Read as the caller first (who must be allowed to see it); then decide on the stored study,
+    // whose randomisation seed a blinded caller is not shown.
+    read(ResearchStudy.class, request.study(), caller);
+    ResearchStudy study = read(ResearchStudy.class, request.study(), new SystemRequestDetails());
     String studyRef = EnrolmentGuard.reference(study);
     if (study.getStatus() != ResearchStudy.ResearchStudyStatus.ACTIVE) {
       throw new UnprocessableEntityException(

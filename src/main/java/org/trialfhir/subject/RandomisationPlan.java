@@ -23,7 +23,7 @@ import org.trialfhir.subject.PermutedBlocks.Arm;
 record RandomisationPlan(
     List<Arm> arms, int blockSize, String seed, List<String> stratifyBy, List<BigDecimal> cutoffs) {
 
-  static final String URL = "http://trialfhir.org/fhir/StructureDefinition/randomisation";
+  static final String URL = org.trialfhir.study.StudyDesign.RANDOMISATION;
   static final String RATIO_URL = "http://trialfhir.org/fhir/StructureDefinition/allocation-ratio";
 
   /**

@@ -366,6 +366,25 @@ class BlindingIT extends IntegrationTestBase {
   }
 
   @Test
+  void theRandomisationSeedIsShownOnlyToTheUnblinded() {
+    String seedPart = "\"url\":\"seed\"";
+    assertThat(fhir().get("/ResearchStudy/" + study).asString()).contains(seedPart);
+    assertThat(fhirAs(UNBLINDED).get("/ResearchStudy/" + study).asString()).contains(seedPart);
+    String shown =
+        fhirAs(BLINDED).get("/ResearchStudy/" + study).then().statusCode(200).extract().asString();
+    assertThat(shown).contains("randomisation").doesNotContain(seedPart);
+    assertThat(anonymous().get("/ResearchStudy/" + study).asString()).doesNotContain(seedPart);
+    assertThat(anonymous().queryParam("_id", study).get("/ResearchStudy").asString())
+        .contains(study)
+        .doesNotContain(seedPart);
+    // A blinded writer's PUT of the study as shown keeps the stored seed.
+    Response put = fhirAs(BLINDED_WRITER).body(shown).put("/ResearchStudy/" + study);
+    assertThat(put.statusCode()).as(put.asString()).isEqualTo(200);
+    assertThat(put.asString()).doesNotContain(seedPart);
+    assertThat(fhir().get("/ResearchStudy/" + study).asString()).contains(seedPart);
+  }
+
+  @Test
   void aBlindedCallersBatchResponseHoldsNoArm() {
     ObjectNode bundle = JSON.createObjectNode().put("resourceType", "Bundle").put("type", "batch");
     ArrayNode entries = bundle.putArray("entry");
