@@ -18,6 +18,14 @@ public interface CodeMembership {
                         && contains(valueSetUrl, c.getSystem(), c.getCode()));
   }
 
+  /**
+   * What the package states about the laboratory concept of this ValueSet (molar mass, unit
+   * relations, timed test); {@link LabConcept#NONE} when nothing.
+   */
+  default LabConcept concept(String valueSetUrl) {
+    return LabConcept.NONE;
+  }
+
   /** A readable name of the ValueSet for reasons, e.g. "Type 1 diabetes". */
   String title(String valueSetUrl);
 }

@@ -41,20 +41,21 @@ final class CriteriaReader {
     if (id == null || id.isBlank()) {
       throw invalid(group, "a characteristic has no id");
     }
-    String kind =
+    CriterionKind kind =
         characteristic.getCode().getCoding().stream()
             .filter(c -> KIND_SYSTEM.equals(c.getSystem()))
             .map(Coding::getCode)
             .findFirst()
             // A criterion in no kind we know is still listed, for a person to judge.
-            .orElse("manual-review");
+            .flatMap(CriterionKind::of)
+            .orElse(CriterionKind.MANUAL_REVIEW);
     String description = string(characteristic.getExtensionByUrl(EXT_DESCRIPTION));
     String label = characteristic.getCode().getText();
     if (description == null) {
       description = label != null ? label : id;
     }
     List<Criterion> parts = new ArrayList<>();
-    if ("any-of".equals(kind)) {
+    if (kind == CriterionKind.ANY_OF) {
       Group partsGroup = contained(group, characteristic);
       for (GroupCharacteristicComponent part : partsGroup.getCharacteristic()) {
         parts.add(read(group, part, exclusion));
@@ -68,7 +69,7 @@ final class CriteriaReader {
         kind,
         canonical(characteristic.getExtensionByUrl(EXT_VALUESET)),
         characteristic.getValue(),
-        window(characteristic.getExtensionByUrl(EXT_LOOKBACK)),
+        window(group, characteristic),
         molarMass(characteristic.getExtensionByUrl(EXT_MOLAR_MASS)),
         string(characteristic.getExtensionByUrl(EXT_MANUAL)),
         parts);
@@ -92,12 +93,24 @@ final class CriteriaReader {
     throw invalid(group, "contained Group #" + localId + " not found");
   }
 
-  static Window window(Extension extension) {
+  /** The stated look-back window; a unit that is not a calendar time unit is refused. */
+  private static Window window(Group group, GroupCharacteristicComponent characteristic) {
+    Extension extension = characteristic.getExtensionByUrl(EXT_LOOKBACK);
     if (extension == null || !(extension.getValue() instanceof Quantity duration)) {
       return null;
     }
-    String unit = duration.hasCode() ? duration.getCode() : "d";
-    return new Window(duration.getValue().intValueExact(), unit);
+    String code = duration.hasCode() ? duration.getCode() : "d";
+    return TimeUnit.ofUcum(code)
+        .filter(TimeUnit::calendar)
+        .filter(u -> duration.hasValue() && duration.getValue().signum() >= 0)
+        .map(u -> new Window(duration.getValue().intValue(), u))
+        .orElseThrow(
+            () ->
+                invalid(
+                    group,
+                    "criterion "
+                        + characteristic.getId()
+                        + " has a look-back window that is not a number of d, wk, mo or a"));
   }
 
   private static BigDecimal molarMass(Extension extension) {

@@ -1,13 +1,9 @@
 package org.trialfhir.eligibility;
 
-/**
- * One criterion's outcome as other features see it (e.g. enrolment deciding what blocks it).
- *
- * @param outcome pass, fail, missing-data or manual-review
- */
-public record CriterionCheck(String id, String description, String outcome, String reason) {
+/** One criterion's outcome as other features see it (e.g. enrolment deciding what blocks it). */
+public record CriterionCheck(String id, String description, Outcome outcome, String reason) {
 
-  public boolean is(String code) {
-    return outcome.equals(code);
+  public boolean is(Outcome wanted) {
+    return outcome == wanted;
   }
 }

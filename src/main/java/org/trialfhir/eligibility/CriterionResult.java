@@ -5,18 +5,4 @@ import org.hl7.fhir.r4.model.Reference;
 
 /** The outcome of one criterion for one patient, with the sentence and resources behind it. */
 record CriterionResult(
-    Criterion criterion, Outcome outcome, String reason, List<Reference> evidence) {
-
-  enum Outcome {
-    PASS("pass"),
-    FAIL("fail"),
-    MISSING_DATA("missing-data"),
-    MANUAL_REVIEW("manual-review");
-
-    final String code;
-
-    Outcome(String code) {
-      this.code = code;
-    }
-  }
-}
+    Criterion criterion, Outcome outcome, String reason, List<Reference> evidence) {}

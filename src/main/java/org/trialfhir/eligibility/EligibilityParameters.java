@@ -23,7 +23,10 @@ final class EligibilityParameters {
 
   static Parameters of(Evaluation evaluation) {
     Parameters parameters = new Parameters();
-    parameters.addParameter().setName("verdict").setValue(new CodeType(evaluation.verdict().code));
+    parameters
+        .addParameter()
+        .setName("verdict")
+        .setValue(new CodeType(evaluation.verdict().code()));
     parameters.addParameter().setName("study").setValue(reference(evaluation.study()));
     parameters
         .addParameter()
@@ -38,7 +41,7 @@ final class EligibilityParameters {
           .addPart()
           .setName("description")
           .setValue(new StringType(result.criterion().description()));
-      criterion.addPart().setName("outcome").setValue(new CodeType(result.outcome().code));
+      criterion.addPart().setName("outcome").setValue(new CodeType(result.outcome().code()));
       criterion.addPart().setName("reason").setValue(new StringType(result.reason()));
       for (Reference evidence : result.evidence()) {
         criterion.addPart().setName("evidence").setValue(evidence.copy());

@@ -96,7 +96,7 @@ public class EligibilityService {
         .map(
             r ->
                 new CriterionCheck(
-                    r.criterion().id(), r.criterion().description(), r.outcome().code, r.reason()))
+                    r.criterion().id(), r.criterion().description(), r.outcome(), r.reason()))
         .toList();
   }
 

@@ -4,7 +4,6 @@ import java.time.LocalDate;
 import java.util.List;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ResearchStudy;
-import org.trialfhir.eligibility.CriterionResult.Outcome;
 
 /** One patient evaluated against one study. */
 record Evaluation(

@@ -5,14 +5,16 @@ import org.hl7.fhir.r4.model.Reference;
 
 /**
  * What the record says about a criterion's characteristic, before inclusion/exclusion is applied:
- * present, absent, or unknown (the data to decide is missing).
+ * present, absent, unknown (the data to decide is missing), or undecidable from the data held (a
+ * detection limit straddling a threshold, a birth date known to the year): a person decides.
  */
 record Finding(State state, String reason, List<Reference> evidence) {
 
   enum State {
     PRESENT,
     ABSENT,
-    UNKNOWN
+    UNKNOWN,
+    REVIEW
   }
 
   static Finding present(String reason, List<Reference> evidence) {
@@ -25,5 +27,16 @@ record Finding(State state, String reason, List<Reference> evidence) {
 
   static Finding unknown(String reason, List<Reference> evidence) {
     return new Finding(State.UNKNOWN, reason, evidence);
+  }
+
+  static Finding review(String reason, List<Reference> evidence) {
+    return new Finding(State.REVIEW, reason, evidence);
+  }
+
+  /** Present when {@code holds} is true, absent when false, for a person to decide when null. */
+  static Finding of(Boolean holds, String reason, List<Reference> evidence) {
+    return holds == null
+        ? review(reason, evidence)
+        : holds ? present(reason, evidence) : absent(reason, evidence);
   }
 }

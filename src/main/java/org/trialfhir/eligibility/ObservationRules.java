@@ -1,39 +1,30 @@
 package org.trialfhir.eligibility;
 
-import static org.trialfhir.eligibility.RecordFacts.date;
-import static org.trialfhir.eligibility.RecordFacts.describe;
 import static org.trialfhir.eligibility.RecordFacts.rangeText;
 import static org.trialfhir.eligibility.RecordFacts.ref;
-import static org.trialfhir.eligibility.RecordFacts.refs;
 import static org.trialfhir.eligibility.RecordFacts.round;
 import static org.trialfhir.eligibility.RecordFacts.show;
+import static org.trialfhir.eligibility.RecordFacts.showReported;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
-import org.hl7.fhir.r4.model.CodeableConcept;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Type;
 
 /**
- * The open-world rules over labs and vitals (shared spec §3): the most recent usable result in the
- * look-back window decides; none gives missing data, never a silent pass or fail.
+ * The open-world rules over lab values and vitals (shared spec §3): the most recent usable result
+ * in the look-back window decides; none gives missing data, never a silent pass or fail. A value
+ * reported beyond a detection limit decides only when all it stands for lies on one side.
  */
 final class ObservationRules {
-
-  private static final Set<String> POSITIVE = Set.of("POS", "H", "HH", "A");
-  private static final Set<String> NEGATIVE = Set.of("NEG", "N");
 
   private final PatientRecord record;
   private final LocalDate date;
@@ -45,14 +36,17 @@ final class ObservationRules {
     this.terms = terms;
   }
 
-  // ---- labs and vitals: open world, most recent in the window decides
+  LocalDate date() {
+    return date;
+  }
 
-  private Stream<Observation> observations(String valueSet) {
+  private Stream<Observation> coded(String valueSet) {
     return record.observations().stream().filter(o -> terms.containsAny(o.getCode(), valueSet));
   }
 
+  /** Usable results coded from the ValueSet in the window, most recent first. */
   List<Observation> usableInWindow(String valueSet, Window window, boolean interpretationSuffices) {
-    return observations(valueSet)
+    return coded(valueSet)
         .filter(o -> RecordFacts.usable(o) || (interpretationSuffices && interpretable(o)))
         .filter(o -> RecordFacts.effectiveDate(o).map(d -> window.contains(d, date)).orElse(false))
         .sorted(
@@ -61,8 +55,15 @@ final class ObservationRules {
         .toList();
   }
 
-  private String noneInWindow(String what, String valueSet, Window window) {
-    long elsewhere = observations(valueSet).count();
+  private static boolean interpretable(Observation o) {
+    return o.hasStatus()
+        && RecordFacts.VALID_OBSERVATION_STATUS.contains(o.getStatus().toCode())
+        && !o.hasDataAbsentReason()
+        && o.hasInterpretation();
+  }
+
+  String noneInWindow(String what, String valueSet, Window window) {
+    long elsewhere = coded(valueSet).count();
     String hint =
         elsewhere == 0
             ? ""
@@ -75,12 +76,15 @@ final class ObservationRules {
   }
 
   Finding observationValue(Criterion criterion) {
-    Window window =
-        criterion.lookback() != null ? criterion.lookback() : CriterionEvaluator.DEFAULT_LOOKBACK;
+    Window window = criterion.window();
+    LabConcept concept = terms.concept(criterion.valueSet()).withMolarMass(criterion.molarMass());
     List<Observation> found = usableInWindow(criterion.valueSet(), window, false);
     if (found.isEmpty()) {
-      return Finding.unknown(
-          noneInWindow(criterion.label(), criterion.valueSet(), window), List.of());
+      return untimed(criterion, concept, window)
+          .orElseGet(
+              () ->
+                  Finding.unknown(
+                      noneInWindow(criterion.label(), criterion.valueSet(), window), List.of()));
     }
     Observation latest = found.get(0);
     List<Reference> evidence = List.of(ref(latest));
@@ -88,160 +92,130 @@ final class ObservationRules {
     if (!(latest.getValue() instanceof Quantity quantity) || !quantity.hasValue()) {
       return Finding.unknown(criterion.label() + " on " + when + " has no numeric value", evidence);
     }
-    return compare(criterion.label(), quantity, when, criterion, evidence);
+    return compare(criterion.label(), quantity, when, criterion.value(), concept, evidence);
   }
 
-  private Finding compare(
+  /**
+   * A timed criterion (fasting, 2 hours after a meal) with no timed result in its window, when an
+   * untimed result of the same analyte is there: for a person, with the value in the criterion's
+   * unit and its date (shared spec §3, "Untimed results for timed criteria"). Never decides.
+   */
+  private Optional<Finding> untimed(Criterion criterion, LabConcept concept, Window window) {
+    if (!concept.isTimed()) {
+      return Optional.empty();
+    }
+    Optional<Observation> latest =
+        usableInWindow(concept.analyte(), window, false).stream()
+            .filter(o -> !terms.containsAny(o.getCode(), concept.timed()))
+            .filter(o -> !terms.containsAny(o.getCode(), criterion.valueSet()))
+            .findFirst();
+    if (latest.isEmpty()) {
+      return Optional.empty();
+    }
+    Observation o = latest.get();
+    String shown = "a result without a numeric value";
+    if (o.getValue() instanceof Quantity q && q.hasValue()) {
+      String target = targetUnit(criterion.value());
+      String unit = RecordFacts.unitCode(q);
+      Optional<BigDecimal> converted = concept.convert(q.getValue(), unit, target);
+      shown =
+          converted.isEmpty() || target.equals(unit)
+              ? showReported(q)
+              : comparatorText(q)
+                  + round(converted.get())
+                  + " "
+                  + target
+                  + " ("
+                  + showReported(q)
+                  + ")";
+    }
+    return Optional.of(
+        Finding.review(
+            "%s %s on %s, sampling time not recorded: confirm whether it was %s"
+                .formatted(
+                    terms.title(concept.analyte()),
+                    shown,
+                    RecordFacts.effectiveDate(o).orElseThrow(),
+                    concept.sampling() != null ? concept.sampling() : criterion.label()),
+            List.of(ref(o))));
+  }
+
+  /** The measured value, converted to the threshold's unit, against the threshold. */
+  Finding compare(
       String label,
       Quantity measured,
       LocalDate when,
-      Criterion criterion,
+      Type limit,
+      LabConcept concept,
       List<Reference> evidence) {
-    String target = targetUnit(criterion.value());
-    String sourceUnit = measured.hasCode() ? measured.getCode() : measured.getUnit();
-    Optional<BigDecimal> converted =
-        UnitConverter.convert(measured.getValue(), sourceUnit, target, criterion.molarMass());
+    String target = targetUnit(limit);
+    String sourceUnit = RecordFacts.unitCode(measured);
+    Optional<BigDecimal> converted = concept.convert(measured.getValue(), sourceUnit, target);
     if (converted.isEmpty()) {
       return Finding.unknown(
           "%s %s on %s: unit '%s' cannot be converted to %s"
-              .formatted(label, show(measured), when, sourceUnit, target),
+              .formatted(label, showReported(measured), when, sourceUnit, target),
           evidence);
     }
+    Interval reported =
+        Interval.of(converted.get(), measured.hasComparator() ? measured.getComparator() : null);
     String shown =
-        show(measured)
-            + (sourceUnit.equals(target) ? "" : " (" + round(converted.get()) + " " + target + ")");
-    return threshold(
-        label + " " + shown + " on " + when, converted.get(), criterion.value(), evidence);
+        showReported(measured)
+            + (sourceUnit.equals(target)
+                ? ""
+                : " (" + comparatorText(measured) + round(converted.get()) + " " + target + ")");
+    if (reported == null) {
+      return Finding.review(
+          "%s %s on %s has the comparator '%s', which is no bound: confirm the value"
+              .formatted(label, shown, when, measured.getComparator().toCode()),
+          evidence);
+    }
+    return threshold(label + " " + shown + " on " + when, reported, limit, evidence);
   }
 
-  private static Finding threshold(
-      String what, BigDecimal value, Object limit, List<Reference> evidence) {
+  /**
+   * Decided when every value the result stands for is on one side of the threshold; a result
+   * reported beyond a detection limit that straddles it is for a person, naming the value.
+   */
+  static Finding threshold(String what, Interval value, Type limit, List<Reference> evidence) {
     if (limit instanceof Range range) {
-      boolean within =
-          (!range.hasLow() || value.compareTo(range.getLow().getValue()) >= 0)
-              && (!range.hasHigh() || value.compareTo(range.getHigh().getValue()) <= 0);
-      String reason = what + " is " + (within ? "within " : "outside ") + rangeText(range);
-      return within ? Finding.present(reason, evidence) : Finding.absent(reason, evidence);
+      Boolean within = value.within(Interval.of(range));
+      String reason =
+          within == null
+              ? what
+                  + " is a reported limit, not a value: it may or may not be within "
+                  + rangeText(range)
+              : what + " is " + (within ? "within " : "outside ") + rangeText(range);
+      return Finding.of(within, reason, evidence);
     }
     Quantity q = (Quantity) limit;
-    int cmp = value.compareTo(q.getValue());
-    String comparator = q.hasComparator() ? q.getComparator().toCode() : "=";
-    boolean holds =
-        switch (comparator) {
-          case "<" -> cmp < 0;
-          case "<=" -> cmp <= 0;
-          case ">=" -> cmp >= 0;
-          case ">" -> cmp > 0;
-          default -> cmp == 0;
-        };
+    Quantity.QuantityComparator comparator = q.hasComparator() ? q.getComparator() : null;
+    Interval accepted = Interval.of(q.getValue(), comparator);
+    Boolean holds = accepted == null ? null : value.within(accepted);
+    String code = comparator == null ? "=" : comparator.toCode();
     String relation =
-        switch (comparator) {
-          case "<" -> holds ? "is below" : "is not below";
-          case "<=" -> holds ? "is at most" : "is above";
-          case ">=" -> holds ? "is at least" : "is below";
-          case ">" -> holds ? "is above" : "is not above";
-          default -> holds ? "equals" : "does not equal";
+        switch (code) {
+          case "<" -> holds == null ? "below" : holds ? "is below" : "is not below";
+          case "<=" -> holds == null ? "at most" : holds ? "is at most" : "is above";
+          case ">=" -> holds == null ? "at least" : holds ? "is at least" : "is below";
+          case ">" -> holds == null ? "above" : holds ? "is above" : "is not above";
+          default -> holds == null ? "equal to" : holds ? "equals" : "does not equal";
         };
-    String reason = what + " " + relation + " " + show(q);
-    return holds ? Finding.present(reason, evidence) : Finding.absent(reason, evidence);
-  }
-
-  // ---- positive / negative results
-
-  private boolean interpretable(Observation o) {
-    return o.hasStatus()
-        && Set.of("final", "amended", "corrected").contains(o.getStatus().toCode())
-        && !o.hasDataAbsentReason()
-        && o.hasInterpretation();
-  }
-
-  /** TRUE positive, FALSE negative, empty when the result says neither (it is then ignored). */
-  private static Optional<Boolean> positive(Observation o) {
-    for (CodeableConcept interpretation : o.getInterpretation()) {
-      for (Coding c : interpretation.getCoding()) {
-        if (POSITIVE.contains(c.getCode())) {
-          return Optional.of(true);
-        }
-        if (NEGATIVE.contains(c.getCode())) {
-          return Optional.of(false);
-        }
-      }
-    }
-    if (o.getValue() instanceof CodeableConcept value) {
-      if (RecordFacts.hasCode(value, RecordFacts.SNOMED, "10828004")) {
-        return Optional.of(true);
-      }
-      if (RecordFacts.hasCode(value, RecordFacts.SNOMED, "260385009")) {
-        return Optional.of(false);
-      }
-    }
-    if (o.getValue() instanceof Quantity quantity
-        && quantity.hasValue()
-        && o.getReferenceRangeFirstRep().hasHigh()) {
-      Quantity high = o.getReferenceRangeFirstRep().getHigh();
-      String unit = quantity.hasCode() ? quantity.getCode() : quantity.getUnit();
-      String highUnit = high.hasCode() ? high.getCode() : high.getUnit();
-      Optional<BigDecimal> value = UnitConverter.convert(quantity.getValue(), unit, highUnit, null);
-      if (value.isPresent()) {
-        return Optional.of(value.get().compareTo(high.getValue()) > 0);
-      }
-    }
-    return Optional.empty();
-  }
-
-  Finding results(Criterion criterion, boolean anyPositive) {
-    Window window =
-        criterion.lookback() != null ? criterion.lookback() : CriterionEvaluator.DEFAULT_LOOKBACK;
-    // The most recent result of each test decides for that test.
-    Map<String, Observation> latestPerTest = new LinkedHashMap<>();
-    for (Observation o : usableInWindow(criterion.valueSet(), window, true)) {
-      if (positive(o).isPresent()) {
-        latestPerTest.putIfAbsent(testKey(o), o);
-      }
-    }
-    if (latestPerTest.isEmpty()) {
-      return Finding.unknown(
-          noneInWindow(
-              "interpretable " + terms.title(criterion.valueSet()) + " result",
-              criterion.valueSet(),
-              window),
-          List.of());
-    }
-    List<Observation> decisive = new ArrayList<>(latestPerTest.values());
-    List<Observation> positives = decisive.stream().filter(o -> positive(o).orElseThrow()).toList();
-    List<Reference> evidence = refs(decisive);
-    String positiveText =
-        positives.stream().map(this::resultText).reduce((a, b) -> a + ", " + b).orElse("");
-    String allText =
-        decisive.stream().map(this::resultText).reduce((a, b) -> a + ", " + b).orElseThrow();
-    if (anyPositive) {
-      return positives.isEmpty()
-          ? Finding.absent("No positive result: " + allText, evidence)
-          : Finding.present("Positive: " + positiveText, evidence);
-    }
-    return positives.isEmpty()
-        ? Finding.present("Tested and all negative: " + allText, evidence)
-        : Finding.absent("Not all negative: " + positiveText, evidence);
-  }
-
-  private String resultText(Observation o) {
-    return describe(o.getCode())
-        + " "
-        + (positive(o).orElseThrow() ? "positive" : "negative")
-        + " on "
-        + RecordFacts.effectiveDate(o).orElseThrow();
-  }
-
-  private static String testKey(Observation o) {
-    Coding c = o.getCode().getCodingFirstRep();
-    return c.getSystem() + "|" + c.getCode();
+    String reason =
+        holds == null
+            ? what
+                + " is a reported limit, not a value: it may or may not be "
+                + relation
+                + " "
+                + show(q)
+            : what + " " + relation + " " + show(q);
+    return Finding.of(holds, reason, evidence);
   }
 
   // ---- BMI: measured, else computed from weight and height in the same window
 
   Finding bmi(Criterion criterion) {
-    Window window =
-        criterion.lookback() != null ? criterion.lookback() : CriterionEvaluator.DEFAULT_LOOKBACK;
+    Window window = criterion.window();
     List<Observation> bmis =
         usableInWindow(CriterionEvaluator.VS + "bmi", window, false).stream()
             .filter(o -> o.getValue() instanceof Quantity)
@@ -252,7 +226,8 @@ final class ObservationRules {
           "BMI",
           (Quantity) latest.getValue(),
           RecordFacts.effectiveDate(latest).orElseThrow(),
-          criterion,
+          criterion.value(),
+          LabConcept.NONE,
           List.of(ref(latest)));
     }
     Optional<Observation> weight = latestQuantity(CriterionEvaluator.VS + "body-weight", window);
@@ -264,28 +239,35 @@ final class ObservationRules {
     }
     Quantity w = (Quantity) weight.get().getValue();
     Quantity h = (Quantity) height.get().getValue();
-    Optional<BigDecimal> kg =
-        UnitConverter.convert(w.getValue(), w.hasCode() ? w.getCode() : w.getUnit(), "kg", null);
-    Optional<BigDecimal> m =
-        UnitConverter.convert(h.getValue(), h.hasCode() ? h.getCode() : h.getUnit(), "m", null);
     List<Reference> evidence = List.of(ref(weight.get()), ref(height.get()));
+    if (w.hasComparator() || h.hasComparator()) {
+      return Finding.review(
+          "BMI cannot be computed from a reported limit: weight "
+              + showReported(w)
+              + ", height "
+              + showReported(h),
+          evidence);
+    }
+    Optional<BigDecimal> kg =
+        UnitConverter.convert(w.getValue(), RecordFacts.unitCode(w), "kg", null);
+    Optional<BigDecimal> m =
+        UnitConverter.convert(h.getValue(), RecordFacts.unitCode(h), "m", null);
     if (kg.isEmpty() || m.isEmpty() || m.get().signum() == 0) {
       return Finding.unknown(
           "BMI cannot be computed from weight " + show(w) + " and height " + show(h), evidence);
     }
     BigDecimal bmi =
         kg.get().divide(m.get().multiply(m.get(), MathContext.DECIMAL128), MathContext.DECIMAL128);
-    String target = targetUnit(criterion.value());
     String what =
         "BMI %s %s computed from weight %s (%s) and height %s (%s)"
             .formatted(
                 round(bmi),
-                target,
+                targetUnit(criterion.value()),
                 show(w),
                 RecordFacts.effectiveDate(weight.get()).orElseThrow(),
                 show(h),
                 RecordFacts.effectiveDate(height.get()).orElseThrow());
-    return threshold(what, bmi, criterion.value(), evidence);
+    return threshold(what, Interval.point(bmi), criterion.value(), evidence);
   }
 
   private Optional<Observation> latestQuantity(String valueSet, Window window) {
@@ -294,7 +276,11 @@ final class ObservationRules {
         .findFirst();
   }
 
-  private static String targetUnit(Object limit) {
+  private static String comparatorText(Quantity q) {
+    return q.hasComparator() ? q.getComparator().toCode() : "";
+  }
+
+  static String targetUnit(Type limit) {
     if (limit instanceof Range range) {
       return range.hasLow() ? range.getLow().getCode() : range.getHigh().getCode();
     }

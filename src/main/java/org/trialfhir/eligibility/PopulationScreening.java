@@ -40,10 +40,6 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class PopulationScreening {
 
-  private static final Set<String> DEMOGRAPHIC = Set.of("age", "sex");
-  private static final Set<String> DIAGNOSIS =
-      Set.of("condition", "condition-active", "condition-onset");
-
   private final DaoRegistry daos;
   private final EligibilityService eligibility;
   private final IValidationSupport validationSupport;
@@ -65,7 +61,7 @@ public class PopulationScreening {
   }
 
   /** One patient's screening result: verdict and the outcome of each criterion known. */
-  public record Screened(String patient, String verdict, Map<String, String> outcomes) {}
+  public record Screened(String patient, Verdict verdict, Map<String, Outcome> outcomes) {}
 
   /** The criteria of a study that set-based steps can decide, read once per screening. */
   public record Plan(
@@ -84,9 +80,10 @@ public class PopulationScreening {
       if (criterion.manualReview() != null) {
         continue; // a person may still judge it: not decidable by data alone
       }
-      if (DEMOGRAPHIC.contains(criterion.kind())) {
+      if (criterion.kind().screening() == CriterionKind.Screening.PATIENT_ONLY) {
         demographic.add(criterion);
-      } else if (!criterion.exclusion() && DIAGNOSIS.contains(criterion.kind())) {
+      } else if (!criterion.exclusion()
+          && criterion.kind().screening() == CriterionKind.Screening.NEEDS_CONDITION) {
         TokenOrListParam codes = enumeratedCodes(criterion.valueSet());
         if (codes != null) {
           diagnoses.put(criterion.id(), codes);
@@ -109,16 +106,16 @@ public class PopulationScreening {
       CriterionEvaluator evaluator =
           new CriterionEvaluator(
               record, date, studyReference, new ValidationSupportMembership(validationSupport));
-      Map<String, String> failed = new LinkedHashMap<>();
+      Map<String, Outcome> failed = new LinkedHashMap<>();
       for (Criterion criterion : plan.demographic()) {
         CriterionResult result = evaluator.evaluate(criterion);
-        if (result.outcome() == CriterionResult.Outcome.FAIL) {
-          failed.put(criterion.id(), result.outcome().code);
+        if (result.outcome() == Outcome.FAIL) {
+          failed.put(criterion.id(), result.outcome());
         }
       }
       if (!failed.isEmpty()) {
         String id = patient.getIdElement().getIdPart();
-        ruledOut.put(id, new Screened(id, Verdict.INELIGIBLE.code, failed));
+        ruledOut.put(id, new Screened(id, Verdict.INELIGIBLE, failed));
       }
     }
     return ruledOut;
@@ -160,13 +157,11 @@ public class PopulationScreening {
     List<Patient> patients = eligibility.readPatients(patientIds, job());
     List<Screened> screened = new ArrayList<>();
     for (Evaluation evaluation : eligibility.evaluateAll(study, patients, date, job())) {
-      Map<String, String> outcomes = new LinkedHashMap<>();
-      evaluation.results().forEach(r -> outcomes.put(r.criterion().id(), r.outcome().code));
+      Map<String, Outcome> outcomes = new LinkedHashMap<>();
+      evaluation.results().forEach(r -> outcomes.put(r.criterion().id(), r.outcome()));
       screened.add(
           new Screened(
-              evaluation.patient().getIdElement().getIdPart(),
-              evaluation.verdict().code,
-              outcomes));
+              evaluation.patient().getIdElement().getIdPart(), evaluation.verdict(), outcomes));
     }
     return screened;
   }

@@ -22,8 +22,7 @@ import org.hl7.fhir.r4.model.Type;
 final class RecordFacts {
 
   static final String SNOMED = "http://snomed.info/sct";
-  private static final Set<String> VALID_OBSERVATION_STATUS =
-      Set.of("final", "amended", "corrected");
+  static final Set<String> VALID_OBSERVATION_STATUS = Set.of("final", "amended", "corrected");
   private static final Set<String> ACTIVE_CLINICAL_STATUS =
       Set.of("active", "recurrence", "relapse");
   private static final Set<String> DISCOUNTED_VERIFICATION = Set.of("refuted", "entered-in-error");
@@ -99,6 +98,16 @@ final class RecordFacts {
   /** A quantity as "0.08 nmol/L". */
   static String show(Quantity quantity) {
     return quantity.getValue().stripTrailingZeros().toPlainString() + " " + unitOf(quantity);
+  }
+
+  /** A reported value with its comparator: "<0.1 nmol/L" for a result beyond a detection limit. */
+  static String showReported(Quantity quantity) {
+    return (quantity.hasComparator() ? quantity.getComparator().toCode() : "") + show(quantity);
+  }
+
+  /** The unit to convert from: the UCUM code, else the unit as written. */
+  static String unitCode(Quantity quantity) {
+    return quantity.hasCode() ? quantity.getCode() : quantity.getUnit();
   }
 
   static String unitOf(Quantity quantity) {

@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AllergyIntolerance;
@@ -26,6 +25,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
 import org.trialfhir.server.InternalSearch;
 
 /**
@@ -34,16 +34,6 @@ import org.trialfhir.server.InternalSearch;
  * window. Never the whole database.
  */
 final class RecordReader {
-
-  private static final Set<String> READ_OBSERVATIONS =
-      Set.of(
-          "observation-value",
-          "observation-positive",
-          "observation-all-negative",
-          "bmi",
-          "pregnancy");
-  private static final Set<String> READ_CONDITIONS =
-      Set.of("condition", "condition-active", "condition-onset", "pregnancy");
 
   /**
    * Resources of one type one search may return; more, and the patients are read in halves. One
@@ -93,30 +83,29 @@ final class RecordReader {
 
   private Map<String, PatientRecord> loadTogether(
       List<Patient> patients, List<Criterion> criteria, LocalDate date, RequestDetails request) {
-    Set<String> kinds = new java.util.HashSet<>();
-    collectKinds(criteria, kinds);
+    List<CriterionKind> kinds = flatten(criteria).stream().map(Criterion::kind).toList();
     ReferenceOrListParam references = new ReferenceOrListParam();
     patients.forEach(
         p -> references.addOr(new ReferenceParam("Patient/" + p.getIdElement().getIdPart())));
     Map<String, List<Condition>> conditions =
-        kinds.stream().anyMatch(READ_CONDITIONS::contains)
+        reads(kinds, Condition.class)
             ? byPatient(
                 search(Condition.class, "patient", references, null, request), c -> c.getSubject())
             : Map.of();
     Map<String, List<Observation>> observations =
-        kinds.stream().anyMatch(READ_OBSERVATIONS::contains)
+        reads(kinds, Observation.class)
             ? byPatient(
                 search(Observation.class, "subject", references, window(criteria, date), request),
                 o -> o.getSubject())
             : Map.of();
     Map<String, List<AllergyIntolerance>> allergies =
-        kinds.contains("allergy-criticality")
+        reads(kinds, AllergyIntolerance.class)
             ? byPatient(
                 search(AllergyIntolerance.class, "patient", references, null, request),
                 a -> a.getPatient())
             : Map.of();
     Map<String, List<Consent>> consents =
-        kinds.contains("research-consent")
+        reads(kinds, Consent.class)
             ? byPatient(
                 search(Consent.class, "patient", references, null, request), c -> c.getPatient())
             : Map.of();
@@ -145,23 +134,18 @@ final class RecordReader {
     return grouped;
   }
 
-  private static void collectKinds(List<Criterion> criteria, Set<String> kinds) {
-    for (Criterion c : criteria) {
-      kinds.add(c.kind());
-      collectKinds(c.parts(), kinds);
-    }
+  private static boolean reads(List<CriterionKind> kinds, Class<? extends Resource> type) {
+    return kinds.stream().anyMatch(k -> k.reads(type));
   }
 
   /** From the start of the widest look-back window to the reference date. */
   private static DateRangeParam window(List<Criterion> criteria, LocalDate date) {
     LocalDate earliest = date;
     for (Criterion c : flatten(criteria)) {
-      Window w =
-          c.lookback() != null
-              ? c.lookback()
-              : "pregnancy".equals(c.kind())
-                  ? CriterionEvaluator.PREGNANCY_LOOKBACK
-                  : CriterionEvaluator.DEFAULT_LOOKBACK;
+      Window w = c.window();
+      if (w == null || !c.kind().reads(Observation.class)) {
+        continue;
+      }
       LocalDate start = w.start(date);
       if (start.isBefore(earliest)) {
         earliest = start;

@@ -53,6 +53,13 @@ public final class ValidationSupportMembership implements CodeMembership {
         .orElse(valueSetUrl);
   }
 
+  @Override
+  public LabConcept concept(String valueSetUrl) {
+    return valueSetUrl == null
+        ? LabConcept.NONE
+        : valueSet(valueSetUrl).map(LabConcept::of).orElse(LabConcept.NONE);
+  }
+
   private Optional<ValueSet> valueSet(String url) {
     return valueSets.computeIfAbsent(
         url,

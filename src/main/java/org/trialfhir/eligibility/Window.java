@@ -3,28 +3,31 @@ package org.trialfhir.eligibility;
 import java.time.LocalDate;
 
 /** A calendar period counted back from the reference date: "90 d", "6 mo", "1 a". */
-record Window(int amount, String ucumUnit) {
+record Window(int amount, TimeUnit unit) {
+
+  Window {
+    if (!unit.calendar()) {
+      throw new IllegalArgumentException("A look-back window is counted in days or longer units");
+    }
+  }
+
+  /** A window in a UCUM time unit (d, wk, mo, a). */
+  Window(int amount, String ucumUnit) {
+    this(
+        amount,
+        TimeUnit.ofUcum(ucumUnit)
+            .orElseThrow(
+                () -> new IllegalArgumentException("'" + ucumUnit + "' is not a UCUM time unit")));
+  }
 
   /** The first day inside the window ending at {@code referenceDate}. */
   LocalDate start(LocalDate referenceDate) {
-    return switch (ucumUnit) {
-      case "d" -> referenceDate.minusDays(amount);
-      case "wk" -> referenceDate.minusWeeks(amount);
-      case "mo" -> referenceDate.minusMonths(amount);
-      case "a" -> referenceDate.minusYears(amount);
-      default -> throw new IllegalArgumentException("Unsupported time unit '" + ucumUnit + "'");
-    };
+    return unit.before(referenceDate, amount);
   }
 
   /** The day {@code amount} units after {@code from} (e.g. birth date plus onset age). */
   LocalDate after(LocalDate from) {
-    return switch (ucumUnit) {
-      case "d" -> from.plusDays(amount);
-      case "wk" -> from.plusWeeks(amount);
-      case "mo" -> from.plusMonths(amount);
-      case "a" -> from.plusYears(amount);
-      default -> throw new IllegalArgumentException("Unsupported time unit '" + ucumUnit + "'");
-    };
+    return unit.after(from, amount);
   }
 
   boolean contains(LocalDate date, LocalDate referenceDate) {
@@ -32,14 +35,6 @@ record Window(int amount, String ucumUnit) {
   }
 
   String describe() {
-    String unit =
-        switch (ucumUnit) {
-          case "d" -> "day";
-          case "wk" -> "week";
-          case "mo" -> "month";
-          case "a" -> "year";
-          default -> ucumUnit;
-        };
-    return amount + " " + unit + (amount == 1 ? "" : "s");
+    return amount + " " + unit.words(amount);
   }
 }

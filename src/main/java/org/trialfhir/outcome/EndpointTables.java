@@ -26,6 +26,7 @@ import org.hl7.fhir.r4.model.MeasureReport.StratifierGroupComponent;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Quantity;
 import org.trialfhir.eligibility.CodeMembership;
+import org.trialfhir.eligibility.LabConcept;
 import org.trialfhir.eligibility.UnitConverter;
 import org.trialfhir.outcome.EndpointReport.Endpoint;
 import org.trialfhir.outcome.EndpointReport.Subject;
@@ -178,7 +179,7 @@ final class EndpointTables {
         LocalDate date =
             LocalDate.parse(o.getEffectiveDateTimeType().getValueAsString().substring(0, 10));
         Optional<Visit> visit = schedule.visitOf(subject.start(), date);
-        Optional<BigDecimal> value = normalise(q, endpoint);
+        Optional<BigDecimal> value = normalise(q, endpoint, terms.concept(endpoint.valueSet()));
         if (visit.isEmpty() || value.isEmpty()) {
           continue;
         }
@@ -197,11 +198,11 @@ final class EndpointTables {
   }
 
   /**
-   * The value in the endpoint's unit. HbA1c in IFCC mmol/mol becomes NGSP % by the published
-   * conversion % = mmol/mol / 10.929 + 2.15 (not a UCUM conversion); "U" and "[IU]" are the same
-   * insulin unit; everything else is UCUM, through the molar mass where mass meets substance.
+   * The value in the endpoint's unit, converted as eligibility converts it: by the lab concept's
+   * own relations (HbA1c IFCC mmol/mol to NGSP %, by the master equation kept on the package's
+   * ValueSet), else UCUM through the molar mass; "U" and "[IU]" are the same insulin unit.
    */
-  static Optional<BigDecimal> normalise(Quantity quantity, Endpoint endpoint) {
+  static Optional<BigDecimal> normalise(Quantity quantity, Endpoint endpoint, LabConcept concept) {
     if (!quantity.hasValue()) {
       return Optional.empty();
     }
@@ -209,18 +210,13 @@ final class EndpointTables {
     if (from == null) {
       return Optional.empty();
     }
-    if ("%".equals(endpoint.unit()) && "mmol/mol".equals(from)) {
-      return Optional.of(
-          quantity
-              .getValue()
-              .divide(new BigDecimal("10.929"), PRECISION)
-              .add(new BigDecimal("2.15")));
-    }
     if (insulin(endpoint.unit())) {
       from = from.replace("[IU]", "U");
       return UnitConverter.convert(quantity.getValue(), from, "U/d", null);
     }
-    return UnitConverter.convert(quantity.getValue(), from, endpoint.unit(), endpoint.molarMass());
+    return concept
+        .withMolarMass(endpoint.molarMass())
+        .convert(quantity.getValue(), from, endpoint.unit());
   }
 
   static MeasureReportGroupComponent adverseEvents(List<AdverseEvent> events) {

@@ -4,7 +4,9 @@ import ca.uhn.fhir.model.api.IModelJson;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
+import org.trialfhir.eligibility.Outcome;
 import org.trialfhir.eligibility.PopulationScreening.Screened;
+import org.trialfhir.eligibility.Verdict;
 
 /** What the screening job passes between its steps; Batch2 stores each as JSON in its tables. */
 final class ScreenModels {
@@ -23,8 +25,8 @@ final class ScreenModels {
   /** One patient's result as stored in a chunk. */
   record Result(
       @JsonProperty("patient") String patient,
-      @JsonProperty("verdict") String verdict,
-      @JsonProperty("outcomes") Map<String, String> outcomes)
+      @JsonProperty("verdict") Verdict verdict,
+      @JsonProperty("outcomes") Map<String, Outcome> outcomes)
       implements IModelJson {
 
     static Result of(Screened screened) {

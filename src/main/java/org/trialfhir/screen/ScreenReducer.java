@@ -7,10 +7,12 @@ import ca.uhn.fhir.batch2.api.RunOutcome;
 import ca.uhn.fhir.batch2.api.StepExecutionDetails;
 import ca.uhn.fhir.batch2.model.ChunkOutcome;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.trialfhir.eligibility.Verdict;
 import org.trialfhir.screen.ScreenModels.Parameters;
 import org.trialfhir.screen.ScreenModels.Report;
 import org.trialfhir.screen.ScreenModels.Result;
@@ -19,9 +21,8 @@ import org.trialfhir.screen.ScreenModels.ResultChunk;
 /** Last step: every chunk's results into one report, best verdicts first. */
 class ScreenReducer implements IReductionStepWorker<Parameters, ResultChunk, Report> {
 
-  /** Eligible and needs-review first: whom a coordinator contacts. */
-  static final List<String> ORDER =
-      List.of("eligible", "needs-review", "insufficient-data", "ineligible");
+  /** The verdicts' codes best first (eligible and needs-review: whom a coordinator contacts). */
+  static final List<String> ORDER = Arrays.stream(Verdict.values()).map(Verdict::code).toList();
 
   private final List<Result> results = new ArrayList<>();
 
@@ -36,22 +37,22 @@ class ScreenReducer implements IReductionStepWorker<Parameters, ResultChunk, Rep
       StepExecutionDetails<Parameters, ResultChunk> details, IJobDataSink<Report> sink) {
     List<Result> ordered =
         results.stream()
-            .sorted(
-                Comparator.comparingInt((Result r) -> ORDER.indexOf(r.verdict()))
-                    .thenComparing(Result::patient))
+            .sorted(Comparator.comparing(Result::verdict).thenComparing(Result::patient))
             .toList();
     Map<String, Integer> verdicts = new LinkedHashMap<>();
-    ORDER.forEach(v -> verdicts.put(v, 0));
+    for (Verdict verdict : Verdict.values()) {
+      verdicts.put(verdict.code(), 0);
+    }
     Map<String, Map<String, Integer>> funnel = new LinkedHashMap<>();
     for (Result result : ordered) {
-      verdicts.merge(result.verdict(), 1, Integer::sum);
+      verdicts.merge(result.verdict().code(), 1, Integer::sum);
       result
           .outcomes()
           .forEach(
               (criterion, outcome) ->
                   funnel
                       .computeIfAbsent(criterion, c -> new LinkedHashMap<>())
-                      .merge(outcome, 1, Integer::sum));
+                      .merge(outcome.code(), 1, Integer::sum));
     }
     Parameters parameters = details.getParameters();
     sink.accept(

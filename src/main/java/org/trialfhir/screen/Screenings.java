@@ -21,6 +21,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Service;
+import org.trialfhir.eligibility.Outcome;
 import org.trialfhir.screen.ScreenModels.Parameters;
 import org.trialfhir.screen.ScreenModels.Report;
 import org.trialfhir.screen.ScreenModels.Result;
@@ -143,14 +144,14 @@ class Screenings {
     for (Result result : report.results()) {
       var part = out.addParameter().setName("result");
       part.addPart().setName("patient").setValue(new Reference("Patient/" + result.patient()));
-      part.addPart().setName("verdict").setValue(new StringType(result.verdict()));
+      part.addPart().setName("verdict").setValue(new StringType(result.verdict().code()));
       result.outcomes().entrySet().stream()
-          .filter(e -> !"pass".equals(e.getValue()))
+          .filter(e -> e.getValue() != Outcome.PASS)
           .forEach(
               e ->
                   part.addPart()
                       .setName("criterion")
-                      .setValue(new StringType(e.getKey() + ":" + e.getValue())));
+                      .setValue(new StringType(e.getKey() + ":" + e.getValue().code())));
     }
     return out;
   }

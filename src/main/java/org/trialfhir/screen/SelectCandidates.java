@@ -21,9 +21,11 @@ import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
+import org.trialfhir.eligibility.Outcome;
 import org.trialfhir.eligibility.PopulationScreening;
 import org.trialfhir.eligibility.PopulationScreening.Plan;
 import org.trialfhir.eligibility.PopulationScreening.Screened;
+import org.trialfhir.eligibility.Verdict;
 import org.trialfhir.screen.ScreenModels.Parameters;
 import org.trialfhir.screen.ScreenModels.PatientChunk;
 import org.trialfhir.screen.ScreenModels.Result;
@@ -68,7 +70,8 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
       for (String id : List.copyOf(survivors)) {
         if (!diagnosed.contains(id)) {
           survivors.remove(id);
-          without.add(new Screened(id, "ineligible", Map.of(diagnosis.getKey(), "fail")));
+          without.add(
+              new Screened(id, Verdict.INELIGIBLE, Map.of(diagnosis.getKey(), Outcome.FAIL)));
         }
       }
       emitDecided(without, sink);

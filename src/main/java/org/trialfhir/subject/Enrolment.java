@@ -25,6 +25,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.trialfhir.eligibility.CriterionCheck;
 import org.trialfhir.eligibility.EligibilityService;
+import org.trialfhir.eligibility.Outcome;
 import org.trialfhir.eligibility.ResearchConsents;
 import org.trialfhir.server.InternalSearch;
 import org.trialfhir.subject.Allocations.Allocation;
@@ -104,9 +105,9 @@ class Enrolment {
         checks.stream()
             .filter(
                 c ->
-                    c.is("fail")
-                        || c.is("missing-data")
-                        || (c.is("manual-review") && !confirmed.contains(c.id())))
+                    c.is(Outcome.FAIL)
+                        || c.is(Outcome.MISSING_DATA)
+                        || (c.is(Outcome.MANUAL_REVIEW) && !confirmed.contains(c.id())))
             .toList();
     if (!blocking.isEmpty()) {
       throw EnrolmentRecords.refusal(patientId.getValue(), studyRef, blocking);
@@ -177,7 +178,7 @@ class Enrolment {
     }
     Set<String> reviews = new LinkedHashSet<>();
     checks.stream()
-        .filter(c -> c.is("manual-review") && ids.contains(c.id()))
+        .filter(c -> c.is(Outcome.MANUAL_REVIEW) && ids.contains(c.id()))
         .forEach(c -> reviews.add(c.id()));
     return reviews;
   }

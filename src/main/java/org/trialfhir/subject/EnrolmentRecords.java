@@ -21,6 +21,7 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Component;
 import org.trialfhir.eligibility.CriterionCheck;
+import org.trialfhir.eligibility.Outcome;
 
 /** What an enrolment leaves behind besides the subject: its Provenance, or the refusal. */
 @Component
@@ -106,14 +107,15 @@ class EnrolmentRecords {
     for (CriterionCheck criterion : blocking) {
       String what =
           switch (criterion.outcome()) {
-            case "fail" -> "fails";
-            case "missing-data" -> "has missing data (obtain it, then retry)";
+            case FAIL -> "fails";
+            case MISSING_DATA -> "has missing data (obtain it, then retry)";
             default -> "needs an investigator's confirmation (parameter 'confirmed')";
           };
       outcome
           .addIssue()
           .setSeverity(IssueSeverity.ERROR)
-          .setCode(criterion.is("missing-data") ? IssueType.INCOMPLETE : IssueType.BUSINESSRULE)
+          .setCode(
+              criterion.is(Outcome.MISSING_DATA) ? IssueType.INCOMPLETE : IssueType.BUSINESSRULE)
           .setDiagnostics(criterion.id() + " " + what + ": " + criterion.reason())
           .getDetails()
           .setText(criterion.description());

@@ -27,7 +27,6 @@ import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Type;
 import org.junit.jupiter.api.Test;
-import org.trialfhir.eligibility.CriterionResult.Outcome;
 
 /** The evaluation rules of the eligibility contract (shared spec §3), each at its boundary. */
 class CriterionEvaluatorTest {
@@ -38,30 +37,30 @@ class CriterionEvaluatorTest {
   static final String ICD = "http://hl7.org/fhir/sid/icd-10-cm";
   static final String SCT = "http://snomed.info/sct";
   static final String LAB = "http://trialfhir.org/fhir/CodeSystem/trial-lab";
+  static final String V3 = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
 
   /** A terminology where each ValueSet is a fixed list of system|code. */
   static final CodeMembership TERMS =
       new CodeMembership() {
         final Map<String, Set<String>> sets =
-            Map.of(
-                "vs:t1d",
-                Set.of(SCT + "|46635009", ICD + "|E10.9", ICD + "|E10.10"),
-                "vs:dka",
-                Set.of(SCT + "|420422005"),
-                "vs:cpep",
-                Set.of(LAB + "|c-peptide-fasting"),
-                "vs:aab",
-                Set.of(LOINC + "|13926-1", LAB + "|znt8-antibody"),
-                CriterionEvaluator.VS + "bmi",
-                Set.of(LOINC + "|39156-5"),
-                CriterionEvaluator.VS + "body-weight",
-                Set.of(LOINC + "|29463-7"),
-                CriterionEvaluator.VS + "body-height",
-                Set.of(LOINC + "|8302-2"),
-                "vs:preg",
-                Set.of(SCT + "|77386006"),
-                CriterionEvaluator.VS + "pregnancy-status-test",
-                Set.of(LOINC + "|82810-3"));
+            Map.ofEntries(
+                Map.entry("vs:t1d", Set.of(SCT + "|46635009", ICD + "|E10.9", ICD + "|E10.10")),
+                Map.entry("vs:dka", Set.of(SCT + "|420422005")),
+                Map.entry("vs:cpep", Set.of(LAB + "|c-peptide-fasting")),
+                Map.entry("vs:aab", Set.of(LOINC + "|13926-1", LAB + "|znt8-antibody")),
+                Map.entry(CriterionEvaluator.VS + "bmi", Set.of(LOINC + "|39156-5")),
+                Map.entry(CriterionEvaluator.VS + "body-weight", Set.of(LOINC + "|29463-7")),
+                Map.entry(CriterionEvaluator.VS + "body-height", Set.of(LOINC + "|8302-2")),
+                Map.entry("vs:preg", Set.of(SCT + "|77386006")),
+                Map.entry(
+                    CriterionEvaluator.VS + "pregnancy-status-test", Set.of(LOINC + "|82810-3")),
+                Map.entry(RecordRules.PREGNANT_STATUS, Set.of(SCT + "|77386006")),
+                Map.entry(
+                    ResultRules.POSITIVE_INTERPRETATION,
+                    Set.of(V3 + "|POS", V3 + "|H", V3 + "|HH", V3 + "|A")),
+                Map.entry(ResultRules.NEGATIVE_INTERPRETATION, Set.of(V3 + "|NEG", V3 + "|N")),
+                Map.entry(ResultRules.POSITIVE_VALUE, Set.of(SCT + "|10828004")),
+                Map.entry(ResultRules.NEGATIVE_VALUE, Set.of(SCT + "|260385009")));
 
         @Override
         public boolean contains(String valueSetUrl, String system, String code) {
@@ -255,7 +254,7 @@ class CriterionEvaluatorTest {
         criterion("n", "observation-all-negative", false, "vs:aab", new BooleanType(true));
     assertThat(evaluate(anyPositive).outcome()).isEqualTo(Outcome.MISSING_DATA);
     Observation gad = result(LOINC, "13926-1", "2026-06-01");
-    gad.addInterpretation().addCoding().setCode("NEG");
+    gad.addInterpretation().addCoding().setSystem(V3).setCode("NEG");
     assertThat(evaluate(anyPositive).outcome()).isEqualTo(Outcome.FAIL);
     assertThat(evaluate(allNegative).outcome()).isEqualTo(Outcome.PASS);
     Observation znt8 = result(LAB, "znt8-antibody", "2026-06-02");

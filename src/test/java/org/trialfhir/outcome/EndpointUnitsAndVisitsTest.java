@@ -8,10 +8,15 @@ import java.util.List;
 import org.hl7.fhir.r4.model.Measure;
 import org.hl7.fhir.r4.model.Quantity;
 import org.junit.jupiter.api.Test;
+import org.trialfhir.PackageFiles;
+import org.trialfhir.eligibility.LabConcept;
 import org.trialfhir.outcome.EndpointReport.Endpoint;
 import org.trialfhir.outcome.VisitSchedule.Visit;
 
 class EndpointUnitsAndVisitsTest {
+
+  /** HbA1c as the package states it, with the IFCC-NGSP master equation. */
+  static final LabConcept HBA1C = LabConcept.of(PackageFiles.valueSet("hba1c"));
 
   private static Endpoint endpoint(String unit, String molarMass) {
     return new Endpoint(
@@ -32,7 +37,8 @@ class EndpointUnitsAndVisitsTest {
   @Test
   void hba1cInIfccMmolPerMolBecomesNgspPercent() {
     assertThat(
-            EndpointTables.normalise(quantity("64", "mmol/mol"), endpoint("%", null)).orElseThrow())
+            EndpointTables.normalise(quantity("64", "mmol/mol"), endpoint("%", null), HBA1C)
+                .orElseThrow())
         .isCloseTo(
             new BigDecimal("8.006"), org.assertj.core.data.Offset.offset(new BigDecimal("0.001")));
   }
@@ -40,7 +46,8 @@ class EndpointUnitsAndVisitsTest {
   @Test
   void glucoseInMilligramsPerDecilitreBecomesMillimolesPerLitre() {
     assertThat(
-            EndpointTables.normalise(quantity("275.6448", "mg/dL"), endpoint("mmol/L", "180.16"))
+            EndpointTables.normalise(
+                    quantity("275.6448", "mg/dL"), endpoint("mmol/L", "180.16"), LabConcept.NONE)
                 .orElseThrow())
         .isCloseTo(
             new BigDecimal("15.3"), org.assertj.core.data.Offset.offset(new BigDecimal("0.0001")));
@@ -49,7 +56,8 @@ class EndpointUnitsAndVisitsTest {
   @Test
   void cPeptideInPicomolesPerLitreBecomesNanomolesPerLitre() {
     assertThat(
-            EndpointTables.normalise(quantity("350", "pmol/L"), endpoint("nmol/L", "3020.3"))
+            EndpointTables.normalise(
+                    quantity("350", "pmol/L"), endpoint("nmol/L", "3020.3"), LabConcept.NONE)
                 .orElseThrow())
         .isEqualByComparingTo("0.35");
   }
@@ -57,11 +65,13 @@ class EndpointUnitsAndVisitsTest {
   @Test
   void insulinUnitsAndInternationalUnitsAreTheSame() {
     assertThat(
-            EndpointTables.normalise(quantity("12.5", "U/d"), endpoint("[IU]/d", null))
+            EndpointTables.normalise(
+                    quantity("12.5", "U/d"), endpoint("[IU]/d", null), LabConcept.NONE)
                 .orElseThrow())
         .isEqualByComparingTo("12.5");
     assertThat(
-            EndpointTables.normalise(quantity("0", "[IU]/d"), endpoint("[IU]/d", null))
+            EndpointTables.normalise(
+                    quantity("0", "[IU]/d"), endpoint("[IU]/d", null), LabConcept.NONE)
                 .orElseThrow())
         .isEqualByComparingTo("0");
   }
