@@ -3,6 +3,7 @@ package org.trialfhir.ctgov;
 import java.math.BigDecimal;
 import java.util.List;
 import org.hl7.fhir.r4.model.Quantity;
+import org.trialfhir.eligibility.TimeUnit;
 
 /**
  * Puts an age range's two bounds in one unit (a Range must), the finer of the two, keeping the
@@ -10,16 +11,16 @@ import org.hl7.fhir.r4.model.Quantity;
  */
 final class AgeUnits {
 
-  private static final List<String> FINE_TO_COARSE = List.of("d", "wk", "mo", "a");
-  private static final List<String> NAMES = List.of("days", "weeks", "months", "years");
+  private static final List<TimeUnit> FINE_TO_COARSE =
+      List.of(TimeUnit.DAY, TimeUnit.WEEK, TimeUnit.MONTH, TimeUnit.YEAR);
 
   private AgeUnits() {}
 
   record Bounds(Quantity low, Quantity high, boolean approximate) {}
 
   static Bounds inFinerUnit(Quantity low, Quantity high) {
-    int lowUnit = FINE_TO_COARSE.indexOf(low.getCode());
-    int highUnit = FINE_TO_COARSE.indexOf(high.getCode());
+    int lowUnit = FINE_TO_COARSE.indexOf(TimeUnit.ofUcum(low.getCode()).orElseThrow());
+    int highUnit = FINE_TO_COARSE.indexOf(TimeUnit.ofUcum(high.getCode()).orElseThrow());
     int target = Math.min(lowUnit, highUnit);
     boolean approximate = false;
     Quantity[] result = new Quantity[2];
@@ -35,22 +36,14 @@ final class AgeUnits {
               ? (long) Math.floor(value * perUnit)
               : (long) Math.floor((value + 1) * perUnit) - 1;
       result[i] =
-          CriterionFactory.quantity(BigDecimal.valueOf(converted), FINE_TO_COARSE.get(target))
-              .setUnit(NAMES.get(target));
+          CriterionFactory.quantity(
+                  BigDecimal.valueOf(converted), FINE_TO_COARSE.get(target).ucum())
+              .setUnit(FINE_TO_COARSE.get(target).words(2));
     }
     return new Bounds(result[0], result[1], approximate);
   }
 
-  private static double factor(String from, String to) {
-    return days(from) / days(to);
-  }
-
-  private static double days(String unit) {
-    return switch (unit) {
-      case "a" -> 365.25;
-      case "mo" -> 365.25 / 12;
-      case "wk" -> 7;
-      default -> 1;
-    };
+  private static double factor(TimeUnit from, TimeUnit to) {
+    return from.days().doubleValue() / to.days().doubleValue();
   }
 }

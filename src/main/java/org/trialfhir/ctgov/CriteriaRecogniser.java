@@ -7,6 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.Group.GroupCharacteristicComponent;
 import org.hl7.fhir.r4.model.Quantity.QuantityComparator;
+import org.trialfhir.eligibility.TimeUnit;
 
 /**
  * Turns a few common criterion phrasings into computable criteria, only where the reading is
@@ -80,13 +81,7 @@ final class CriteriaRecogniser {
             || (t1dStudy
                 && (DIABETES.matcher(text).find() || STARTS_WITH_DIAGNOSIS.matcher(text).find()));
     if (within.find() && aboutType1) {
-      String unit =
-          switch (within.group(2).toLowerCase()) {
-            case "week" -> "wk";
-            case "day" -> "d";
-            case "year" -> "a";
-            default -> "mo";
-          };
+      String unit = TimeUnit.ofWord(within.group(2)).orElse(TimeUnit.MONTH).ucum();
       return Optional.of(
           criteria.onsetWithin(
               id, item, "type-1-diabetes", Integer.parseInt(within.group(1)), unit));

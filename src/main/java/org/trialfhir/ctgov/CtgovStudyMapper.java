@@ -29,6 +29,7 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ResearchStudy.ResearchStudyStatus;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.UnsignedIntType;
+import org.trialfhir.eligibility.TimeUnit;
 
 /**
  * Maps one ClinicalTrials.gov API v2 study record to FHIR (the table in docs/ctgov-mapping.md).
@@ -413,16 +414,14 @@ final class CtgovStudyMapper {
       return null;
     }
     int amount = Integer.parseInt(m.group(1));
-    return switch (m.group(2).toLowerCase(Locale.ROOT)) {
-      case "year" -> CriterionFactory.quantity(BigDecimal.valueOf(amount), "a").setUnit("years");
-      case "month" -> CriterionFactory.quantity(BigDecimal.valueOf(amount), "mo").setUnit("months");
-      case "week" -> CriterionFactory.quantity(BigDecimal.valueOf(amount), "wk").setUnit("weeks");
-      case "day" -> CriterionFactory.quantity(BigDecimal.valueOf(amount), "d").setUnit("days");
+    TimeUnit unit = TimeUnit.ofWord(m.group(2)).orElse(TimeUnit.DAY);
+    if (!unit.calendar()) {
       // Hours and minutes: newborn studies; an age in whole days is what a record can hold.
-      case "hour" ->
-          CriterionFactory.quantity(BigDecimal.valueOf(amount / 24), "d").setUnit("days");
-      default -> CriterionFactory.quantity(BigDecimal.ZERO, "d").setUnit("days");
-    };
+      long days = BigDecimal.valueOf(amount).multiply(unit.days()).longValue();
+      return CriterionFactory.quantity(BigDecimal.valueOf(days), "d").setUnit("days");
+    }
+    return CriterionFactory.quantity(BigDecimal.valueOf(amount), unit.ucum())
+        .setUnit(unit.words(2));
   }
 
   private static java.util.Optional<String> phase(List<String> phases) {

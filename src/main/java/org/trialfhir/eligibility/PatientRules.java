@@ -59,12 +59,13 @@ final class PatientRules {
                   rangeText(range));
       return Finding.of(within, reason, evidence);
     }
-    String ages = youngest + (oldest == youngest + 1 ? " or " : " to ") + oldest;
-    String head =
-        "Age %s %s on %s (born %s)".formatted(ages, unitName, date, birth.get().describe());
-    if (youngest == oldest) {
-      head = "Age %d %s on %s (born %s)".formatted(oldest, unitName, date, birth.get().describe());
+    String ages = youngest == oldest ? String.valueOf(oldest) : youngest + " or " + oldest;
+    if (oldest > youngest + 1) {
+      ages = youngest + " to " + oldest;
     }
+    String head =
+        "Age %s %s on %s (born %s, %s)"
+            .formatted(ages, unitName, date, birth.get().text(), birth.get().precision());
     String reason =
         within == null
             ? head

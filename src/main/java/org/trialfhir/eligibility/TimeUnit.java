@@ -29,13 +29,13 @@ public enum TimeUnit {
   private final String ucum;
   private final String word;
   private final ChronoUnit calendar;
-  private final BigDecimal perDay;
+  private final BigDecimal days;
 
-  TimeUnit(String ucum, String word, ChronoUnit calendar, BigDecimal perDay) {
+  TimeUnit(String ucum, String word, ChronoUnit calendar, BigDecimal days) {
     this.ucum = ucum;
     this.word = word;
     this.calendar = calendar;
-    this.perDay = perDay;
+    this.days = days;
   }
 
   /** The unit with this UCUM code (d, wk, mo, a, h, min). */
@@ -68,12 +68,7 @@ public enum TimeUnit {
 
   /** The unit's average length in days (UCUM: a = 365.25 d, mo = a / 12). */
   public BigDecimal days() {
-    return switch (this) {
-      case YEAR -> new BigDecimal("365.25");
-      case MONTH -> new BigDecimal("30.4375");
-      case WEEK -> BigDecimal.valueOf(7);
-      default -> BigDecimal.ONE.divide(perDay, MathContext.DECIMAL64);
-    };
+    return days;
   }
 
   /** {@code date} moved {@code amount} of this unit back, by the calendar. */

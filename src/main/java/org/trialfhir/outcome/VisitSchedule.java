@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.PlanDefinition;
 import org.hl7.fhir.r4.model.Range;
+import org.trialfhir.eligibility.TimeUnit;
 
 /**
  * A study's visits as its schedule of activities states them (PlanDefinition, one action per visit
@@ -59,10 +60,7 @@ record VisitSchedule(List<Visit> visits) {
 
   private static long days(BigDecimal value, String unit) {
     long n = value.setScale(0, java.math.RoundingMode.HALF_UP).longValue();
-    return switch (unit == null ? "d" : unit) {
-      case "wk" -> n * 7;
-      case "mo" -> Math.round(n * 30.4375);
-      default -> n;
-    };
+    TimeUnit time = TimeUnit.ofUcum(unit == null ? "d" : unit).orElse(TimeUnit.DAY);
+    return Math.round(n * time.days().doubleValue());
   }
 }

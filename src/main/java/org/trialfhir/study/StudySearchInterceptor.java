@@ -29,6 +29,7 @@ import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Location;
 import org.springframework.stereotype.Component;
+import org.trialfhir.eligibility.TimeUnit;
 import org.trialfhir.server.FhirInterceptor;
 import org.trialfhir.server.InternalSearch;
 
@@ -69,19 +70,8 @@ class StudySearchInterceptor implements FhirInterceptor {
    * each unit and the bounds are matched in any of them.
    */
   private static final Map<String, BigDecimal> DAYS_PER_UNIT =
-      Map.of(
-          "a",
-          new BigDecimal("365.25"),
-          "mo",
-          new BigDecimal("30.4375"),
-          "wk",
-          BigDecimal.valueOf(7),
-          "d",
-          BigDecimal.ONE,
-          "h",
-          BigDecimal.ONE.divide(BigDecimal.valueOf(24), MathContext.DECIMAL64),
-          "min",
-          BigDecimal.ONE.divide(BigDecimal.valueOf(1440), MathContext.DECIMAL64));
+      java.util.Arrays.stream(TimeUnit.values())
+          .collect(java.util.stream.Collectors.toMap(TimeUnit::ucum, TimeUnit::days));
 
   private static void eligibleAge(SearchParameterMap map) {
     List<List<IQueryParameterType>> ages = map.remove("eligible-age");

@@ -307,9 +307,6 @@ class EligibilityIT extends IntegrationTestBase {
         Arguments.of(
             "older than the 90-day look-back", fastingCPeptide("0.35", "nmol/L").on("2026-03-01")),
         Arguments.of(
-            "coded only with the generic LOINC 1986-9",
-            observation(LOINC, "1986-9").on(LAB_DATE).quantity("0.35", "nmol/L")),
-        Arguments.of(
             "status entered-in-error",
             fastingCPeptide("0.35", "nmol/L").status("entered-in-error")),
         Arguments.of("status preliminary", fastingCPeptide("0.35", "nmol/L").status("preliminary")),
