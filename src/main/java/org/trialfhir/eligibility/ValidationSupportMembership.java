@@ -53,11 +53,34 @@ public final class ValidationSupportMembership implements CodeMembership {
         .orElse(valueSetUrl);
   }
 
+  /**
+   * The lab concept the ValueSet states, else the first one a ValueSet it includes states: a site's
+   * own ValueSet that includes the package's (to add local codes) keeps the package's units and
+   * timing.
+   */
   @Override
   public LabConcept concept(String valueSetUrl) {
-    return valueSetUrl == null
-        ? LabConcept.NONE
-        : valueSet(valueSetUrl).map(LabConcept::of).orElse(LabConcept.NONE);
+    return concept(valueSetUrl, 0);
+  }
+
+  private LabConcept concept(String valueSetUrl, int depth) {
+    Optional<ValueSet> found = valueSetUrl == null ? Optional.empty() : valueSet(valueSetUrl);
+    if (found.isEmpty() || depth > 5) {
+      return LabConcept.NONE;
+    }
+    LabConcept own = LabConcept.of(found.get());
+    if (own != LabConcept.NONE) {
+      return own;
+    }
+    for (ValueSet.ConceptSetComponent include : found.get().getCompose().getInclude()) {
+      for (var included : include.getValueSet()) {
+        LabConcept inherited = concept(included.getValue(), depth + 1);
+        if (inherited != LabConcept.NONE) {
+          return inherited;
+        }
+      }
+    }
+    return LabConcept.NONE;
   }
 
   private Optional<ValueSet> valueSet(String url) {

@@ -409,6 +409,22 @@ public final class PatientFixture {
       return this;
     }
 
+    /** A value reported beyond a detection limit: valueQuantity with a comparator ("<0.1"). */
+    public Obs limit(String comparator, String number, String ucumCode) {
+      String quantity = quantityJson(number, ucumCode);
+      value =
+          member(
+              "valueQuantity",
+              "{" + member("comparator", str(comparator)) + "," + quantity.substring(1));
+      return this;
+    }
+
+    /** A reference range whose upper limit states no unit, as laboratories print "≤ 15". */
+    public Obs referenceRangeHighNumber(String number) {
+      referenceRangeHigh = object(member("value", number));
+      return this;
+    }
+
     public Obs concept(String system, String code) {
       value = member("valueCodeableConcept", PatientFixture.concept(system, code));
       return this;

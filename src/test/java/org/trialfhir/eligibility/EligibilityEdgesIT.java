@@ -1,0 +1,236 @@
+package org.trialfhir.eligibility;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.trialfhir.eligibility.PatientFixture.CPEP_FASTING;
+import static org.trialfhir.eligibility.PatientFixture.GAD65;
+import static org.trialfhir.eligibility.PatientFixture.LAB_DATE;
+import static org.trialfhir.eligibility.PatientFixture.LOINC;
+import static org.trialfhir.eligibility.PatientFixture.T1D;
+import static org.trialfhir.eligibility.PatientFixture.TRIAL_LAB;
+import static org.trialfhir.eligibility.PatientFixture.eligibleChild;
+import static org.trialfhir.eligibility.PatientFixture.gad65;
+import static org.trialfhir.eligibility.PatientFixture.observation;
+import static org.trialfhir.eligibility.PatientFixture.patient;
+import static org.trialfhir.eligibility.PatientFixture.type1Diabetes;
+
+import io.restassured.path.json.JsonPath;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.trialfhir.IntegrationTestBase;
+
+/**
+ * Records held the way laboratories and EHRs hold them, through {@code $eligibility} on the server
+ * (issue 17; shared spec §3): each case gives its exact outcome and a reason naming the value,
+ * unit, precision or result that decided it. The patient is NCT06407297's eligible child with one
+ * thing held differently, so that the verdict follows from that criterion alone.
+ */
+@Tag("persistence")
+class EligibilityEdgesIT extends IntegrationTestBase {
+
+  private static final String DATE = "2026-06-15";
+  private static final String NCT = "nct06407297";
+
+  @Test
+  void anUndetectableFastingCPeptideFailsAndALimitAboveTheThresholdIsForAPerson() {
+    JsonPath undetectable =
+        eligibility(
+            NCT,
+            eligibleChild()
+                .set(
+                    CPEP_FASTING,
+                    observation(TRIAL_LAB, "c-peptide-fasting")
+                        .alsoCoded(LOINC, "1986-9")
+                        .on(LAB_DATE)
+                        .limit("<", "0.1", "nmol/L")));
+    assertCriterion(
+        undetectable,
+        "inc-cpeptide-fasting",
+        "fail",
+        "Fasting C-peptide <0.1 nmol/L on 2026-06-01 is below 0.1 nmol/L");
+    assertThat(verdict(undetectable)).isEqualTo("ineligible");
+
+    JsonPath straddling =
+        eligibility(
+            NCT,
+            eligibleChild()
+                .set(
+                    CPEP_FASTING,
+                    observation(TRIAL_LAB, "c-peptide-fasting")
+                        .on(LAB_DATE)
+                        .limit("<", "0.15", "nmol/L")));
+    assertCriterion(
+        straddling,
+        "inc-cpeptide-fasting",
+        "manual-review",
+        "Fasting C-peptide <0.15 nmol/L on 2026-06-01 is a reported limit, not a value: it may or"
+            + " may not be at least 0.1 nmol/L");
+    assertThat(verdict(straddling)).isEqualTo("needs-review");
+  }
+
+  @Test
+  void anUntimedCPeptideIsForAPersonWithItsConvertedValueAndDate() {
+    JsonPath result =
+        eligibility(
+            NCT,
+            eligibleChild()
+                .set(
+                    CPEP_FASTING,
+                    observation(LOINC, "1986-9").on(LAB_DATE).quantity("1.1", "ng/mL")));
+    assertCriterion(
+        result,
+        "inc-cpeptide-fasting",
+        "manual-review",
+        "C-peptide 0.3642 nmol/L (1.1 ng/mL) on 2026-06-01, sampling time not recorded: confirm"
+            + " whether it was fasting");
+    assertThat(verdict(result)).isEqualTo("needs-review");
+  }
+
+  @Test
+  void aPositiveZnT8AmongNegativesIsAPositiveAndTheReasonNamesIt() {
+    JsonPath result =
+        eligibility(
+            NCT,
+            eligibleChild()
+                .set(GAD65, gad65().negative())
+                .add(
+                    observation(LOINC, "76651-9")
+                        .on(LAB_DATE)
+                        .quantity("40", "U/mL")
+                        .referenceRangeHighNumber("15")));
+    assertCriterion(result, "inc-autoantibody", "pass", null);
+    assertThat(EligibilityIT.reason(result, "inc-autoantibody"))
+        .startsWith("Positive: ")
+        .contains("76651-9", "40 U/mL positive on 2026-06-01")
+        .doesNotContain("all negative");
+  }
+
+  @Test
+  void aBirthDateKnownToTheMonthDecidesAndOneKnownToTheYearIsForAPerson() {
+    assertCriterion(
+        eligibility(NCT, eligibleChild().born("2008-06")),
+        "inc-age",
+        "pass",
+        "Age 17 or 18 years on 2026-06-15 (born 2008-06, known only to the month) is within 8 to"
+            + " 18 years");
+    JsonPath year = eligibility(NCT, eligibleChild().born("2007"));
+    assertCriterion(
+        year,
+        "inc-age",
+        "manual-review",
+        "Age 18 or 19 years on 2026-06-15 (born 2007, known only to the year) may be within or"
+            + " outside 8 to 18 years: confirm the exact birth date");
+  }
+
+  @Test
+  void aDiagnosisDatedToTheMonthIsAnInterval() {
+    JsonPath result = eligibility(NCT, eligibleChild().set(T1D, type1Diabetes("2025-12")));
+    assertThat(EligibilityIT.outcome(result, "inc-new-onset")).isEqualTo("manual-review");
+    assertThat(EligibilityIT.reason(result, "inc-new-onset"))
+        .contains(
+            "onset 2025-12 (known only to the month) may be within or more than 6 months before"
+                + " 2026-06-15");
+    assertThat(
+            EligibilityIT.outcome(
+                eligibility(NCT, eligibleChild().set(T1D, type1Diabetes("2026-01"))),
+                "inc-new-onset"))
+        .isEqualTo("pass");
+  }
+
+  @Test
+  void hba1cInIfccUnitsIsConvertedByTheMasterEquation() {
+    String study = createStudyWithHbA1cAtMost10Percent();
+    JsonPath high =
+        eligibility(
+            study,
+            patient()
+                .born("2014-01-10")
+                .add(observation(LOINC, "59261-8").on(LAB_DATE).quantity("97", "mmol/mol")));
+    assertCriterion(
+        high, "inc-hba1c", "fail", "HbA1c 97 mmol/mol (11.03 %) on 2026-06-01 is above 10 %");
+    JsonPath lower =
+        eligibility(
+            study,
+            patient()
+                .born("2014-01-10")
+                .add(observation(LOINC, "59261-8").on(LAB_DATE).quantity("85", "mmol/mol")));
+    assertCriterion(
+        lower, "inc-hba1c", "pass", "HbA1c 85 mmol/mol (9.928 %) on 2026-06-01 is at most 10 %");
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private JsonPath eligibility(String study, PatientFixture fixture) {
+    String transaction = fixture.transaction("edges-" + UUID.randomUUID());
+    String location =
+        fhir()
+            .body(transaction)
+            .post("/")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("entry[0].response.location");
+    String patientId = location.split("/")[1];
+    return fhir()
+        .queryParam("patient", "Patient/" + patientId)
+        .queryParam("date", DATE)
+        .get("/ResearchStudy/" + study + "/$eligibility")
+        .then()
+        .statusCode(200)
+        .extract()
+        .jsonPath();
+  }
+
+  private static String verdict(JsonPath result) {
+    return result.getString("parameter.find { it.name == 'verdict' }.valueCode");
+  }
+
+  private static void assertCriterion(JsonPath result, String id, String outcome, String reason) {
+    assertThat(Map.of("outcome", EligibilityIT.outcome(result, id)))
+        .as(EligibilityIT.reason(result, id))
+        .containsEntry("outcome", outcome);
+    if (reason != null) {
+      assertThat(EligibilityIT.reason(result, id)).isEqualTo(reason);
+    }
+  }
+
+  /** A study defined only as data: one criterion, HbA1c at most 10 % (ValueSet hba1c). */
+  private String createStudyWithHbA1cAtMost10Percent() {
+    String group = "urn:uuid:" + UUID.randomUUID();
+    String body =
+        """
+        {"resourceType":"Bundle","type":"transaction","entry":[
+          {"fullUrl":"%1$s",
+           "resource":{"resourceType":"Group","type":"person","actual":false,
+             "characteristic":[{"id":"inc-hba1c",
+               "extension":[
+                 {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-description",
+                  "valueString":"HbA1c at most 10%%"},
+                 {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-valueset",
+                  "valueCanonical":"http://trialfhir.org/fhir/ValueSet/hba1c"}],
+               "code":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/criterion-kind",
+                                  "code":"observation-value"}],"text":"HbA1c"},
+               "valueQuantity":{"value":10,"comparator":"<=","unit":"%%",
+                                "system":"http://unitsofmeasure.org","code":"%%"},
+               "exclude":false}]},
+           "request":{"method":"POST","url":"Group"}},
+          {"resource":{"resourceType":"ResearchStudy",
+             "identifier":[{"system":"urn:trialfhir:test:study","value":"%2$s"}],
+             "title":"HbA1c at most 10%% (%2$s)","status":"active",
+             "enrollment":[{"reference":"%1$s"}]},
+           "request":{"method":"POST","url":"ResearchStudy"}}
+        ]}
+        """
+            .formatted(group, "edges-" + UUID.randomUUID());
+    String location =
+        fhir()
+            .body(body)
+            .post("/")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("entry[1].response.location");
+    return location.split("/")[1];
+  }
+}
