@@ -58,10 +58,9 @@ public class CtgovImportProvider implements FhirProvider {
       add(out, result);
     }
     for (StringType nctId : nctIds == null ? List.<StringType>of() : nctIds) {
-      add(
-          out,
-          new CtgovImporter.Result(
-              nctId.getValue(), null, "error", fetchDisabled(nctId.getValue())));
+      CtgovImporter.Result result = fetchAndImport(nctId.getValue(), ++position, caller);
+      anyStored |= !"error".equals(result.status());
+      add(out, result);
     }
     if (!anyStored) {
       throw new InvalidRequestException("No record was imported", outcomeOf(out));

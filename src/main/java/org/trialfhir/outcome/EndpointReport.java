@@ -30,6 +30,7 @@ import org.trialfhir.eligibility.ValidationSupportMembership;
 import org.trialfhir.security.CurrentCaller;
 import org.trialfhir.security.SecurityProperties;
 import org.trialfhir.server.InternalSearch;
+import org.trialfhir.server.References;
 import org.trialfhir.study.StudyDesign;
 
 /**
@@ -179,21 +180,11 @@ class EndpointReport {
     if (detail == null
         || detail.getExtensionByUrl("arm") == null
         || detail.getExtensionByUrl("study") == null
-        || !sameTarget(detail.getExtensionByUrl("study").getValue(), subject.getStudy())
-        || !sameTarget(allocationResource.getSubject(), subject.getIndividual())) {
+        || !References.sameTarget(detail.getExtensionByUrl("study").getValue(), subject.getStudy())
+        || !References.sameTarget(allocationResource.getSubject(), subject.getIndividual())) {
       return null;
     }
     return detail.getExtensionByUrl("arm").getValue().primitiveValue();
-  }
-
-  private static boolean sameTarget(Object value, org.hl7.fhir.r4.model.Reference expected) {
-    return value instanceof org.hl7.fhir.r4.model.Reference reference
-        && reference.hasReference()
-        && expected.hasReference()
-        && new IdType(reference.getReference())
-            .toUnqualifiedVersionless()
-            .getValue()
-            .equals(new IdType(expected.getReference()).toUnqualifiedVersionless().getValue());
   }
 
   private static String earliest(List<Subject> subjects) {

@@ -11,6 +11,7 @@ import org.hl7.fhir.r4.model.ResearchSubject;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
 import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.server.References;
 import org.trialfhir.study.StudyDesign;
 
 /**
@@ -38,8 +39,8 @@ public class BlindedWritesInterceptor implements FhirInterceptor {
         && newResource instanceof ResearchSubject after
         && !Caller.current(properties).has(Role.UNBLINDED)) {
       if ((before.hasAssignedArm() || before.hasActualArm())
-          && (!sameReference(before.getStudy(), after.getStudy())
-              || !sameReference(before.getIndividual(), after.getIndividual()))) {
+          && (!References.sameOrBothEmpty(before.getStudy(), after.getStudy())
+              || !References.sameOrBothEmpty(before.getIndividual(), after.getIndividual()))) {
         // Moved to an open-label study, the kept arm would be shown to everyone.
         throw new ForbiddenOperationException(
             "Only an unblinded caller may move a ResearchSubject that has an arm to another study"
@@ -68,20 +69,5 @@ public class BlindedWritesInterceptor implements FhirInterceptor {
               + before.getIdElement().getIdPart()
               + " is masked");
     }
-  }
-
-  private static boolean sameReference(
-      org.hl7.fhir.r4.model.Reference before, org.hl7.fhir.r4.model.Reference after) {
-    return java.util.Objects.equals(
-        before.hasReference()
-            ? new org.hl7.fhir.r4.model.IdType(before.getReference())
-                .toUnqualifiedVersionless()
-                .getValue()
-            : null,
-        after.hasReference()
-            ? new org.hl7.fhir.r4.model.IdType(after.getReference())
-                .toUnqualifiedVersionless()
-                .getValue()
-            : null);
   }
 }

@@ -11,7 +11,6 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.util.List;
-import java.util.Objects;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Basic;
 import org.hl7.fhir.r4.model.Extension;
@@ -22,6 +21,7 @@ import org.springframework.stereotype.Component;
 import org.trialfhir.security.CurrentCaller;
 import org.trialfhir.security.SecurityProperties;
 import org.trialfhir.server.FhirInterceptor;
+import org.trialfhir.server.References;
 
 /**
  * A subject's treatment allocation is the server's record of the arm it drew for that patient in
@@ -109,17 +109,8 @@ public class AllocationReferenceRule implements FhirInterceptor {
     if (detail == null || detail.getExtensionByUrl("study") == null) {
       return false;
     }
-    return same(detail.getExtensionByUrl("study").getValue(), subject.getStudy())
-        && same(allocation.getSubject(), subject.getIndividual());
-  }
-
-  private static boolean same(Object reference, Reference expected) {
-    return reference instanceof Reference r
-        && r.hasReference()
-        && expected.hasReference()
-        && Objects.equals(
-            new IdType(r.getReference()).toUnqualifiedVersionless().getValue(),
-            new IdType(expected.getReference()).toUnqualifiedVersionless().getValue());
+    return References.sameTarget(detail.getExtensionByUrl("study").getValue(), subject.getStudy())
+        && References.sameTarget(allocation.getSubject(), subject.getIndividual());
   }
 
   private static List<String> allocations(ResearchSubject subject) {

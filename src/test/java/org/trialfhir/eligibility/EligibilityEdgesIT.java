@@ -156,7 +156,47 @@ class EligibilityEdgesIT extends IntegrationTestBase {
                 .born("2014-01-10")
                 .add(observation(LOINC, "59261-8").on(LAB_DATE).quantity("85", "mmol/mol")));
     assertCriterion(
-        lower, "inc-hba1c", "pass", "HbA1c 85 mmol/mol (9.928 %) on 2026-06-01 is at most 10 %");
+        lower, "inc-hba1c", "pass", "HbA1c 85 mmol/mol (9.927 %) on 2026-06-01 is at most 10 %");
+  }
+
+  @Test
+  void resultsCodedOnlyAsLaboratoriesCodeThemCount() {
+    // Fasting C-peptide under the LOINC term that says fasting, without the project's code.
+    JsonPath fasting =
+        eligibility(
+            NCT,
+            eligibleChild()
+                .set(
+                    CPEP_FASTING,
+                    observation(LOINC, "13037-7").on(LAB_DATE).quantity("1.2", "ng/mL")));
+    assertCriterion(
+        fasting,
+        "inc-cpeptide-fasting",
+        "pass",
+        "Fasting C-peptide 1.2 ng/mL (0.3973 nmol/L) on 2026-06-01 is at least 0.1 nmol/L");
+    // HCV antibody under 13955-0, the code most laboratories send, positive: excluded.
+    JsonPath hcv =
+        eligibility(
+            NCT, eligibleChild().add(observation(LOINC, "13955-0").on(LAB_DATE).positive()));
+    assertThat(EligibilityIT.outcome(hcv, "exc-infection")).isEqualTo("fail");
+    assertThat(EligibilityIT.reason(hcv, "exc-infection")).contains("13955-0", "positive");
+    // A 4th-generation HIV antigen/antibody test, negative: not excluded on serology.
+    JsonPath hiv =
+        eligibility(
+            NCT, eligibleChild().add(observation(LOINC, "56888-1").on(LAB_DATE).negative()));
+    assertThat(EligibilityIT.outcome(hiv, "exc-infection")).isEqualTo("manual-review");
+  }
+
+  @Test
+  void hba1cByHplcCountsForAnHba1cCriterion() {
+    String study = createStudyWithHbA1cAtMost10Percent();
+    JsonPath hplc =
+        eligibility(
+            study,
+            patient()
+                .born("2014-01-10")
+                .add(observation(LOINC, "17856-6").on(LAB_DATE).quantity("10.5", "%")));
+    assertCriterion(hplc, "inc-hba1c", "fail", "HbA1c 10.5 % on 2026-06-01 is above 10 %");
   }
 
   // ------------------------------------------------------------------ helpers
