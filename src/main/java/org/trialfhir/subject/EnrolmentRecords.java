@@ -12,6 +12,7 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
@@ -22,6 +23,8 @@ import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Component;
 import org.trialfhir.eligibility.CriterionCheck;
 import org.trialfhir.eligibility.Outcome;
+import org.trialfhir.security.CurrentCaller;
+import org.trialfhir.security.SecurityProperties;
 
 /** What an enrolment leaves behind besides the subject: its Provenance, or the refusal. */
 @Component
@@ -33,10 +36,15 @@ class EnrolmentRecords {
   private static final String PARTICIPANT =
       "http://terminology.hl7.org/CodeSystem/provenance-participant-type";
 
-  private final DaoRegistry daos;
+  /** The system of the OAuth client ids that name who performed an enrolment. */
+  static final String CLIENT_SYSTEM = "urn:trialfhir:oauth-client";
 
-  EnrolmentRecords(DaoRegistry daos) {
+  private final DaoRegistry daos;
+  private final SecurityProperties security;
+
+  EnrolmentRecords(DaoRegistry daos, SecurityProperties security) {
     this.daos = daos;
+    this.security = security;
   }
 
   /**
@@ -70,6 +78,17 @@ class EnrolmentRecords {
         confirmer != null && confirmer.hasReference()
             ? new Reference(confirmer.getReference())
             : new Reference().setDisplay("not identified: no confirmer was given"));
+    // Who asked for the enrolment (the request's OAuth client and user), beside who verified it:
+    // the record is written by the server, the act is the caller's.
+    String clientId = CurrentCaller.clientId(security);
+    if (clientId != null) {
+      Provenance.ProvenanceAgentComponent performer = provenance.addAgent();
+      performer.getType().addCoding(new Coding(PARTICIPANT, "performer", "Performer"));
+      performer.setWho(
+          new Reference()
+              .setIdentifier(new Identifier().setSystem(CLIENT_SYSTEM).setValue(clientId))
+              .setDisplay(CurrentCaller.principal(security)));
+    }
     if (study.hasEnrollment()) {
       provenance
           .addEntity()

@@ -144,6 +144,15 @@ class EnrolmentIT extends IntegrationTestBase {
     assertThat(confirmedCriteria(provenance)).containsExactlyInAnyOrderElementsOf(MANUAL_REVIEW);
     assertThat(typeAndId(provenance.path("agent").path(0).path("who").path("reference").asText()))
         .isEqualTo(confirmer);
+    // ...and who performed it: the caller's OAuth client and user, not the server.
+    JsonNode performer = provenance.path("agent").path(1);
+    assertThat(performer.path("type").path("coding").path(0).path("code").asText())
+        .isEqualTo("performer");
+    assertThat(performer.path("who").path("identifier").path("system").asText())
+        .isEqualTo("urn:trialfhir:oauth-client");
+    assertThat(performer.path("who").path("identifier").path("value").asText()).isNotBlank();
+    assertThat(performer.path("who").path("display").asText())
+        .startsWith(performer.path("who").path("identifier").path("value").asText() + " ");
   }
 
   @Test
