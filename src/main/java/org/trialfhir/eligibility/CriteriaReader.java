@@ -61,6 +61,10 @@ final class CriteriaReader {
         parts.add(read(group, part, exclusion));
       }
     }
+    if (kind == CriterionKind.CONDITION_ONSET && !isPeriod(characteristic.getValue())) {
+      throw invalid(
+          group, "criterion " + id + " (condition-onset) needs a whole number of d, wk, mo or a");
+    }
     return new Criterion(
         id,
         exclusion,
@@ -111,6 +115,14 @@ final class CriteriaReader {
                     "criterion "
                         + characteristic.getId()
                         + " has a look-back window that is not a number of d, wk, mo or a"));
+  }
+
+  private static boolean isPeriod(org.hl7.fhir.r4.model.Type value) {
+    return value instanceof Quantity q
+        && q.hasValue()
+        && q.getValue().signum() >= 0
+        && q.getValue().stripTrailingZeros().scale() <= 0
+        && TimeUnit.ofUcum(q.getCode()).filter(TimeUnit::calendar).isPresent();
   }
 
   private static BigDecimal molarMass(Extension extension) {
