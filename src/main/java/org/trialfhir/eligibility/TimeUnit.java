@@ -15,16 +15,16 @@ import java.util.Optional;
  * an amount must become days or another unit.
  */
 public enum TimeUnit {
-  MINUTE("min", "minute", null, new BigDecimal("1440")),
-  HOUR("h", "hour", null, new BigDecimal("24")),
+  MINUTE(
+      "min",
+      "minute",
+      null,
+      BigDecimal.ONE.divide(BigDecimal.valueOf(1440), MathContext.DECIMAL64)),
+  HOUR("h", "hour", null, BigDecimal.ONE.divide(BigDecimal.valueOf(24), MathContext.DECIMAL64)),
   DAY("d", "day", ChronoUnit.DAYS, BigDecimal.ONE),
-  WEEK(
-      "wk",
-      "week",
-      ChronoUnit.WEEKS,
-      BigDecimal.ONE.divide(BigDecimal.valueOf(7), MathContext.DECIMAL64)),
-  MONTH("mo", "month", ChronoUnit.MONTHS, null),
-  YEAR("a", "year", ChronoUnit.YEARS, null);
+  WEEK("wk", "week", ChronoUnit.WEEKS, BigDecimal.valueOf(7)),
+  MONTH("mo", "month", ChronoUnit.MONTHS, new BigDecimal("30.4375")),
+  YEAR("a", "year", ChronoUnit.YEARS, new BigDecimal("365.25"));
 
   private final String ucum;
   private final String word;
