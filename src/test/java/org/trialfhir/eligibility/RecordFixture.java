@@ -30,6 +30,7 @@ final class RecordFixture {
   final List<Observation> observations = new ArrayList<>();
   final List<AllergyIntolerance> allergies = new ArrayList<>();
   final List<Consent> consents = new ArrayList<>();
+  CodeMembership terms = DataEdgesTest.TERMS;
 
   RecordFixture() {
     patient.setId("Patient/p1");
@@ -43,7 +44,7 @@ final class RecordFixture {
   CriterionEvaluator engine() {
     PatientRecord record =
         new PatientRecord(patient, conditions, observations, allergies, consents);
-    return new CriterionEvaluator(record, DATE, "ResearchStudy/study-1", DataEdgesTest.TERMS);
+    return new CriterionEvaluator(record, DATE, "ResearchStudy/study-1", terms);
   }
 
   Condition condition(String system, String code, String clinical, String verification) {
