@@ -11,8 +11,10 @@ import static org.trialfhir.eligibility.RecordFixture.value;
 import java.math.BigDecimal;
 import java.util.List;
 import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Observation.ObservationStatus;
+import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Quantity.QuantityComparator;
 import org.hl7.fhir.r4.model.Range;
@@ -227,6 +229,24 @@ class ObservationRulesTest {
     assertThat(record.evaluate(atLeast).outcome()).isEqualTo(Outcome.PASS);
     cPeptide("2026-05-02", nmol(null, "0.05")).setStatus(ObservationStatus.CORRECTED);
     assertThat(record.evaluate(atLeast).outcome()).isEqualTo(Outcome.FAIL);
+  }
+
+  @Test
+  void aResultTakenOverAPeriodIsDatedByItsStartAndAResultDatedToTheMonthIsNot() {
+    Criterion atLeast = labCriterion(quantity(QuantityComparator.GREATER_OR_EQUAL, 0.1, "nmol/L"));
+    Observation collected = cPeptide(null, nmol(null, "0.05"));
+    collected.setEffective(
+        new Period()
+            .setStartElement(new DateTimeType("2026-06-01T07:30:00+02:00"))
+            .setEndElement(new DateTimeType("2026-06-01T09:30:00+02:00")));
+    CriterionResult result = record.evaluate(atLeast);
+    assertThat(result.outcome()).isEqualTo(Outcome.FAIL);
+    assertThat(result.reason())
+        .isEqualTo("Fasting C-peptide 0.05 nmol/L on 2026-06-01 is below 0.1 nmol/L");
+    collected.setEffective(new Period().setEndElement(new DateTimeType("2026-06-01")));
+    assertThat(record.evaluate(atLeast).outcome()).isEqualTo(Outcome.MISSING_DATA);
+    collected.setEffective(new DateTimeType("2026-06"));
+    assertThat(record.evaluate(atLeast).outcome()).isEqualTo(Outcome.MISSING_DATA);
   }
 
   // ------------------------------------------------------------ untimed results
