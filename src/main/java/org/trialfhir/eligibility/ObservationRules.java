@@ -36,6 +36,7 @@ final class ObservationRules {
     this.terms = terms;
   }
 
+  /** The reference date the look-back windows end at. */
   LocalDate date() {
     return date;
   }
@@ -106,8 +107,8 @@ final class ObservationRules {
     }
     Optional<Observation> latest =
         usableInWindow(concept.analyte(), window, false).stream()
+            // Results of the criterion's own ValueSet are not here: none is in the window.
             .filter(o -> !terms.containsAny(o.getCode(), concept.timed()))
-            .filter(o -> !terms.containsAny(o.getCode(), criterion.valueSet()))
             .findFirst();
     if (latest.isEmpty()) {
       return Optional.empty();

@@ -66,11 +66,6 @@ final class RecordFacts {
         .anyMatch(c -> ACTIVE_CLINICAL_STATUS.contains(c.getCode()));
   }
 
-  static boolean hasCode(CodeableConcept concept, String system, String code) {
-    return concept.getCoding().stream()
-        .anyMatch(c -> system.equals(c.getSystem()) && code.equals(c.getCode()));
-  }
-
   /** "Type 1 diabetes mellitus (SNOMED CT 46635009)" style, for reasons. */
   static String describe(CodeableConcept concept) {
     Coding first = concept.getCodingFirstRep();

@@ -109,10 +109,24 @@ final class ResultRules {
 
   Finding results(Criterion criterion, boolean anyPositive) {
     Window window = criterion.window();
-    List<Observation> read =
-        observations.usableInWindow(criterion.valueSet(), window, true).stream()
-            .filter(o -> read(o).isPresent())
-            .toList();
+    List<Observation> inWindow = observations.usableInWindow(criterion.valueSet(), window, true);
+    List<Observation> read = inWindow.stream().filter(o -> read(o).isPresent()).toList();
+    if (read.isEmpty() && !inWindow.isEmpty()) {
+      return Finding.unknown(
+          inWindow.size()
+              + " "
+              + terms.title(criterion.valueSet())
+              + " result"
+              + (inWindow.size() == 1 ? "" : "s")
+              + " in the "
+              + window.describe()
+              + " before "
+              + observations.date()
+              + (inWindow.size() == 1 ? " says" : " say")
+              + " neither positive nor negative (no interpretation, coded result or reference"
+              + " range)",
+          refs(inWindow));
+    }
     if (read.isEmpty()) {
       return Finding.unknown(
           observations.noneInWindow(
