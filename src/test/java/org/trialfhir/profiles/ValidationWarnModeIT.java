@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.Test;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 import org.trialfhir.IntegrationTestBase;
 
@@ -13,9 +14,11 @@ import org.trialfhir.IntegrationTestBase;
  * {@code trialfhir.validation.mode: warn}, for legacy feeds: an invalid write is stored (2xx) and
  * the problems come back in an OperationOutcome naming the element and the rule, for a single write
  * ({@code Prefer: return=OperationOutcome}) and for each entry of a transaction. A context of its
- * own (this one property differs), on the same test database.
+ * own (this one property differs), on the same test database, closed after this class so that it
+ * does not keep running beside the shared one.
  */
 @TestPropertySource(properties = "trialfhir.validation.mode=warn")
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class ValidationWarnModeIT extends IntegrationTestBase {
 
   private static final ObjectMapper JSON = new ObjectMapper();
