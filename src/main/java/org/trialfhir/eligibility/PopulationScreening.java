@@ -4,7 +4,6 @@ import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -51,15 +50,6 @@ public class PopulationScreening {
     this.validationSupport = validationSupport;
   }
 
-  /**
-   * Screening runs as a Batch2 job after the request that queued it has been authorised (see
-   * screen/Screenings): its steps read as the server. Carrying the caller's identity into the job's
-   * steps is still to do (issue: operations act for their caller).
-   */
-  private static RequestDetails job() {
-    return new SystemRequestDetails();
-  }
-
   /** One patient's screening result: verdict and the outcome of each criterion known. */
   public record Screened(String patient, Verdict verdict, Map<String, Outcome> outcomes) {}
 
@@ -70,10 +60,15 @@ public class PopulationScreening {
       List<Criterion> demographic,
       Map<String, TokenOrListParam> requiredDiagnoses) {}
 
+  /**
+   * The study's criteria and what set-based steps can decide of them. Every method here reads with
+   * {@code request}: the screening job's steps pass one that acts for the caller who started it
+   * (see screen/CallerSteps), so that caller's access rules, blinding and audit apply.
+   */
   @Transactional(readOnly = true)
-  public Plan plan(IdType studyId) {
-    ResearchStudy study = eligibility.readStudy(studyId, job());
-    List<Criterion> criteria = CriteriaReader.read(eligibility.eligibilityGroup(study, job()));
+  public Plan plan(IdType studyId, RequestDetails request) {
+    ResearchStudy study = eligibility.readStudy(studyId, request);
+    List<Criterion> criteria = CriteriaReader.read(eligibility.eligibilityGroup(study, request));
     List<Criterion> demographic = new ArrayList<>();
     Map<String, TokenOrListParam> diagnoses = new LinkedHashMap<>();
     for (Criterion criterion : criteria) {
@@ -126,19 +121,20 @@ public class PopulationScreening {
    * ids were listed is left out, as the population no longer holds it.
    */
   @Transactional(readOnly = true)
-  public List<Patient> patients(List<String> ids) {
-    Map<String, Patient> found = eligibility.findPatients(ids, job());
+  public List<Patient> patients(List<String> ids, RequestDetails request) {
+    Map<String, Patient> found = eligibility.findPatients(ids, request);
     return ids.stream().map(found::get).filter(Objects::nonNull).toList();
   }
 
   /** Ids of the patients with at least one Condition coded from the criterion's value set. */
   @Transactional(readOnly = true)
-  public Set<String> withDiagnosis(TokenOrListParam codes) {
+  public Set<String> withDiagnosis(TokenOrListParam codes, RequestDetails request) {
     // Not a synchronous search: those stop at HAPI's internal limit (10,000) without saying so,
     // and a patient whose Condition fell past it would be ruled out wrongly.
     SearchParameterMap search = new SearchParameterMap().add(Condition.SP_CODE, codes);
     Set<String> patients = new HashSet<>();
-    for (Condition found : daos.getResourceDao(Condition.class).searchForResources(search, job())) {
+    for (Condition found :
+        daos.getResourceDao(Condition.class).searchForResources(search, request)) {
       IdType subject = new IdType(found.getSubject().getReference());
       if ("Patient".equals(subject.getResourceType())) {
         patients.add(subject.getIdPart());
@@ -152,11 +148,12 @@ public class PopulationScreening {
    * are read with one search per resource type for the whole chunk, not per patient.
    */
   @Transactional(readOnly = true)
-  public List<Screened> evaluate(IdType studyId, List<String> patientIds, LocalDate date) {
-    ResearchStudy study = eligibility.readStudy(studyId, job());
-    List<Patient> patients = eligibility.readPatients(patientIds, job());
+  public List<Screened> evaluate(
+      IdType studyId, List<String> patientIds, LocalDate date, RequestDetails request) {
+    ResearchStudy study = eligibility.readStudy(studyId, request);
+    List<Patient> patients = eligibility.readPatients(patientIds, request);
     List<Screened> screened = new ArrayList<>();
-    for (Evaluation evaluation : eligibility.evaluateAll(study, patients, date, job())) {
+    for (Evaluation evaluation : eligibility.evaluateAll(study, patients, date, request)) {
       Map<String, Outcome> outcomes = new LinkedHashMap<>();
       evaluation.results().forEach(r -> outcomes.put(r.criterion().id(), r.outcome()));
       screened.add(

@@ -18,9 +18,11 @@ import org.trialfhir.screen.ScreenModels.ResultChunk;
 class EvaluateChunk implements IJobStepWorker<Parameters, PatientChunk, ResultChunk> {
 
   private final PopulationScreening screening;
+  private final CallerSteps caller;
 
-  EvaluateChunk(PopulationScreening screening) {
+  EvaluateChunk(PopulationScreening screening, CallerSteps caller) {
     this.screening = screening;
+    this.caller = caller;
   }
 
   @Override
@@ -29,11 +31,16 @@ class EvaluateChunk implements IJobStepWorker<Parameters, PatientChunk, ResultCh
     PatientChunk chunk = details.getData();
     List<Result> results = new ArrayList<>(chunk.decided());
     if (!chunk.evaluate().isEmpty()) {
-      screening
-          .evaluate(
-              new IdType("ResearchStudy", details.getParameters().study()),
-              chunk.evaluate(),
-              LocalDate.parse(details.getParameters().date()))
+      caller
+          .run(
+              details,
+              "evaluate",
+              request ->
+                  screening.evaluate(
+                      new IdType("ResearchStudy", details.getParameters().study()),
+                      chunk.evaluate(),
+                      LocalDate.parse(details.getParameters().date()),
+                      request))
           .forEach(s -> results.add(Result.of(s)));
     }
     sink.accept(new ResultChunk(results));

@@ -9,10 +9,12 @@ import org.trialfhir.screen.ScreenModels.Parameters;
 import org.trialfhir.screen.ScreenModels.PatientChunk;
 import org.trialfhir.screen.ScreenModels.Report;
 import org.trialfhir.screen.ScreenModels.ResultChunk;
+import org.trialfhir.security.JobCallerRequests;
 
 /**
  * Population screening as a HAPI Batch2 job: its chunks are stored in the database, so the work
- * survives a restart and is shared by every server instance on the same database.
+ * survives a restart and is shared by every server instance on the same database. Its steps read as
+ * the caller who started it ({@link CallerSteps}).
  */
 @Configuration(proxyBeanMethods = false)
 class ScreenJobConfig {
@@ -20,7 +22,9 @@ class ScreenJobConfig {
   static final String JOB = "trialfhir-screen";
 
   @Bean
-  JobDefinition<Parameters> screenJob(PopulationScreening screening, DaoRegistry daos) {
+  JobDefinition<Parameters> screenJob(
+      PopulationScreening screening, DaoRegistry daos, JobCallerRequests callers) {
+    CallerSteps caller = new CallerSteps(callers);
     return JobDefinition.newBuilder()
         .setJobDefinitionId(JOB)
         .setJobDescription("Screen a population against a study's eligibility criteria")
@@ -32,12 +36,12 @@ class ScreenJobConfig {
             "select",
             "Narrow the population set-based (age, sex, required diagnosis)",
             PatientChunk.class,
-            new SelectCandidates(screening, daos))
+            new SelectCandidates(screening, daos, caller))
         .addIntermediateStep(
             "evaluate",
             "Evaluate the remaining patients in full",
             ResultChunk.class,
-            new EvaluateChunk(screening))
+            new EvaluateChunk(screening, caller))
         .addFinalReducerStep(
             "report", "Collect the results and the funnel", Report.class, new ScreenReducer())
         .build();

@@ -7,19 +7,26 @@ import java.util.Map;
 import org.trialfhir.eligibility.Outcome;
 import org.trialfhir.eligibility.PopulationScreening.Screened;
 import org.trialfhir.eligibility.Verdict;
+import org.trialfhir.security.JobCaller;
 
 /** What the screening job passes between its steps; Batch2 stores each as JSON in its tables. */
 final class ScreenModels {
 
   private ScreenModels() {}
 
-  /** The job's parameters: which study, which population (null: every patient), which day. */
+  /**
+   * The job's parameters: which study, which population (null: every patient), which day; who asked
+   * (the owner of its results) and, to act for them in every step, what their authorisation rests
+   * on (null with security off) and the FHIR base they called.
+   */
   record Parameters(
       @JsonProperty("study") String study,
       @JsonProperty("group") String group,
       @JsonProperty("date") String date,
       @JsonProperty("chunkSize") int chunkSize,
-      @JsonProperty("requestedBy") String requestedBy)
+      @JsonProperty("requestedBy") String requestedBy,
+      @JsonProperty("caller") JobCaller caller,
+      @JsonProperty("serverBase") String serverBase)
       implements IModelJson {}
 
   /** One patient's result as stored in a chunk. */

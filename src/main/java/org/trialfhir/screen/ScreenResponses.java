@@ -44,6 +44,12 @@ class ScreenResponses {
       write(response, 200, Screenings.toFhir(status.report()));
     } else if (status.state() == StatusEnum.CANCELLED) {
       write(response, 404, outcome(IssueSeverity.ERROR, "The screening was cancelled"));
+    } else if (status.state() == StatusEnum.FAILED && refused(status.message())) {
+      // Its steps read as its caller, who may not read all it needs: a 403, with the reason.
+      OperationOutcome refused =
+          outcome(IssueSeverity.ERROR, "Screening failed: " + status.message());
+      refused.getIssueFirstRep().setCode(IssueType.FORBIDDEN);
+      write(response, 403, refused);
     } else if (status.state() == StatusEnum.FAILED) {
       // FHIR asynchronous pattern: a job that failed is reported with a 5xx and its reason.
       write(response, 500, outcome(IssueSeverity.ERROR, "Screening failed: " + status.message()));
@@ -54,6 +60,10 @@ class ScreenResponses {
       response.setHeader(Constants.HEADER_RETRY_AFTER, "2");
       write(response, 202, outcome(IssueSeverity.INFORMATION, "In progress: " + progress));
     }
+  }
+
+  private static boolean refused(String message) {
+    return message != null && message.contains(CallerSteps.Refused.PREFIX);
   }
 
   private static OperationOutcome outcome(IssueSeverity severity, String text) {

@@ -26,6 +26,7 @@ import org.trialfhir.screen.ScreenModels.Parameters;
 import org.trialfhir.screen.ScreenModels.Report;
 import org.trialfhir.screen.ScreenModels.Result;
 import org.trialfhir.security.CurrentCaller;
+import org.trialfhir.security.JobCaller;
 import org.trialfhir.security.SecurityProperties;
 
 /** Starts screenings, tells how far they are, cancels them and turns a report into FHIR. */
@@ -55,8 +56,8 @@ class Screenings {
 
   /**
    * Checks the request as its caller (the study and the Group are read with the caller's identity,
-   * so a Group the caller may not see is a 403 or 404 now), then queues the job, whose steps read
-   * the population as the server.
+   * so a Group the caller may not see is a 403 or 404 now), then queues the job with what its steps
+   * need to read the population as that caller too (see {@link CallerSteps}).
    */
   String start(IdType studyId, Reference group, LocalDate date, RequestDetails caller) {
     // 404 now, not a failed job later
@@ -83,7 +84,9 @@ class Screenings {
             groupId,
             date.toString(),
             CHUNK_SIZE,
-            CurrentCaller.principal(security)));
+            CurrentCaller.principal(security),
+            JobCaller.current(security),
+            caller.getFhirServerBase()));
     String job = jobs.startInstance(new SystemRequestDetails(), request).getInstanceId();
     maintenance.runMaintenancePass(); // dispatch the first step now, not at the next minute
     return job;

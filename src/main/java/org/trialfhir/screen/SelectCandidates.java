@@ -7,7 +7,7 @@ import ca.uhn.fhir.batch2.api.StepExecutionDetails;
 import ca.uhn.fhir.batch2.api.VoidModel;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -32,7 +32,8 @@ import org.trialfhir.screen.ScreenModels.Result;
 
 /**
  * First step: the population, narrowed set-based (see {@link PopulationScreening}); the patients
- * decided here are passed on as results, the survivors in chunks to be evaluated in full.
+ * decided here are passed on as results, the survivors in chunks to be evaluated in full. Read as
+ * the caller who started the screening ({@link CallerSteps}).
  */
 class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientChunk> {
 
@@ -40,22 +41,28 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
 
   private final PopulationScreening screening;
   private final DaoRegistry daos;
+  private final CallerSteps caller;
 
-  SelectCandidates(PopulationScreening screening, DaoRegistry daos) {
+  SelectCandidates(PopulationScreening screening, DaoRegistry daos, CallerSteps caller) {
     this.screening = screening;
     this.daos = daos;
+    this.caller = caller;
   }
 
   @Override
   public RunOutcome run(
       StepExecutionDetails<Parameters, VoidModel> details, IJobDataSink<PatientChunk> sink) {
-    Parameters parameters = details.getParameters();
+    return caller.run(details, "select", request -> select(details.getParameters(), sink, request));
+  }
+
+  private RunOutcome select(
+      Parameters parameters, IJobDataSink<PatientChunk> sink, RequestDetails request) {
     LocalDate date = LocalDate.parse(parameters.date());
-    Plan plan = screening.plan(new IdType("ResearchStudy", parameters.study()));
+    Plan plan = screening.plan(new IdType("ResearchStudy", parameters.study()), request);
 
     Set<String> survivors = new LinkedHashSet<>();
     int population = 0;
-    for (List<Patient> page : population(parameters.group())) {
+    for (List<Patient> page : population(parameters.group(), request)) {
       population += page.size();
       Map<String, Screened> ruledOut = screening.ruledOutByDemographics(plan, page, date);
       emitDecided(ruledOut.values(), sink);
@@ -65,7 +72,7 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
           .forEach(survivors::add);
     }
     for (Map.Entry<String, TokenOrListParam> diagnosis : plan.requiredDiagnoses().entrySet()) {
-      Set<String> diagnosed = screening.withDiagnosis(diagnosis.getValue());
+      Set<String> diagnosed = screening.withDiagnosis(diagnosis.getValue(), request);
       List<Screened> without = new ArrayList<>();
       for (String id : List.copyOf(survivors)) {
         if (!diagnosed.contains(id)) {
@@ -97,17 +104,15 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
   }
 
   /** Every Patient a page at a time, or the Patients of the Group. */
-  private Iterable<List<Patient>> population(String group) {
+  private Iterable<List<Patient>> population(String group, RequestDetails request) {
     if (group != null) {
-      Group members =
-          daos.getResourceDao(Group.class).read(new IdType(group), new SystemRequestDetails());
+      Group members = daos.getResourceDao(Group.class).read(new IdType(group), request);
       List<Patient> patients = new ArrayList<>();
       for (Group.GroupMemberComponent member : members.getMember()) {
         IdType entity = new IdType(member.getEntity().getReference());
         if ("Patient".equals(entity.getResourceType()) && !member.getInactive()) {
           patients.add(
-              daos.getResourceDao(Patient.class)
-                  .read(entity.toUnqualifiedVersionless(), new SystemRequestDetails()));
+              daos.getResourceDao(Patient.class).read(entity.toUnqualifiedVersionless(), request));
         }
       }
       return List.of(patients);
@@ -118,7 +123,7 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
     List<String> ids =
         daos
             .getResourceDao(Patient.class)
-            .searchForResourceIds(new SearchParameterMap(), new SystemRequestDetails())
+            .searchForResourceIds(new SearchParameterMap(), request)
             .stream()
             .map(IIdType::getIdPart)
             .toList();
@@ -138,7 +143,7 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
             }
             List<String> page = ids.subList(from, Math.min(ids.size(), from + PAGE));
             from += page.size();
-            return screening.patients(page);
+            return screening.patients(page, request);
           }
         };
   }

@@ -22,8 +22,10 @@ import org.trialfhir.security.Caller.Role;
  *
  * <p>Checked wherever the server runs a search for the caller: the request's own parameters
  * (searches, conditional update and delete), {@code If-None-Exist}, conditional references in a
- * written resource ({@code Patient?identifier=...}), and every entry of a batch or transaction.
- * Searching Groups by {@code member} needs the right to read Groups too.
+ * written resource ({@code Patient?identifier=...}: in the request body here, and again in the
+ * resource about to be stored, which is how a JSON Patch or FHIRPath Patch gets one there), and
+ * every entry of a batch or transaction. Searching Groups by {@code member} needs the right to read
+ * Groups too.
  */
 final class JoinGuard {
 
@@ -61,8 +63,12 @@ final class JoinGuard {
     }
   }
 
-  /** Conditional references ({@code Patient?identifier=...}) are searches too. */
-  private void checkReferences(FhirContext fhir, IBaseResource resource) {
+  /**
+   * Conditional references ({@code Patient?identifier=...}) are searches too. Also checked on the
+   * resource as it is about to be stored, whatever the road (see {@link StoredReferenceGuard}): a
+   * PATCH puts one there from a body that is not the resource.
+   */
+  void checkReferences(FhirContext fhir, IBaseResource resource) {
     for (IBaseReference reference :
         fhir.newTerser().getAllPopulatedChildElementsOfType(resource, IBaseReference.class)) {
       String value = reference.getReferenceElement().getValue();

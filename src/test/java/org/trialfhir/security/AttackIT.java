@@ -264,6 +264,101 @@ class AttackIT extends IntegrationTestBase {
     anonymous().get("/ResearchStudy?site.address-city=Nanjing").then().statusCode(200);
   }
 
+  /**
+   * A match URL put into a resource by PATCH is a search too: a caller who may write Observations
+   * but not read Patients cannot learn by JSON Patch, FHIRPath Patch or a Bundle's PATCH entry
+   * whether a patient has an identifier (a 200 or a 412 would tell). The same answer, 403, whether
+   * the identifier exists or not; the Observation is unchanged.
+   */
+  @Test
+  void matchUrlsCannotBePatchedIntoAResource() {
+    Victim v = victim();
+    String writer = TestTokens.token("user/Observation.cruds", List.of("coordinator"), null);
+    String own = patient(unique("Own"), v.organization(), unique("MRN"));
+    String observation =
+        fhirAs(writer)
+            .body(hba1c("Patient/" + own, 6.1))
+            .post("/Observation")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    // The writer may patch the Observation otherwise.
+    fhirAs(writer)
+        .contentType("application/json-patch+json")
+        .body("[{\"op\":\"replace\",\"path\":\"/valueQuantity/value\",\"value\":6.2}]")
+        .patch("/Observation/" + observation)
+        .then()
+        .statusCode(200);
+    // The direct road is refused already.
+    assertOutcome(
+        fhirAs(writer)
+            .body(hba1c("Patient?identifier=" + MRN + "|" + v.mrn(), 7.0))
+            .post("/Observation"),
+        403);
+
+    for (String mrn : List.of(v.mrn(), unique("nobody"))) {
+      String match = "Patient?identifier=" + MRN + "|" + mrn;
+      String jsonPatch =
+          """
+          [{"op":"replace","path":"/subject","value":{"reference":"%s"}}]"""
+              .formatted(match);
+      assertOutcome(
+          fhirAs(writer)
+              .contentType("application/json-patch+json")
+              .body(jsonPatch)
+              .patch("/Observation/" + observation),
+          403);
+      String fhirPathPatch =
+          """
+          {"resourceType":"Parameters","parameter":[{"name":"operation","part":[
+            {"name":"type","valueCode":"replace"},
+            {"name":"path","valueString":"Observation.subject"},
+            {"name":"value","valueReference":{"reference":"%s"}}]}]}"""
+              .formatted(match);
+      assertOutcome(fhirAs(writer).body(fhirPathPatch).patch("/Observation/" + observation), 403);
+      String joined =
+          """
+          [{"op":"replace","path":"/subject","value":{"reference":"%s"}}]"""
+              .formatted(
+                  "Patient?_has:Observation:subject:code=4548-4&identifier=" + MRN + "|" + mrn);
+      String transaction =
+          """
+          {"resourceType":"Bundle","type":"transaction","entry":[
+            {"resource":{"resourceType":"Binary","contentType":"application/json-patch+json",
+              "data":"%s"},
+             "request":{"method":"PATCH","url":"Observation/%s"}}]}"""
+              .formatted(
+                  java.util.Base64.getEncoder()
+                      .encodeToString(joined.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                  observation);
+      assertOutcome(fhirAs(writer).body(transaction).post(""), 403);
+    }
+    assertThat(
+            tree(fhir().get("/Observation/" + observation).asString())
+                .path("subject")
+                .path("reference")
+                .asText())
+        .isEqualTo("Patient/" + own);
+
+    // A caller who may read Patients in full may patch one in: the road itself works.
+    fhir()
+        .contentType("application/json-patch+json")
+        .body(
+            """
+            [{"op":"replace","path":"/subject","value":{"reference":"Patient?identifier=%s|%s"}}]"""
+                .formatted(MRN, v.mrn()))
+        .patch("/Observation/" + observation)
+        .then()
+        .statusCode(200);
+    assertThat(
+            tree(fhir().get("/Observation/" + observation).asString())
+                .path("subject")
+                .path("reference")
+                .asText())
+        .isEqualTo("Patient/" + v.patient());
+  }
+
   // ============================================================================ (b) Groups
 
   @Test
