@@ -199,6 +199,22 @@ class EligibilityEdgesIT extends IntegrationTestBase {
     assertCriterion(hplc, "inc-hba1c", "fail", "HbA1c 10.5 % on 2026-06-01 is above 10 %");
   }
 
+  @Test
+  void aRecordWithManyResultsOfOneTestIsReadWhole() {
+    // More results than a page of the REST server (20): the operation reads them all, as its
+    // caller, and the most recent decides.
+    String study = createStudyWithHbA1cAtMost10Percent();
+    PatientFixture many = patient().born("2014-01-10");
+    for (int day = 1; day <= 25; day++) {
+      many.add(
+          observation(LOINC, "4548-4")
+              .on("2026-05-%02d".formatted(day))
+              .quantity(day == 25 ? "10.5" : "8.0", "%"));
+    }
+    assertCriterion(
+        eligibility(study, many), "inc-hba1c", "fail", "HbA1c 10.5 % on 2026-05-25 is above 10 %");
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private JsonPath eligibility(String study, PatientFixture fixture) {
