@@ -31,10 +31,12 @@ import org.trialfhir.TestTokens;
 
 /**
  * Hostile input, sent raw (java.net.http, or a socket for what HTTP clients refuse to send): every
- * request of issue #16's sections 2 and 3, varied over resource types, interactions, JSON and XML,
- * headers and Bundle entries. Each must get a 4xx (the specific one where it matters) with a FHIR
- * OperationOutcome whose diagnostics name the problem, in the format asked for; no write may be
- * stored; and afterwards the server still answers a read in under a second.
+ * body a parser would read with data lost, every malformed header or parameter, every oversized or
+ * server-occupying request (docs/fhir-endpoint.md, docs/validation.md), varied over resource types,
+ * interactions, JSON and XML, headers and Bundle entries. Each must get a 4xx (the specific one
+ * where it matters) with a FHIR OperationOutcome whose diagnostics name the problem, in the format
+ * asked for; no write may be stored; and afterwards the server still answers a read in under a
+ * second.
  */
 @Tag(
     "persistence") // numbers and strings reach the database: PostgreSQL refuses differently from H2
