@@ -17,11 +17,15 @@ import java.util.Map;
 import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AdverseEvent;
+import org.hl7.fhir.r4.model.Basic;
+import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Measure;
 import org.hl7.fhir.r4.model.MeasureReport;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.PlanDefinition;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ResearchSubject;
 import org.springframework.stereotype.Service;
@@ -36,7 +40,8 @@ import org.trialfhir.study.StudyDesign;
 /**
  * Computes a study's endpoint report: the Measure {@link #MEASURE} says which endpoints (ValueSet,
  * unit, threshold), the study's schedule of activities which visits; the subjects' Observations and
- * the study's AdverseEvents are the data. See {@link EndpointTables} for the statistics.
+ * the study's AdverseEvents are the data. See {@link EndpointTables} for the statistics, {@link
+ * EndpointValues} for which result counts, and {@link AdverseEventTables}.
  */
 @Service
 class EndpointReport {
@@ -113,18 +118,15 @@ class EndpointReport {
     report.setType(MeasureReport.MeasureReportType.SUMMARY);
     report.setMeasure(MEASURE);
     report.setDate(new Date());
-    report.getPeriod().setStartElement(new org.hl7.fhir.r4.model.DateTimeType(earliest(subjects)));
-    report
-        .getPeriod()
-        .setEndElement(new org.hl7.fhir.r4.model.DateTimeType(LocalDate.now().toString()));
+    report.getPeriod().setStartElement(new DateTimeType(earliest(subjects)));
+    report.getPeriod().setEndElement(new DateTimeType(LocalDate.now().toString()));
     report.addExtension(
-        "http://trialfhir.org/fhir/StructureDefinition/report-study",
-        new org.hl7.fhir.r4.model.Reference(studyRef));
+        "http://trialfhir.org/fhir/StructureDefinition/report-study", new Reference(studyRef));
     for (Measure.MeasureGroupComponent group : measure.getGroup()) {
       endpoint(group).ifPresent(e -> report.addGroup(tables.endpoint(e, subjects, observations)));
     }
     report.addGroup(
-        EndpointTables.adverseEvents(
+        AdverseEventTables.adverseEvents(
             search(AdverseEvent.class, "study", studyRef).stream()
                 .filter(ae -> ae.getActuality() != AdverseEvent.AdverseEventActuality.POTENTIAL)
                 .toList()));
@@ -168,12 +170,10 @@ class EndpointReport {
    */
   private String arm(ResearchSubject subject) {
     var allocation = subject.getExtensionByUrl(ALLOCATION);
-    if (allocation == null
-        || !(allocation.getValue() instanceof org.hl7.fhir.r4.model.Reference ref)) {
+    if (allocation == null || !(allocation.getValue() instanceof Reference ref)) {
       return subject.hasAssignedArm() ? subject.getAssignedArm() : null;
     }
-    var allocationResource =
-        read(org.hl7.fhir.r4.model.Basic.class, new IdType(ref.getReference()));
+    var allocationResource = read(Basic.class, new IdType(ref.getReference()));
     var detail =
         allocationResource.getExtensionByUrl(
             "http://trialfhir.org/fhir/StructureDefinition/allocation");
@@ -221,9 +221,7 @@ class EndpointReport {
             valueSet.getValue().primitiveValue(),
             unit.getValue().primitiveValue(),
             molarMass == null ? null : new BigDecimal(molarMass.getValue().primitiveValue()),
-            threshold == null
-                ? null
-                : ((org.hl7.fhir.r4.model.Quantity) threshold.getValue()).getValue()));
+            threshold == null ? null : ((Quantity) threshold.getValue()).getValue()));
   }
 
   private <T extends IBaseResource> List<T> search(Class<T> type, String param, String reference) {

@@ -2,12 +2,12 @@ package org.trialfhir.page;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.CacheControl;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.trialfhir.security.SecurityProperties;
+import org.trialfhir.server.FhirServerProperties;
 
 /**
  * What the coordinator page (static assets served at {@code /}) needs to know before it can talk to
@@ -18,18 +18,17 @@ import org.trialfhir.security.SecurityProperties;
 class PageConfigController {
 
   private final SecurityProperties security;
-  private final String fhirPath;
+  private final FhirServerProperties server;
 
-  PageConfigController(
-      SecurityProperties security, @Value("${trialfhir.server.path:/fhir}") String fhirPath) {
+  PageConfigController(SecurityProperties security, FhirServerProperties server) {
     this.security = security;
-    this.fhirPath = fhirPath;
+    this.server = server;
   }
 
   @GetMapping(value = "/config.json", produces = "application/json")
   ResponseEntity<Map<String, Object>> config() {
     Map<String, Object> config = new LinkedHashMap<>();
-    config.put("fhirBase", fhirPath);
+    config.put("fhirBase", server.path());
     config.put("authRequired", security.enabled());
     config.put("clientId", security.page().clientId());
     config.put("scope", security.page().scope());

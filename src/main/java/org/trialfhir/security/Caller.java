@@ -2,6 +2,7 @@ package org.trialfhir.security;
 
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +61,7 @@ record Caller(
             : claim instanceof String text ? List.of(text.split("[\\s,]+")) : List.of();
     SecurityProperties.Roles configured = properties.roles();
     // A HashMap, not Map.of: two roles configured with one name must not fail every request.
-    Map<String, Role> byName = new java.util.HashMap<>();
+    Map<String, Role> byName = new HashMap<>();
     byName.put(configured.coordinator(), Role.COORDINATOR);
     byName.put(configured.investigator(), Role.INVESTIGATOR);
     byName.put(configured.unblinded(), Role.UNBLINDED);

@@ -1,5 +1,6 @@
 package org.trialfhir.security;
 
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.trialfhir.security.Caller.Role;
 
 /** What other features may ask about the caller of the current request. */
@@ -25,9 +26,7 @@ public final class CurrentCaller {
     if (!caller.authenticated()) {
       return null;
     }
-    var authentication =
-        org.springframework.security.core.context.SecurityContextHolder.getContext()
-            .getAuthentication();
+    var authentication = SecurityContextHolder.getContext().getAuthentication();
     return caller.clientId() + " " + authentication.getName();
   }
 

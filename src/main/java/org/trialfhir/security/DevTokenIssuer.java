@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -66,7 +67,7 @@ final class DevTokenIssuer {
             + " Configure trialfhir.security.issuer-uri (your IdP) for any real use.",
         clients.keySet());
     List<RegisteredClient> registered =
-        new java.util.ArrayList<>(
+        new ArrayList<>(
             clients.entrySet().stream()
                 .map(
                     e ->

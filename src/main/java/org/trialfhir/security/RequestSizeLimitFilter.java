@@ -9,6 +9,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.zip.GZIPInputStream;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -66,9 +70,9 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
     }
 
     @Override
-    public java.util.Enumeration<String> getHeaders(String name) {
+    public Enumeration<String> getHeaders(String name) {
       return gzip() && "Content-Encoding".equalsIgnoreCase(name)
-          ? java.util.Collections.emptyEnumeration()
+          ? Collections.emptyEnumeration()
           : super.getHeaders(name);
     }
 
@@ -86,7 +90,7 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
     public ServletInputStream getInputStream() throws IOException {
       if (stream == null) {
         ServletInputStream raw = super.getInputStream();
-        java.io.InputStream in = gzip() ? new java.util.zip.GZIPInputStream(raw) : raw;
+        InputStream in = gzip() ? new GZIPInputStream(raw) : raw;
         stream =
             new ServletInputStream() {
               private long read;

@@ -21,8 +21,10 @@ import org.springframework.core.io.ResourceLoader;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtDecoders;
@@ -89,7 +91,7 @@ class SecurityConfig {
       if (keys == null) {
         // Security off: nothing decodes tokens, but the chain above is then not built with one.
         return token -> {
-          throw new org.springframework.security.oauth2.jwt.BadJwtException("security is disabled");
+          throw new BadJwtException("security is disabled");
         };
       }
       return withValidators(OAuth2AuthorizationServerConfiguration.jwtDecoder(keys), properties);
@@ -113,7 +115,7 @@ class SecurityConfig {
             jwt.getAudience() != null && jwt.getAudience().contains(audience)
                 ? OAuth2TokenValidatorResult.success()
                 : OAuth2TokenValidatorResult.failure(
-                    new org.springframework.security.oauth2.core.OAuth2Error(
+                    new OAuth2Error(
                         "invalid_token",
                         "The token is not meant for this server: its aud claim does not name "
                             + audience,

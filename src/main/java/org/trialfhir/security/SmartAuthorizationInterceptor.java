@@ -21,6 +21,7 @@ import org.springframework.context.annotation.Lazy;
 import org.springframework.stereotype.Component;
 import org.trialfhir.security.Caller.Role;
 import org.trialfhir.security.SmartScope.Permission;
+import org.trialfhir.server.FhirServerProperties;
 import org.trialfhir.server.RestInterceptor;
 
 /**
@@ -57,12 +58,16 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
   public static final String EXPORT_CLIENT_SYSTEM = "http://trialfhir.org/fhir/sid/oauth-client";
 
   private final SecurityProperties properties;
+  private final FhirServerProperties server;
   private final ISearchParamRegistry searchParams;
 
   SmartAuthorizationInterceptor(
-      SecurityProperties properties, @Lazy ISearchParamRegistry searchParams) {
+      SecurityProperties properties,
+      FhirServerProperties server,
+      @Lazy ISearchParamRegistry searchParams) {
     super(PolicyEnum.DENY);
     this.properties = properties;
+    this.server = server;
     this.searchParams = searchParams;
   }
 
@@ -277,7 +282,9 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor
       AuthenticationException unauthenticated =
           new AuthenticationException(
               "This request needs a bearer token (OAuth2, SMART on FHIR scopes); "
-                  + "see /fhir/.well-known/smart-configuration");
+                  + "see "
+                  + server.path()
+                  + "/.well-known/smart-configuration");
       unauthenticated.addResponseHeader("WWW-Authenticate", "Bearer realm=\"trialfhir\"");
       throw unauthenticated;
     }

@@ -6,9 +6,9 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.trialfhir.server.FhirServerProperties;
 
 /**
  * Serves {@code [base]/.well-known/smart-configuration} (and at the server root). A filter, because
@@ -21,22 +21,19 @@ class SmartConfigurationFilter extends OncePerRequestFilter {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final SmartEndpoints endpoints;
-  private final String fhirPath;
-  private final String publicBaseUrl;
+  private final FhirServerProperties server;
 
-  SmartConfigurationFilter(
-      SmartEndpoints endpoints,
-      @Value("${trialfhir.server.path:/fhir}") String fhirPath,
-      @Value("${trialfhir.server.public-base-url:}") String publicBaseUrl) {
+  SmartConfigurationFilter(SmartEndpoints endpoints, FhirServerProperties server) {
     this.endpoints = endpoints;
-    this.fhirPath = fhirPath;
-    this.publicBaseUrl = publicBaseUrl;
+    this.server = server;
   }
 
   @Override
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
+    String fhirPath = server.path();
+    String publicBaseUrl = server.publicBaseUrl();
     String path = request.getRequestURI().substring(request.getContextPath().length());
     if (!"GET".equals(request.getMethod())
         || !(path.equals(PATH) || path.equals(fhirPath + PATH))) {

@@ -10,7 +10,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * {@code trialfhir.server.*}: how the FHIR endpoint is exposed.
+ * {@code trialfhir.server.*}: how the FHIR endpoint is exposed. Public, so that whatever needs the
+ * base path or the public base URL (the SMART discovery document, the coordinator page's
+ * configuration, the authorisation's hints) injects this one record instead of reading the keys
+ * again.
  *
  * @param path servlet path of the FHIR base, e.g. {@code /fhir}
  * @param publicBaseUrl the base URL clients see when the server sits behind a proxy; empty means
@@ -23,7 +26,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("trialfhir.server")
-record FhirServerProperties(
+public record FhirServerProperties(
     @DefaultValue("/fhir") @NotNull @Pattern(regexp = "/[A-Za-z0-9/_-]*[A-Za-z0-9_-]") String path,
     @DefaultValue("") String publicBaseUrl,
     @DefaultValue("20") @Min(1) @Max(1000) int defaultPageSize,

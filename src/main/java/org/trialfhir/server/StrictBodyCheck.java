@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
@@ -151,7 +152,7 @@ final class StrictBodyCheck {
     @Override
     public String toString() {
       StringBuilder text = new StringBuilder(rootType == null ? "$" : rootType);
-      for (java.util.Iterator<Object[]> i = frames.descendingIterator(); i.hasNext(); ) {
+      for (Iterator<Object[]> i = frames.descendingIterator(); i.hasNext(); ) {
         Object[] frame = i.next();
         if ((Boolean) frame[0]) {
           text.append('[').append(Math.max(0, (Integer) frame[1])).append(']');

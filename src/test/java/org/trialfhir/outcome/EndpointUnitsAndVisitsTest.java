@@ -37,7 +37,7 @@ class EndpointUnitsAndVisitsTest {
   @Test
   void hba1cInIfccMmolPerMolBecomesNgspPercent() {
     assertThat(
-            EndpointTables.normalise(quantity("64", "mmol/mol"), endpoint("%", null), HBA1C)
+            EndpointValues.normalise(quantity("64", "mmol/mol"), endpoint("%", null), HBA1C)
                 .orElseThrow())
         .isCloseTo(
             new BigDecimal("8.006"), org.assertj.core.data.Offset.offset(new BigDecimal("0.001")));
@@ -46,7 +46,7 @@ class EndpointUnitsAndVisitsTest {
   @Test
   void glucoseInMilligramsPerDecilitreBecomesMillimolesPerLitre() {
     assertThat(
-            EndpointTables.normalise(
+            EndpointValues.normalise(
                     quantity("275.6448", "mg/dL"), endpoint("mmol/L", "180.16"), LabConcept.NONE)
                 .orElseThrow())
         .isCloseTo(
@@ -56,7 +56,7 @@ class EndpointUnitsAndVisitsTest {
   @Test
   void cPeptideInPicomolesPerLitreBecomesNanomolesPerLitre() {
     assertThat(
-            EndpointTables.normalise(
+            EndpointValues.normalise(
                     quantity("350", "pmol/L"), endpoint("nmol/L", "3020.3"), LabConcept.NONE)
                 .orElseThrow())
         .isEqualByComparingTo("0.35");
@@ -65,12 +65,12 @@ class EndpointUnitsAndVisitsTest {
   @Test
   void insulinUnitsAndInternationalUnitsAreTheSame() {
     assertThat(
-            EndpointTables.normalise(
+            EndpointValues.normalise(
                     quantity("12.5", "U/d"), endpoint("[IU]/d", null), LabConcept.NONE)
                 .orElseThrow())
         .isEqualByComparingTo("12.5");
     assertThat(
-            EndpointTables.normalise(
+            EndpointValues.normalise(
                     quantity("0", "[IU]/d"), endpoint("[IU]/d", null), LabConcept.NONE)
                 .orElseThrow())
         .isEqualByComparingTo("0");

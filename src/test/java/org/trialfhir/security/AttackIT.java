@@ -18,7 +18,9 @@ import org.trialfhir.IntegrationTestBase;
 import org.trialfhir.TestTokens;
 
 /**
- * The attacks of issue #16, section 1 (authorisation), each tried as every role: anonymous, a
+ * Attacks on authorisation (joins into patient data, allocations and the audit trail, Group member
+ * lists, tokens of another issuer or audience, an EHR reaching another hospital's patient,
+ * conditional deletes, role operations without scopes), each tried as every role: anonymous, a
  * patient app, coordinator, investigator, registry, EHR system, auditor, unblinded pharmacist. A
  * refusal is 401 with a challenge (no token) or 403 (a token that does not allow it), always with
  * an OperationOutcome, and leaves nothing written and nothing counted.

@@ -30,8 +30,10 @@ import org.trialfhir.IntegrationTestBase;
 import org.trialfhir.TestTokens;
 
 /**
- * Hostile input, sent raw (java.net.http, or a socket for what HTTP clients refuse to send): every
- * request of issue #16's sections 2 and 3, varied over resource types, interactions, JSON and XML,
+ * Hostile input, sent raw (java.net.http, or a socket for what HTTP clients refuse to send): bodies
+ * the parsers would read with data lost, malformed headers, result parameters, modifiers and
+ * repeats, PATCH, transaction and batch entries, $validate, and paths, sizes and methods Tomcat and
+ * Spring refuse (docs/fhir-endpoint.md), varied over resource types, interactions, JSON and XML,
  * headers and Bundle entries. Each must get a 4xx (the specific one where it matters) with a FHIR
  * OperationOutcome whose diagnostics name the problem, in the format asked for; no write may be
  * stored; and afterwards the server still answers a read in under a second.
@@ -154,7 +156,7 @@ class HostileInputIT extends IntegrationTestBase {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
   }
 
-  // ---- section 2: bodies the parsers would read with data lost ----
+  // ---- bodies the parsers would read with data lost ----
 
   private void lossyBodies(String type) {
     String id = existing.get(type);
@@ -253,7 +255,7 @@ class HostileInputIT extends IntegrationTestBase {
         });
   }
 
-  // ---- section 3: headers ----
+  // ---- headers ----
 
   private void conditionalHeaders(String type) {
     String id = existing.get(type);
@@ -318,7 +320,7 @@ class HostileInputIT extends IntegrationTestBase {
         "Content-Type");
   }
 
-  // ---- section 3: result parameters, modifiers, repeats ----
+  // ---- result parameters, modifiers, repeats ----
 
   private void resultParameters(String type) {
     String param = SEARCH_PARAM.get(type);
@@ -377,7 +379,7 @@ class HostileInputIT extends IntegrationTestBase {
         "_id");
   }
 
-  // ---- section 3: PATCH ----
+  // ---- PATCH ----
 
   private void patches(String type) {
     String id = existing.get(type);
@@ -443,7 +445,7 @@ class HostileInputIT extends IntegrationTestBase {
         "outside the range");
   }
 
-  // ---- section 3: transaction and batch entries ----
+  // ---- transaction and batch entries ----
 
   private void bundles(String type) {
     String id = existing.get(type);
@@ -581,7 +583,7 @@ class HostileInputIT extends IntegrationTestBase {
         "text content");
   }
 
-  // ---- section 3: $validate with a value where a resource goes ----
+  // ---- $validate with a value where a resource goes ----
 
   private void validate(String type) {
     for (String value :
@@ -599,7 +601,7 @@ class HostileInputIT extends IntegrationTestBase {
     }
   }
 
-  // ---- section 3: paths, sizes and methods Tomcat and Spring refuse ----
+  // ---- paths, sizes and methods Tomcat and Spring refuse ----
 
   private void pathsAndSizes(String type) {
     Map<String, String> raw = new LinkedHashMap<>();

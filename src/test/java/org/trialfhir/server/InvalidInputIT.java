@@ -78,8 +78,8 @@ class InvalidInputIT extends IntegrationTestBase {
   }
 
   /**
-   * Issue #16, section 2: what HAPI's parsers would read with the data gone (201, an empty Patient)
-   * is a 400 naming the element, in JSON and XML alike, and nothing is stored.
+   * What HAPI's parsers would read with the data gone (201, an empty Patient) is a 400 naming the
+   * element, in JSON and XML alike, and nothing is stored.
    */
   @ParameterizedTest(name = "{0}")
   @CsvSource(
@@ -150,7 +150,11 @@ class InvalidInputIT extends IntegrationTestBase {
         .body("gender", equalTo("female"));
   }
 
-  /** Issue #16, section 3: accepted before, though wrong. */
+  /**
+   * Parameters that HAPI would accept though wrong (a negative page, an unknown modifier or value,
+   * a parameter repeated beyond the limit, an operation parameter declared once but given twice): a
+   * 400 naming the parameter.
+   */
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
