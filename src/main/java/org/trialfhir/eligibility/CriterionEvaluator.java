@@ -7,10 +7,10 @@ import org.trialfhir.eligibility.Finding.State;
 
 /**
  * The one generic engine: evaluates any criterion of the criteria model against one patient's
- * record at a reference date, following the eligibility contract (shared spec §3). Each kind's rule
- * is named by {@link CriterionKind}; the rules live in {@link PatientRules}, {@link RecordRules},
- * {@link ObservationRules} and {@link ResultRules}. Choices the contract leaves open are written
- * where they are made, and in the $eligibility OperationDefinition.
+ * record at a reference date, following the eligibility contract (docs/eligibility-contract.md §3).
+ * Each kind's rule is named by {@link CriterionKind}; the rules live in {@link PatientRules},
+ * {@link RecordRules}, {@link ObservationRules} and {@link ResultRules}. Choices the contract
+ * leaves open are written where they are made, and in the $eligibility OperationDefinition.
  */
 final class CriterionEvaluator {
 

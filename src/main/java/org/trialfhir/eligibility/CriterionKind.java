@@ -98,7 +98,10 @@ enum CriterionKind {
     FULL
   }
 
-  /** The look-back windows the shared spec sets: 90 days for labs, 270 for pregnancy status. */
+  /**
+   * The look-back windows the eligibility contract sets: 90 days for labs, 270 for pregnancy
+   * status.
+   */
   static final class Lookback {
     static final Window LABS = new Window(90, TimeUnit.DAY);
     static final Window PREGNANCY = new Window(270, TimeUnit.DAY);

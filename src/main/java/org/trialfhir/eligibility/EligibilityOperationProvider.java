@@ -16,7 +16,10 @@ import org.springframework.stereotype.Component;
 import org.trialfhir.server.FhirProvider;
 import org.trialfhir.server.OperationDates;
 
-/** Binds $eligibility and $match-studies (shared spec §1) and hands them to the service. */
+/**
+ * Binds $eligibility and $match-studies (docs/eligibility-contract.md §1) and hands them to the
+ * service.
+ */
 @Component
 public class EligibilityOperationProvider implements FhirProvider {
 

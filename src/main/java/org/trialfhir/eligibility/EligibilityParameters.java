@@ -13,7 +13,9 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.StringType;
 
-/** Writes evaluations in the shapes of the eligibility contract (shared spec §1). */
+/**
+ * Writes evaluations in the shapes of the eligibility contract (docs/eligibility-contract.md §1).
+ */
 final class EligibilityParameters {
 
   static final String RESULT_EXTENSION =

@@ -20,9 +20,10 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Type;
 
 /**
- * The open-world rules over lab values and vitals (shared spec §3): the most recent usable result
- * in the look-back window decides; none gives missing data, never a silent pass or fail. A value
- * reported beyond a detection limit decides only when all it stands for lies on one side.
+ * The open-world rules over lab values and vitals (docs/eligibility-contract.md §3): the most
+ * recent usable result in the look-back window decides; none gives missing data, never a silent
+ * pass or fail. A value reported beyond a detection limit decides only when all it stands for lies
+ * on one side.
  */
 final class ObservationRules {
 
@@ -99,7 +100,8 @@ final class ObservationRules {
   /**
    * A timed criterion (fasting, 2 hours after a meal) with no timed result in its window, when an
    * untimed result of the same analyte is there: for a person, with the value in the criterion's
-   * unit and its date (shared spec §3, "Untimed results for timed criteria"). Never decides.
+   * unit and its date (docs/eligibility-contract.md §3, "Untimed results for timed criteria").
+   * Never decides.
    */
   private Optional<Finding> untimed(Criterion criterion, LabConcept concept, Window window) {
     if (!concept.isTimed()) {

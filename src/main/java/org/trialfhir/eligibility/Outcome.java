@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 
-/** One criterion's outcome for one patient (shared spec §1, {@code criterion.outcome}). */
+/**
+ * One criterion's outcome for one patient (docs/eligibility-contract.md §1, {@code
+ * criterion.outcome}).
+ */
 public enum Outcome {
   /** Does not block: the inclusion holds, or the excluding condition is absent. */
   PASS("pass"),

@@ -27,7 +27,7 @@ final class PatientRules {
   /**
    * Completed units at the reference date, bounds inclusive. A birth date known only to the month
    * or year gives a range of possible ages: decided when all lie on one side of the bounds, else
-   * for a person, naming the precision (shared spec §3, "Age").
+   * for a person, naming the precision (docs/eligibility-contract.md §3, "Age").
    */
   Finding age(Criterion criterion) {
     List<Reference> evidence = List.of(ref(patient));

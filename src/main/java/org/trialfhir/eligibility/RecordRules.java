@@ -20,8 +20,8 @@ import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 
 /**
- * The closed-world rules (shared spec §3): conditions, their onset, allergies, pregnancy and
- * research consent. What the record does not hold, the patient does not have.
+ * The closed-world rules (docs/eligibility-contract.md §3): conditions, their onset, allergies,
+ * pregnancy and research consent. What the record does not hold, the patient does not have.
  */
 final class RecordRules {
 

@@ -6,8 +6,8 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
 
 /**
- * Which Consents count as research consent for a study (shared spec §3): active, scope research,
- * and a ResearchStudyContext extension referencing the study.
+ * Which Consents count as research consent for a study (docs/eligibility-contract.md §3): active,
+ * scope research, and a ResearchStudyContext extension referencing the study.
  */
 public final class ResearchConsents {
 

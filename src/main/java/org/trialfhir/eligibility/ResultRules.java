@@ -15,9 +15,9 @@ import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 
 /**
- * Positive and negative results (autoantibodies, serology; shared spec §3): every result in the
- * window counts, and one positive among negatives is a positive. Which interpretation codes and
- * coded values mean positive or negative is data: the package's ValueSets named below.
+ * Positive and negative results (autoantibodies, serology; docs/eligibility-contract.md §3): every
+ * result in the window counts, and one positive among negatives is a positive. Which interpretation
+ * codes and coded values mean positive or negative is data: the package's ValueSets named below.
  */
 final class ResultRules {
 

@@ -3,6 +3,8 @@ package org.trialfhir.screen;
 import ca.uhn.fhir.batch2.model.StatusEnum;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.RestfulServerUtils;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -28,37 +30,38 @@ class ScreenResponses {
     response.setHeader(
         Constants.HEADER_CONTENT_LOCATION,
         request.getFhirServerBase() + "/$screen-status?job=" + job);
-    write(response, 202, outcome(IssueSeverity.INFORMATION, "Screening started: job " + job));
+    write(request, 202, outcome(IssueSeverity.INFORMATION, "Screening started: job " + job));
   }
 
   void cancelled(ServletRequestDetails request, String job) throws IOException {
     write(
-        request.getServletResponse(),
+        request,
         202,
         outcome(IssueSeverity.INFORMATION, "Screening " + job + " is being cancelled"));
   }
 
   void status(ServletRequestDetails request, Screenings.Status status) throws IOException {
     HttpServletResponse response = request.getServletResponse();
+    ServletRequestDetails to = request;
     if (status.state() == StatusEnum.COMPLETED && status.report() != null) {
-      write(response, 200, Screenings.toFhir(status.report()));
+      write(to, 200, Screenings.toFhir(status.report()));
     } else if (status.state() == StatusEnum.CANCELLED) {
-      write(response, 404, outcome(IssueSeverity.ERROR, "The screening was cancelled"));
+      write(to, 404, outcome(IssueSeverity.ERROR, "The screening was cancelled"));
     } else if (status.state() == StatusEnum.FAILED && refused(status.message())) {
       // Its steps read as its caller, who may not read all it needs: a 403, with the reason.
       OperationOutcome refused =
           outcome(IssueSeverity.ERROR, "Screening failed: " + status.message());
       refused.getIssueFirstRep().setCode(IssueType.FORBIDDEN);
-      write(response, 403, refused);
+      write(to, 403, refused);
     } else if (status.state() == StatusEnum.FAILED) {
       // FHIR asynchronous pattern: a job that failed is reported with a 5xx and its reason.
-      write(response, 500, outcome(IssueSeverity.ERROR, "Screening failed: " + status.message()));
+      write(to, 500, outcome(IssueSeverity.ERROR, "Screening failed: " + status.message()));
     } else {
       String progress =
           String.format(Locale.ROOT, "%.0f%% (%s)", status.progress() * 100, status.state());
       response.setHeader("X-Progress", progress);
       response.setHeader(Constants.HEADER_RETRY_AFTER, "2");
-      write(response, 202, outcome(IssueSeverity.INFORMATION, "In progress: " + progress));
+      write(to, 202, outcome(IssueSeverity.INFORMATION, "In progress: " + progress));
     }
   }
 
@@ -75,11 +78,15 @@ class ScreenResponses {
     return outcome;
   }
 
-  private void write(HttpServletResponse response, int status, IBaseResource body)
+  /** In the format the client asked for (_format or Accept), JSON by default, as HAPI answers. */
+  private void write(ServletRequestDetails request, int status, IBaseResource body)
       throws IOException {
+    HttpServletResponse response = request.getServletResponse();
+    EncodingEnum encoding =
+        RestfulServerUtils.determineResponseEncodingWithDefault(request).getEncoding();
     response.setStatus(status);
-    response.setContentType(Constants.CT_FHIR_JSON_NEW);
+    response.setContentType(encoding.getResourceContentTypeNonLegacy());
     response.setCharacterEncoding("UTF-8");
-    fhir.newJsonParser().encodeResourceToWriter(body, response.getWriter());
+    encoding.newParser(fhir).encodeResourceToWriter(body, response.getWriter());
   }
 }

@@ -14,6 +14,7 @@ import ca.uhn.fhir.util.JsonUtil;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.Objects;
+import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
@@ -147,7 +148,7 @@ class Screenings {
     for (Result result : report.results()) {
       var part = out.addParameter().setName("result");
       part.addPart().setName("patient").setValue(new Reference("Patient/" + result.patient()));
-      part.addPart().setName("verdict").setValue(new StringType(result.verdict().code()));
+      part.addPart().setName("verdict").setValue(new CodeType(result.verdict().code()));
       result.outcomes().entrySet().stream()
           .filter(e -> e.getValue() != Outcome.PASS)
           .forEach(

@@ -28,7 +28,10 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Type;
 import org.junit.jupiter.api.Test;
 
-/** The evaluation rules of the eligibility contract (shared spec §3), each at its boundary. */
+/**
+ * The evaluation rules of the eligibility contract (docs/eligibility-contract.md §3), each at its
+ * boundary.
+ */
 class CriterionEvaluatorTest {
 
   static final LocalDate DATE = LocalDate.of(2026, 6, 15);

@@ -30,10 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.trialfhir.PackageFiles;
 
 /**
- * Records held the way laboratories and EHRs hold them (issue 17, shared spec §3): results beyond a
- * detection limit, HbA1c in IFCC units, untimed C-peptide, a positive among negatives, birth dates
- * and onsets known only to the month or year. Each case has its exact outcome and a reason naming
- * what decided it.
+ * Records held the way laboratories and EHRs hold them (docs/eligibility-contract.md §3): results
+ * beyond a detection limit, HbA1c in IFCC units, untimed C-peptide, a positive among negatives,
+ * birth dates and onsets known only to the month or year. Each case has its exact outcome and a
+ * reason naming what decided it.
  */
 class DataEdgesTest {
 

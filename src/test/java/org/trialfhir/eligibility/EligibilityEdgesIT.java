@@ -22,9 +22,9 @@ import org.trialfhir.IntegrationTestBase;
 
 /**
  * Records held the way laboratories and EHRs hold them, through {@code $eligibility} on the server
- * (issue 17; shared spec §3): each case gives its exact outcome and a reason naming the value,
- * unit, precision or result that decided it. The patient is NCT06407297's eligible child with one
- * thing held differently, so that the verdict follows from that criterion alone.
+ * (docs/eligibility-contract.md §3): each case gives its exact outcome and a reason naming the
+ * value, unit, precision or result that decided it. The patient is NCT06407297's eligible child
+ * with one thing held differently, so that the verdict follows from that criterion alone.
  */
 @Tag("persistence")
 class EligibilityEdgesIT extends IntegrationTestBase {

@@ -53,7 +53,7 @@ import org.trialfhir.eligibility.PatientFixture.Obs;
 
 /**
  * The two eligibility operations over HTTP, against the two seed trials, exactly as the clinical
- * contract (the shared {@code spec/eligibility.md}) states them.
+ * contract ({@code docs/eligibility-contract.md}) states them.
  *
  * <p>Every patient is loaded as one transaction Bundle of plain R4 resources and is unique in the
  * shared database. Every call uses the fixed reference date {@value #DATE}, so nothing depends on

@@ -24,8 +24,9 @@ import org.hl7.fhir.r4.model.Type;
 import org.junit.jupiter.api.Test;
 
 /**
- * Lab values and vitals (shared spec §3): the most recent usable result in the window against the
- * threshold, by every comparator, converted to the threshold's unit; BMI measured or computed.
+ * Lab values and vitals (docs/eligibility-contract.md §3): the most recent usable result in the
+ * window against the threshold, by every comparator, converted to the threshold's unit; BMI
+ * measured or computed.
  */
 class ObservationRulesTest {
 

@@ -22,7 +22,8 @@ class PackageLabConceptsTest {
     assertThat(LabConcept.of(PackageFiles.valueSet("fasting-glucose")).molarMass())
         .isEqualByComparingTo("180.16");
     assertThat(LabConcept.of(PackageFiles.valueSet("bmi"))).isSameAs(LabConcept.NONE);
-    // 1 ng/mL of C-peptide is 0.331 nmol/L; 1 mmol/L of glucose is 18.016 mg/dL (shared spec §3)
+    // 1 ng/mL of C-peptide is 0.331 nmol/L; 1 mmol/L of glucose is 18.016 mg/dL
+    // (docs/eligibility-contract.md §3)
     assertThat(fasting.convert(BigDecimal.ONE, "ng/mL", "nmol/L").orElseThrow())
         .isCloseTo(
             new BigDecimal("0.3311"),

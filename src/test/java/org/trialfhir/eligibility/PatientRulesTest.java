@@ -12,7 +12,10 @@ import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
 import org.hl7.fhir.r4.model.Range;
 import org.junit.jupiter.api.Test;
 
-/** Age and administrative gender, which the Patient resource alone decides (shared spec §3). */
+/**
+ * Age and administrative gender, which the Patient resource alone decides
+ * (docs/eligibility-contract.md §3).
+ */
 class PatientRulesTest {
 
   private final RecordFixture record = new RecordFixture();

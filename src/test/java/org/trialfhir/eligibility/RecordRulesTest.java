@@ -25,8 +25,8 @@ import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.Test;
 
 /**
- * The closed-world rules (shared spec §3): conditions and their onset, allergies, pregnancy and
- * research consent. What the record does not hold, the patient does not have.
+ * The closed-world rules (docs/eligibility-contract.md §3): conditions and their onset, allergies,
+ * pregnancy and research consent. What the record does not hold, the patient does not have.
  */
 class RecordRulesTest {
 

@@ -20,8 +20,9 @@ import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
 
 /**
- * Positive and negative results (shared spec §3): every result in the window counts, read from its
- * interpretation, its coded value, or its value against the reference range's upper limit.
+ * Positive and negative results (docs/eligibility-contract.md §3): every result in the window
+ * counts, read from its interpretation, its coded value, or its value against the reference range's
+ * upper limit.
  */
 class ResultRulesTest {
 

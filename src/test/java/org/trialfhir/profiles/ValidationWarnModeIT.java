@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.restassured.response.Response;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
@@ -14,9 +15,11 @@ import org.trialfhir.IntegrationTestBase;
  * {@code trialfhir.validation.mode: warn}, for legacy feeds: an invalid write is stored (2xx) and
  * the problems come back in an OperationOutcome naming the element and the rule, for a single write
  * ({@code Prefer: return=OperationOutcome}) and for each entry of a transaction. A context of its
- * own (this one property differs), on the same test database, closed after this class so that it
- * does not keep running beside the shared one.
+ * own (this one property differs), run in a JVM of its own (tag {@code own-context}, failsafe
+ * execution {@code it-h2-own-context}): started beside the shared context in one JVM, its validator
+ * found no R4 StructureDefinitions ("unknown resource name 'Observation'").
  */
+@Tag("own-context")
 @TestPropertySource(properties = "trialfhir.validation.mode=warn")
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class ValidationWarnModeIT extends IntegrationTestBase {

@@ -155,7 +155,7 @@ class ScreenAsCallerIT extends IntegrationTestBase {
       if ("result".equals(parameter.path("name").asText())) {
         verdicts.put(
             part(parameter, "patient").path("valueReference").path("reference").asText(),
-            part(parameter, "verdict").path("valueString").asText());
+            part(parameter, "verdict").path("valueCode").asText());
       }
     }
     return verdicts;

@@ -117,7 +117,7 @@ class ScreenIT extends IntegrationTestBase {
       if ("result".equals(parameter.path("name").asText())) {
         String patient =
             part(parameter, "patient").path("valueReference").path("reference").asText();
-        String verdict = part(parameter, "verdict").path("valueString").asText();
+        String verdict = part(parameter, "verdict").path("valueCode").asText();
         screened.put(patient, verdict);
         order.add(verdict);
       }
