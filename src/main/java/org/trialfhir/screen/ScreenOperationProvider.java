@@ -20,7 +20,7 @@ import org.trialfhir.server.OperationDates;
 
 /** {@code $screen} (FHIR asynchronous request pattern) and its status endpoint. */
 @Component
-class ScreenOperationProvider implements FhirProvider {
+public class ScreenOperationProvider implements FhirProvider {
 
   private final Screenings screenings;
   private final ScreenResponses responses;
