@@ -10,8 +10,8 @@ import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchStudy;
-import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Component;
 import org.trialfhir.server.FhirProvider;
 import org.trialfhir.server.OperationDates;
@@ -40,16 +40,19 @@ public class EligibilityOperationProvider implements FhirProvider {
           "Returns the verdict and, for every criterion in the study's order, its outcome, a reason and the evidence.")
   public Parameters eligibility(
       @IdParam IdType study,
-      @Description(shortDefinition = "The patient, as a reference such as Patient/123")
+      @Description(
+              shortDefinition =
+                  "The patient, as a reference such as Patient/123 (the string form is accepted"
+                      + " too)")
           @OperationParam(name = "patient", min = 1, max = 1)
-          StringType patient,
+          Reference patient,
       @Description(shortDefinition = "Reference date (YYYY-MM-DD); default today")
           @OperationParam(name = "date", max = 1)
           DateType date,
       RequestDetails request) {
     return service.eligibility(
         study,
-        patient == null ? null : patient.getValue(),
+        patient == null ? null : patient.getReference(),
         OperationDates.dayOrToday(date),
         request);
   }
