@@ -4,6 +4,8 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.ValueSet;
@@ -23,12 +25,37 @@ import org.hl7.fhir.r4.model.ValueSet;
 public record LabConcept(
     BigDecimal molarMass,
     List<UnitRelation> relations,
+    List<UnitAlias> aliases,
     String analyte,
     String timed,
     String sampling) {
 
+  /** A concept without unit aliases. */
+  public LabConcept(
+      BigDecimal molarMass,
+      List<UnitRelation> relations,
+      String analyte,
+      String timed,
+      String sampling) {
+    this(molarMass, relations, List.of(), analyte, timed, sampling);
+  }
+
+  /**
+   * A UCUM unit atom that, for this concept, stands for another: insulin's {@code U} is the
+   * international unit {@code [IU]} (to UCUM, U is the enzyme unit, µmol/min).
+   */
+  public record UnitAlias(String from, String to) {
+
+    String apply(String unit) {
+      return unit.replaceAll(
+          "(?<![A-Za-z\\[])" + Pattern.quote(from) + "(?![A-Za-z\\]])",
+          Matcher.quoteReplacement(to));
+    }
+  }
+
   public static final String URL = "http://trialfhir.org/fhir/StructureDefinition/lab-concept";
-  public static final LabConcept NONE = new LabConcept(null, List.of(), null, null, null);
+  public static final LabConcept NONE =
+      new LabConcept(null, List.of(), List.of(), null, null, null);
 
   /**
    * A linear relation between two units of one concept: {@code to = from ÷ divideBy + add}. Applied
@@ -73,9 +100,14 @@ public record LabConcept(
                         new BigDecimal(string(r, "divideBy")),
                         new BigDecimal(string(r, "add"))))
             .toList();
+    List<UnitAlias> aliases =
+        ext.getExtensionsByUrl("unitAlias").stream()
+            .map(a -> new UnitAlias(string(a, "from"), string(a, "to")))
+            .toList();
     return new LabConcept(
         molarMass,
         relations,
+        aliases,
         string(ext, "analyte"),
         string(ext, "timed"),
         string(ext, "sampling"));
@@ -85,7 +117,7 @@ public record LabConcept(
   public LabConcept withMolarMass(BigDecimal fallback) {
     return molarMass != null || fallback == null
         ? this
-        : new LabConcept(fallback, relations, analyte, timed, sampling);
+        : new LabConcept(fallback, relations, aliases, analyte, timed, sampling);
   }
 
   boolean isTimed() {
@@ -98,10 +130,18 @@ public record LabConcept(
    * wrong), else UCUM through the molar mass. Empty when the units cannot be related: never a
    * guess. A unit of a relation converts only to the other unit of a relation.
    */
-  public Optional<BigDecimal> convert(BigDecimal value, String from, String to) {
-    if (value == null || from == null || to == null) {
+  public Optional<BigDecimal> convert(BigDecimal value, String fromUnit, String toUnit) {
+    if (value == null || fromUnit == null || toUnit == null) {
       return Optional.empty();
     }
+    String aliasedFrom = fromUnit;
+    String aliasedTo = toUnit;
+    for (UnitAlias alias : aliases) {
+      aliasedFrom = alias.apply(aliasedFrom);
+      aliasedTo = alias.apply(aliasedTo);
+    }
+    String from = aliasedFrom;
+    String to = aliasedTo;
     if (from.equals(to)) {
       return Optional.of(value);
     }

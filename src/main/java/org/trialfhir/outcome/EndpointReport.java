@@ -63,7 +63,8 @@ class EndpointReport {
       String valueSet,
       String unit,
       BigDecimal molarMass,
-      BigDecimal threshold) {}
+      BigDecimal threshold,
+      String zeroMeans) {}
 
   private final DaoRegistry daos;
   private final IValidationSupport validationSupport;
@@ -215,13 +216,15 @@ class EndpointReport {
     var unit = ext.getExtensionByUrl("unit");
     var molarMass = ext.getExtensionByUrl("molarMass");
     var threshold = ext.getExtensionByUrl("threshold");
+    var zeroMeans = ext.getExtensionByUrl("zeroMeans");
     return Optional.of(
         new Endpoint(
             group,
             valueSet.getValue().primitiveValue(),
             unit.getValue().primitiveValue(),
             molarMass == null ? null : new BigDecimal(molarMass.getValue().primitiveValue()),
-            threshold == null ? null : ((Quantity) threshold.getValue()).getValue()));
+            threshold == null ? null : ((Quantity) threshold.getValue()).getValue(),
+            zeroMeans == null ? null : zeroMeans.getValue().primitiveValue()));
   }
 
   private <T extends IBaseResource> List<T> search(Class<T> type, String param, String reference) {

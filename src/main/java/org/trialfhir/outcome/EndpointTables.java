@@ -102,10 +102,12 @@ final class EndpointTables {
         statistic(stratum, "below-threshold", new IntegerType(below));
         statistic(stratum, "below-threshold-percent", percent(below, sample.size()));
       }
-      if (EndpointValues.insulin(endpoint.unit())) {
+      if (endpoint.zeroMeans() != null) {
+        // What a value of 0 means is the Measure's to say (a daily insulin dose of 0:
+        // insulin-independent), not the code's.
         statistic(
             stratum,
-            "insulin-independent",
+            endpoint.zeroMeans(),
             new IntegerType((int) sample.stream().filter(v -> v.signum() == 0).count()));
       }
     }

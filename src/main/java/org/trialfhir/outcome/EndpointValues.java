@@ -13,7 +13,6 @@ import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Quantity;
 import org.trialfhir.eligibility.CodeMembership;
 import org.trialfhir.eligibility.LabConcept;
-import org.trialfhir.eligibility.UnitConverter;
 import org.trialfhir.outcome.EndpointReport.Endpoint;
 import org.trialfhir.outcome.EndpointReport.Subject;
 import org.trialfhir.outcome.VisitSchedule.Visit;
@@ -72,7 +71,8 @@ final class EndpointValues {
   /**
    * The value in the endpoint's unit, converted as eligibility converts it: by the lab concept's
    * own relations (HbA1c IFCC mmol/mol to NGSP %, by the master equation kept on the package's
-   * ValueSet), else UCUM through the molar mass; "U" and "[IU]" are the same insulin unit.
+   * ValueSet), its unit aliases (insulin's U is the international unit [IU]), else UCUM through the
+   * molar mass.
    */
   static Optional<BigDecimal> normalise(Quantity quantity, Endpoint endpoint, LabConcept concept) {
     if (!quantity.hasValue()) {
@@ -82,17 +82,8 @@ final class EndpointValues {
     if (from == null) {
       return Optional.empty();
     }
-    if (insulin(endpoint.unit())) {
-      from = from.replace("[IU]", "U");
-      return UnitConverter.convert(quantity.getValue(), from, "U/d", null);
-    }
     return concept
         .withMolarMass(endpoint.molarMass())
         .convert(quantity.getValue(), from, endpoint.unit());
-  }
-
-  /** Whether the endpoint counts insulin (international units per day or per kg and day). */
-  static boolean insulin(String unit) {
-    return unit.contains("[IU]") || unit.startsWith("U/");
   }
 }

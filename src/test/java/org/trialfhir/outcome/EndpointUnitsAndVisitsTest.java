@@ -18,12 +18,16 @@ class EndpointUnitsAndVisitsTest {
   /** HbA1c as the package states it, with the IFCC-NGSP master equation. */
   static final LabConcept HBA1C = LabConcept.of(PackageFiles.valueSet("hba1c"));
 
+  /** The daily insulin dose as the package states it: its U is the international unit. */
+  static final LabConcept INSULIN = LabConcept.of(PackageFiles.valueSet("insulin-daily-dose"));
+
   private static Endpoint endpoint(String unit, String molarMass) {
     return new Endpoint(
         new Measure.MeasureGroupComponent(),
         "http://example.org/vs",
         unit,
         molarMass == null ? null : new BigDecimal(molarMass),
+        null,
         null);
   }
 
@@ -65,15 +69,22 @@ class EndpointUnitsAndVisitsTest {
   @Test
   void insulinUnitsAndInternationalUnitsAreTheSame() {
     assertThat(
-            EndpointValues.normalise(
-                    quantity("12.5", "U/d"), endpoint("[IU]/d", null), LabConcept.NONE)
+            EndpointValues.normalise(quantity("12.5", "U/d"), endpoint("[IU]/d", null), INSULIN)
                 .orElseThrow())
         .isEqualByComparingTo("12.5");
     assertThat(
-            EndpointValues.normalise(
-                    quantity("0", "[IU]/d"), endpoint("[IU]/d", null), LabConcept.NONE)
+            EndpointValues.normalise(quantity("0", "[IU]/d"), endpoint("[IU]/d", null), INSULIN)
                 .orElseThrow())
         .isEqualByComparingTo("0");
+    assertThat(
+            EndpointValues.normalise(quantity("25", "U/(24.h)"), endpoint("[IU]/d", null), INSULIN)
+                .orElseThrow())
+        .isEqualByComparingTo("25");
+    // Without the package's alias UCUM reads U as the enzyme unit: no conversion, not a guess.
+    assertThat(
+            EndpointValues.normalise(
+                quantity("12.5", "U/d"), endpoint("[IU]/d", null), LabConcept.NONE))
+        .isEmpty();
   }
 
   @Test
