@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -239,7 +240,7 @@ class AuditOutboxRelay implements SmartLifecycle {
     return fhirContext.newJsonParser().parseResource(AuditEvent.class, row.event());
   }
 
-  private double safely(java.util.function.LongSupplier count) {
+  private double safely(LongSupplier count) {
     try {
       return count.getAsLong();
     } catch (RuntimeException e) {

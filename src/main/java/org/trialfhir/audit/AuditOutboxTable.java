@@ -4,6 +4,7 @@ import static org.trialfhir.audit.AuditOutboxSchema.TABLE;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -61,7 +62,7 @@ class AuditOutboxTable {
    * so no event is stored twice.
    */
   List<String> lock(List<String> ids) {
-    String marks = String.join(",", java.util.Collections.nCopies(ids.size(), "?"));
+    String marks = String.join(",", Collections.nCopies(ids.size(), "?"));
     return jdbc.queryForList(
         "SELECT ID FROM " + TABLE + " WHERE ID IN (" + marks + ") FOR UPDATE SKIP LOCKED",
         String.class,

@@ -15,6 +15,7 @@ import org.hl7.fhir.r4.model.Quantity.QuantityComparator;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
+import org.hl7.fhir.r4.model.Type;
 
 /** Writes criteria in the criteria model (fhir-profiles/README.md) for registry imports. */
 final class CriterionFactory {
@@ -118,12 +119,7 @@ final class CriterionFactory {
   }
 
   private GroupCharacteristicComponent characteristic(
-      String id,
-      String kind,
-      String text,
-      boolean exclusion,
-      org.hl7.fhir.r4.model.Type value,
-      String origin) {
+      String id, String kind, String text, boolean exclusion, Type value, String origin) {
     GroupCharacteristicComponent c = new GroupCharacteristicComponent();
     c.setId(id);
     c.addExtension(BASE + "StructureDefinition/criterion-description", new StringType(text));

@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.util.List;
 import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
 import org.hl7.fhir.r4.model.Reference;
@@ -79,12 +80,12 @@ public class CtgovImportProvider implements FhirProvider {
     }
   }
 
-  private static org.hl7.fhir.r4.model.OperationOutcome fetchDisabled(String nctId) {
-    org.hl7.fhir.r4.model.OperationOutcome outcome = new org.hl7.fhir.r4.model.OperationOutcome();
+  private static OperationOutcome fetchDisabled(String nctId) {
+    OperationOutcome outcome = new OperationOutcome();
     outcome
         .addIssue()
-        .setSeverity(org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.ERROR)
-        .setCode(org.hl7.fhir.r4.model.OperationOutcome.IssueType.NOTSUPPORTED)
+        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+        .setCode(OperationOutcome.IssueType.NOTSUPPORTED)
         .setDiagnostics(
             "Fetching "
                 + nctId
@@ -92,11 +93,11 @@ public class CtgovImportProvider implements FhirProvider {
     return outcome;
   }
 
-  private static org.hl7.fhir.r4.model.OperationOutcome outcomeOf(Parameters out) {
-    org.hl7.fhir.r4.model.OperationOutcome all = new org.hl7.fhir.r4.model.OperationOutcome();
+  private static OperationOutcome outcomeOf(Parameters out) {
+    OperationOutcome all = new OperationOutcome();
     for (ParametersParameterComponent result : out.getParameter()) {
       for (ParametersParameterComponent part : result.getPart()) {
-        if (part.getResource() instanceof org.hl7.fhir.r4.model.OperationOutcome o) {
+        if (part.getResource() instanceof OperationOutcome o) {
           all.getIssue().addAll(o.getIssue());
         }
       }

@@ -1,11 +1,14 @@
 package org.trialfhir.ctgov;
 
+import ca.uhn.fhir.parser.DataFormatException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.Address;
@@ -424,14 +427,14 @@ final class CtgovStudyMapper {
         .setUnit(unit.words(2));
   }
 
-  private static java.util.Optional<String> phase(List<String> phases) {
+  private static Optional<String> phase(List<String> phases) {
     if (phases.containsAll(List.of("PHASE1", "PHASE2"))) {
-      return java.util.Optional.of("phase-1-phase-2");
+      return Optional.of("phase-1-phase-2");
     }
     if (phases.containsAll(List.of("PHASE2", "PHASE3"))) {
-      return java.util.Optional.of("phase-2-phase-3");
+      return Optional.of("phase-2-phase-3");
     }
-    return phases.stream().map(PHASE::get).filter(java.util.Objects::nonNull).findFirst();
+    return phases.stream().map(PHASE::get).filter(Objects::nonNull).findFirst();
   }
 
   private Organization organization(String name, String agencyClass) {
@@ -528,15 +531,15 @@ final class CtgovStudyMapper {
   }
 
   /** A registry date (YYYY, YYYY-MM or YYYY-MM-DD); anything else is an error in the record. */
-  private static java.util.Optional<DateTimeType> date(String value, String field) {
+  private static Optional<DateTimeType> date(String value, String field) {
     if (value == null) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     try {
       if (value.matches("\\d{4}(-\\d{2}(-\\d{2})?)?")) {
-        return java.util.Optional.of(new DateTimeType(value));
+        return Optional.of(new DateTimeType(value));
       }
-    } catch (ca.uhn.fhir.parser.DataFormatException impossible) {
+    } catch (DataFormatException impossible) {
       // reported below
     }
     throw new IllegalArgumentException(

@@ -11,6 +11,7 @@ import org.hl7.fhir.r4.model.Group.GroupCharacteristicComponent;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.Type;
 
 /**
  * Reads a study's eligibility Group into criteria (fhir-profiles/README.md, the criteria model).
@@ -117,7 +118,7 @@ final class CriteriaReader {
                         + " has a look-back window that is not a number of d, wk, mo or a"));
   }
 
-  private static boolean isPeriod(org.hl7.fhir.r4.model.Type value) {
+  private static boolean isPeriod(Type value) {
     return value instanceof Quantity q
         && q.hasValue()
         && q.getValue().signum() >= 0

@@ -1,6 +1,7 @@
 package org.trialfhir.eligibility;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.r4.model.AllergyIntolerance;
@@ -84,8 +85,7 @@ enum CriterionKind {
       Set.of(),
       null,
       Screening.FULL,
-      (c, e) ->
-          Finding.review("Needs review by a person: " + c.description(), java.util.List.of())),
+      (c, e) -> Finding.review("Needs review by a person: " + c.description(), List.of())),
   ANY_OF("any-of", Set.of(), null, Screening.FULL, (c, e) -> e.anyOf(c));
 
   /** What population screening may decide from a criterion of the kind before full evaluation. */

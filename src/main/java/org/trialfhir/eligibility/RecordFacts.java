@@ -12,6 +12,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
@@ -37,7 +38,7 @@ final class RecordFacts {
       }
       return Optional.of(LocalDate.parse(dateTime.getValueAsString().substring(0, 10)));
     }
-    if (type instanceof org.hl7.fhir.r4.model.Period period && period.hasStart()) {
+    if (type instanceof Period period && period.hasStart()) {
       return date(period.getStartElement());
     }
     return Optional.empty();

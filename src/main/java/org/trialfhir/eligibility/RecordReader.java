@@ -157,7 +157,7 @@ final class RecordReader {
   }
 
   private static List<Criterion> flatten(List<Criterion> criteria) {
-    List<Criterion> all = new java.util.ArrayList<>();
+    List<Criterion> all = new ArrayList<>();
     for (Criterion c : criteria) {
       all.add(c);
       all.addAll(flatten(c.parts()));

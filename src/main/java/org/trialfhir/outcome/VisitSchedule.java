@@ -1,6 +1,7 @@
 package org.trialfhir.outcome;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -59,7 +60,7 @@ record VisitSchedule(List<Visit> visits) {
   }
 
   private static long days(BigDecimal value, String unit) {
-    long n = value.setScale(0, java.math.RoundingMode.HALF_UP).longValue();
+    long n = value.setScale(0, RoundingMode.HALF_UP).longValue();
     TimeUnit time = TimeUnit.ofUcum(unit == null ? "d" : unit).orElse(TimeUnit.DAY);
     return Math.round(n * time.days().doubleValue());
   }

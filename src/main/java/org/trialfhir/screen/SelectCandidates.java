@@ -11,6 +11,7 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -92,8 +93,7 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
     return new RunOutcome(population);
   }
 
-  private static void emitDecided(
-      java.util.Collection<Screened> decided, IJobDataSink<PatientChunk> sink) {
+  private static void emitDecided(Collection<Screened> decided, IJobDataSink<PatientChunk> sink) {
     List<Result> results = decided.stream().map(Result::of).toList();
     for (int from = 0; from < results.size(); from += PAGE) {
       sink.accept(

@@ -19,6 +19,7 @@ import ca.uhn.fhir.util.DateUtils;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -438,7 +439,7 @@ public class RequestChecksInterceptor implements RestInterceptor {
       IBaseResource parsed =
           encoding
               .newParser(request.getFhirContext())
-              .parseResource(new String(body, java.nio.charset.StandardCharsets.UTF_8));
+              .parseResource(new String(body, StandardCharsets.UTF_8));
       return parsed instanceof Parameters p ? p : null;
     } catch (DataFormatException e) {
       return null;

@@ -21,11 +21,13 @@ import ca.uhn.fhir.rest.server.util.ICachedSearchDetails;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Location;
 import org.springframework.stereotype.Component;
@@ -70,8 +72,7 @@ class StudySearchInterceptor implements FhirInterceptor {
    * each unit and the bounds are matched in any of them.
    */
   private static final Map<String, BigDecimal> DAYS_PER_UNIT =
-      java.util.Arrays.stream(TimeUnit.values())
-          .collect(java.util.stream.Collectors.toMap(TimeUnit::ucum, TimeUnit::days));
+      Arrays.stream(TimeUnit.values()).collect(Collectors.toMap(TimeUnit::ucum, TimeUnit::days));
 
   private static void eligibleAge(SearchParameterMap map) {
     List<List<IQueryParameterType>> ages = map.remove("eligible-age");
