@@ -4,6 +4,11 @@ import ca.uhn.fhir.jpa.migrate.HapiMigrator;
 import ca.uhn.fhir.jpa.migrate.MigrationResult;
 import ca.uhn.fhir.jpa.migrate.tasks.HapiFhirJpaMigrationTasks;
 import ca.uhn.fhir.util.VersionEnum;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -11,24 +16,56 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates or upgrades the HAPI schema with HAPI's own migrator (the same task list as {@code
- * hapi-fhir-cli migrate-database}), never with Hibernate's {@code hbm2ddl}. The migrator records
- * what it ran in its own table and takes a database lock, so several instances starting together
- * against one PostgreSQL do not race.
+ * hapi-fhir-cli migrate-database}), never with Hibernate's {@code hbm2ddl}.
+ *
+ * <p>Several nodes may start together on one empty database. HAPI's migrator serialises them with a
+ * lock row in its own table, but that table has to exist first, and HAPI creates it (table, index,
+ * first row: three statements) without any lock, so two nodes both found it missing and one died
+ * with "relation FLY_HFJ_MIGRATION already exists". Hence:
+ *
+ * <ul>
+ *   <li>on PostgreSQL the whole step (create the table, then migrate) runs under a session-level
+ *       advisory lock, so a second node waits for the first and then finds nothing left to do. The
+ *       lock is the database's: it is released if the node holding it dies (its connection ends),
+ *       unlike HAPI's lock row, which a killed migrator leaves behind;
+ *   <li>everywhere (H2, or an older node that does not take the advisory lock) a failure to create
+ *       the table is checked again: if the table is there now, another node created it, and HAPI's
+ *       own lock row serialises the migration itself.
+ * </ul>
  */
 final class SchemaMigration {
 
   static final String MIGRATION_TABLE = "FLY_HFJ_MIGRATION";
+
+  /**
+   * The PostgreSQL advisory lock key (one per database): an arbitrary constant that no other
+   * application sharing the database is likely to choose ("trialfhi" in ASCII).
+   */
+  static final long ADVISORY_LOCK_KEY = 0x747269616c666869L;
+
+  /** How long a node waits for another node's migration before it gives up (and fails start-up). */
+  static final Duration MAX_WAIT = Duration.ofMinutes(15);
+
+  private static final Duration POLL = Duration.ofMillis(500);
+  private static final Duration LOG_EVERY = Duration.ofSeconds(30);
+  private static final int CREATE_ATTEMPTS = 3;
   private static final Logger log = LoggerFactory.getLogger(SchemaMigration.class);
 
   private SchemaMigration() {}
 
-  static void migrate(DataSource dataSource, DatabasePlatform platform) {
+  static MigrationResult migrate(DataSource dataSource, DatabasePlatform platform) {
     long start = System.nanoTime();
     HapiMigrator migrator =
         new HapiMigrator(MIGRATION_TABLE, dataSource, platform.migratorDriver());
     migrator.addTasks(new HapiFhirJpaMigrationTasks(Set.of()).getAllTasks(VersionEnum.values()));
-    migrator.createMigrationTableIfRequired();
-    MigrationResult result = migrator.migrate();
+    MigrationResult result;
+    if (platform == DatabasePlatform.POSTGRESQL) {
+      try (AdvisoryLock ignored = AdvisoryLock.acquire(dataSource)) {
+        result = createTableAndMigrate(migrator);
+      }
+    } else {
+      result = createTableAndMigrate(migrator);
+    }
     log.info(
         "HAPI schema migration on {}: {} task(s) run, {} change(s), {} failed, in {} ms",
         platform,
@@ -38,6 +75,136 @@ final class SchemaMigration {
         (System.nanoTime() - start) / 1_000_000);
     if (!result.failedTasks.isEmpty()) {
       throw new IllegalStateException("HAPI schema migration failed: " + result.failedTasks);
+    }
+    return result;
+  }
+
+  private static MigrationResult createTableAndMigrate(HapiMigrator migrator) {
+    createMigrationTable(migrator);
+    // HAPI's migrate() takes its lock row, diffs against what is recorded, and runs the rest.
+    return migrator.migrate();
+  }
+
+  /**
+   * HAPI's create-if-missing, tried again when it fails: a concurrent creator makes the first try
+   * fail ("already exists", or a unique violation in PostgreSQL's catalog), and the next try then
+   * finds the table and returns. A failure that is not such a race fails every try.
+   */
+  private static void createMigrationTable(HapiMigrator migrator) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        migrator.createMigrationTableIfRequired();
+        return;
+      } catch (RuntimeException e) {
+        if (attempt >= CREATE_ATTEMPTS) {
+          throw e;
+        }
+        log.info(
+            "Creating {} failed ({}); another node is probably creating it, checking again",
+            MIGRATION_TABLE,
+            e.getMessage());
+        sleep(POLL);
+      }
+    }
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while waiting for the schema migration", e);
+    }
+  }
+
+  /**
+   * A PostgreSQL session-level advisory lock held on a connection of its own for the duration of
+   * the migration. Polled with {@code pg_try_advisory_lock} rather than blocking, so that the wait
+   * is logged and bounded.
+   */
+  private static final class AdvisoryLock implements AutoCloseable {
+
+    private final Connection connection;
+
+    private AdvisoryLock(Connection connection) {
+      this.connection = connection;
+    }
+
+    static AdvisoryLock acquire(DataSource dataSource) {
+      Connection connection = null;
+      try {
+        connection = dataSource.getConnection();
+        connection.setAutoCommit(true);
+        long started = System.nanoTime();
+        long lastLog = started;
+        while (!tryLock(connection)) {
+          long now = System.nanoTime();
+          if (now - started > MAX_WAIT.toNanos()) {
+            throw new IllegalStateException(
+                "Another node has been migrating the schema for more than "
+                    + MAX_WAIT
+                    + "; giving up");
+          }
+          if (lastLog == started || now - lastLog > LOG_EVERY.toNanos()) {
+            log.info("Waiting for another node's HAPI schema migration to finish");
+            lastLog = now;
+          }
+          sleep(POLL);
+        }
+        return new AdvisoryLock(connection);
+      } catch (SQLException | RuntimeException e) {
+        closeQuietly(connection);
+        if (e instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        throw new IllegalStateException("Could not take the schema migration lock", e);
+      }
+    }
+
+    private static boolean tryLock(Connection connection) throws SQLException {
+      try (PreparedStatement statement =
+          connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+        statement.setLong(1, ADVISORY_LOCK_KEY);
+        try (ResultSet result = statement.executeQuery()) {
+          result.next();
+          return result.getBoolean(1);
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      // Unlock before the connection goes back to the pool: a pooled session would keep the lock.
+      try (PreparedStatement statement =
+          connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+        statement.setLong(1, ADVISORY_LOCK_KEY);
+        statement.execute();
+      } catch (SQLException e) {
+        log.warn("Could not release the schema migration lock; closing its session", e);
+        abort(connection);
+      } finally {
+        closeQuietly(connection);
+      }
+    }
+
+    /** Ends the session (and so its locks) instead of returning it to the pool. */
+    private static void abort(Connection connection) {
+      try {
+        connection.abort(Runnable::run);
+      } catch (SQLException | RuntimeException ignored) {
+        // the connection is unusable either way; the pool discards it
+      }
+    }
+
+    private static void closeQuietly(Connection connection) {
+      if (connection == null) {
+        return;
+      }
+      try {
+        connection.close();
+      } catch (SQLException ignored) {
+        // nothing more to release
+      }
     }
   }
 }
