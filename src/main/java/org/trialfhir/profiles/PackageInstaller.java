@@ -13,11 +13,13 @@ import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
+import org.trialfhir.server.ServingHealthIndicator;
 
 /**
  * Installs the project's FHIR package at start-up, offline: from the jar, never from a package
- * registry. Runs before the server reports ready, so profiles, ValueSets and SearchParameters are
- * in place before the first request. Installing an unchanged package again writes nothing new.
+ * registry. Readiness (server/ServingHealthIndicator) stays down until it has run, so a load
+ * balancer sends no request before profiles, ValueSets and SearchParameters are in place.
+ * Installing an unchanged package again writes nothing new.
  */
 @Component
 @Order(PackageInstaller.ORDER)
@@ -39,14 +41,17 @@ class PackageInstaller implements ApplicationRunner {
   private final IPackageInstallerSvc installer;
   private final IHapiPackageCacheManager packageCache;
   private final ISearchParamRegistry searchParamRegistry;
+  private final ServingHealthIndicator readiness;
 
   PackageInstaller(
       IPackageInstallerSvc installer,
       IHapiPackageCacheManager packageCache,
-      ISearchParamRegistry searchParamRegistry) {
+      ISearchParamRegistry searchParamRegistry,
+      ServingHealthIndicator readiness) {
     this.installer = installer;
     this.packageCache = packageCache;
     this.searchParamRegistry = searchParamRegistry;
+    this.readiness = readiness;
   }
 
   /**
@@ -75,6 +80,7 @@ class PackageInstaller implements ApplicationRunner {
     String version = projectPackage.installVersion();
     if (alreadyInstalled(name, version)) {
       log.info("FHIR package {}#{} is installed already", name, version);
+      readiness.packageInstalled(name + "#" + version);
       return;
     }
     PackageInstallationSpec spec =
@@ -102,5 +108,6 @@ class PackageInstaller implements ApplicationRunner {
         version,
         (System.nanoTime() - start) / 1_000_000,
         outcome.getResourcesInstalled());
+    readiness.packageInstalled(name + "#" + version);
   }
 }

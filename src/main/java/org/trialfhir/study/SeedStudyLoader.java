@@ -6,6 +6,8 @@ import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
@@ -20,6 +22,7 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.trialfhir.profiles.ProjectPackage;
+import org.trialfhir.server.ServingHealthIndicator;
 
 /**
  * Loads the seed trials from the package's examples: the studies and what describes them, never the
@@ -48,31 +51,48 @@ class SeedStudyLoader implements ApplicationRunner {
   private final FhirContext fhirContext;
   private final IFhirSystemDao<Bundle, ?> systemDao;
   private final DaoRegistry daos;
+  private final ServingHealthIndicator readiness;
 
   SeedStudyLoader(
       SeedProperties properties,
       FhirContext fhirContext,
       IFhirSystemDao<Bundle, ?> systemDao,
-      DaoRegistry daos) {
+      DaoRegistry daos,
+      ServingHealthIndicator readiness) {
     this.properties = properties;
     this.fhirContext = fhirContext;
     this.systemDao = systemDao;
     this.daos = daos;
+    this.readiness = readiness;
   }
 
   @Override
   public void run(ApplicationArguments args) {
     if (!properties.enabled()) {
       log.info("Seed trials not loaded (trialfhir.seed.enabled=false)");
+      readiness.seedDisabled();
       return;
     }
     Bundle transaction = seedTransaction();
     if (transaction.getEntry().isEmpty()) {
       log.info("Seed trials: all present");
-      return;
+    } else {
+      systemDao.transaction(new SystemRequestDetails(), transaction);
+      log.info("Seed trials: {} resources created", transaction.getEntry().size());
     }
-    systemDao.transaction(new SystemRequestDetails(), transaction);
-    log.info("Seed trials: {} resources created", transaction.getEntry().size());
+    readiness.seedLoaded(seedStudies());
+  }
+
+  /** The seed ResearchStudies, as {@code ResearchStudy/[id]}, for the readiness report. */
+  private List<String> seedStudies() {
+    List<String> studies = new ArrayList<>();
+    for (String json : new ProjectPackage().examples()) {
+      IBaseResource parsed = fhirContext.newJsonParser().parseResource(json);
+      if ("ResearchStudy".equals(parsed.fhirType())) {
+        studies.add("ResearchStudy/" + parsed.getIdElement().getIdPart());
+      }
+    }
+    return studies;
   }
 
   private boolean exists(String url) {
