@@ -5,14 +5,17 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.matchesPattern;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.IntegrationTestBase;
 
 /**
  * Once the context is up, readiness is UP and says what the node serves: the project's package
  * (with its content hash), its SearchParameters active here (the issue was a node answering
- * "Unknown search parameter" for eligible-age while taking traffic), and the seed studies.
+ * "Unknown search parameter" for eligible-age while taking traffic), and the seed studies. Also on
+ * PostgreSQL, where nodes share the database.
  */
+@Tag("persistence")
 class ReadinessIT extends IntegrationTestBase {
 
   @Test
