@@ -33,7 +33,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Enumeration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -164,9 +163,13 @@ public class CapabilityStatementCache implements RestInterceptor {
   }
 
   /**
-   * Answers from a copy, before HAPI builds the statement. Public: HAPI calls hooks reflectively.
+   * Answers from a copy, before HAPI builds the statement; after the other checks of the request
+   * (parameter limits, encoding), which the request that made the copy passed too. Public: HAPI
+   * calls hooks reflectively.
    */
-  @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
+  @Hook(
+      value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED,
+      order = InterceptorOrders.RESPONSE_HIGHLIGHTER_INTERCEPTOR)
   public boolean serveCopy(
       ServletRequestDetails request, HttpServletRequest in, HttpServletResponse out)
       throws IOException {
@@ -315,11 +318,12 @@ public class CapabilityStatementCache implements RestInterceptor {
     if (ifNoneMatch == null) {
       return false;
     }
+    String opaque = opaque(etag);
     for (String header : Collections.list(ifNoneMatch)) {
       for (String tag : header.split(",")) {
-        String trimmed = tag.trim();
-        // Weak comparison (RFC 9110 13.1.2): a client may send our tag back as W/"...".
-        if (trimmed.equals("*") || trimmed.equals(etag) || trimmed.equals("W/" + etag)) {
+        // Weak comparison (RFC 9110 13.1.2), and the spellings HAPI takes for versions: W/"n",
+        // "n" and n.
+        if (tag.trim().equals("*") || opaque(tag).equals(opaque)) {
           return true;
         }
       }
@@ -327,10 +331,27 @@ public class CapabilityStatementCache implements RestInterceptor {
     return false;
   }
 
+  private static String opaque(String tag) {
+    String trimmed = tag.trim();
+    if (trimmed.startsWith("W/")) {
+      trimmed = trimmed.substring(2);
+    }
+    return trimmed.replace("\"", "");
+  }
+
+  /**
+   * An ETag of digits in FHIR's weak form ({@code W/"n"}), from the bytes' SHA-256: that is the
+   * form FHIR clients send back, and the only one RequestChecksInterceptor lets through
+   * If-None-Match.
+   */
   private static String etag(byte[] body) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(body);
-      return "\"" + HexFormat.of().formatHex(digest, 0, 16) + "\"";
+      long value = 0;
+      for (int i = 0; i < 7; i++) {
+        value = (value << 8) | (digest[i] & 0xff);
+      }
+      return "W/\"" + value + "\"";
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }

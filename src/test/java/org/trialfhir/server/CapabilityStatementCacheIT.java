@@ -40,10 +40,11 @@ class CapabilityStatementCacheIT extends IntegrationTestBase {
     // The fresh build replaced the copy.
     assertThat(metadata().header("Content-Location")).isEqualTo(fresh.header("Content-Location"));
 
+    assertThat(fresh.header("ETag")).matches("W/\"[0-9]+\"");
     Response unchanged = fhir().header("If-None-Match", fresh.header("ETag")).get("/metadata");
     assertThat(unchanged.statusCode()).isEqualTo(304);
     assertThat(unchanged.asByteArray()).isEmpty();
-    Response changed = fhir().header("If-None-Match", "\"something-else\"").get("/metadata");
+    Response changed = fhir().header("If-None-Match", "W/\"1\"").get("/metadata");
     assertThat(changed.statusCode()).isEqualTo(200);
     assertThat(changed.jsonPath().getString("resourceType")).isEqualTo("CapabilityStatement");
   }
