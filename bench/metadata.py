@@ -9,7 +9,7 @@ cache of the statement object spared the build but not the serialising and compr
 response is read whole and checked (200, a CapabilityStatement's size).
 
     java -jar target/trialfhir.jar &   # wait until /fhir/metadata answers
-    python3 bench/metadata.py --root http://127.0.0.1:8080 [--requests 400] [--concurrency 8] [--gzip]
+    python3 bench/metadata.py --root http://127.0.0.1:8080 [--requests 400] [--concurrency 8] [--gzip] [--warmup 200]
 
 Only the Python standard library; the statement is public, so no token is needed.
 """
@@ -64,6 +64,7 @@ def main():
     ap.add_argument("--baseline-requests", type=int, default=40,
                     help="no-cache requests (each builds the statement: keep it small)")
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--warmup", type=int, default=200, help="uncounted requests first (JIT, the first copy)")
     ap.add_argument("--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers and most clients do")
     args = ap.parse_args()
 
@@ -72,7 +73,7 @@ def main():
     if args.gzip:
         headers["Accept-Encoding"] = "gzip"
     # Warm-up (JIT, the first copy): not counted.
-    run(url, headers, 4 * args.concurrency, args.concurrency)
+    run(url, headers, args.warmup, args.concurrency)
     run(url, {**headers, "Cache-Control": "no-cache"}, args.concurrency, args.concurrency)
 
     results = [
