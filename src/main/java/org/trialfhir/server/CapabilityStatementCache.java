@@ -196,11 +196,10 @@ public class CapabilityStatementCache implements RestInterceptor {
     if (now - copy.builtAt() >= properties.maxAge().toMillis() && copy.claimRebuild(now)) {
       return true; // this request rebuilds; the others keep being served the copy meanwhile
     }
-    RequestDetails details = request;
     HookParams handled =
         new HookParams()
             .add(RestOperationTypeEnum.class, RestOperationTypeEnum.METADATA)
-            .add(RequestDetails.class, details)
+            .add(RequestDetails.class, request)
             .add(ServletRequestDetails.class, request);
     request
         .getInterceptorBroadcaster()
@@ -208,7 +207,7 @@ public class CapabilityStatementCache implements RestInterceptor {
     write(copy, request, in, out);
     HookParams completed =
         new HookParams()
-            .add(RequestDetails.class, details)
+            .add(RequestDetails.class, request)
             .add(ServletRequestDetails.class, request);
     request
         .getInterceptorBroadcaster()
