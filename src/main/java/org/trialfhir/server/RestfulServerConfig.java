@@ -81,8 +81,9 @@ class RestfulServerConfig {
       server.setServerName(SOFTWARE_NAME);
       server.setServerVersion(
           buildProperties.stream().map(BuildProperties::getVersion).findFirst().orElse("dev"));
+      // Built per request; CapabilityStatementCache keeps the serialised copies.
       JpaCapabilityStatementProvider provider =
-          new JpaCapabilityStatementProvider(
+          new PerRequestCapabilityStatementProvider(
               server, systemDao, storageSettings, searchParamRegistry, validationSupport);
       provider.setImplementationDescription("trialfhir: FHIR R4 server for clinical trials");
       server.setServerConformanceProvider(provider);
