@@ -32,6 +32,21 @@ class EligibilityEdgesIT extends IntegrationTestBase {
   private static final String DATE = "2026-06-15";
   private static final String NCT = "nct06407297";
 
+  /** HbA1c at most 10 % (ValueSet hba1c), for a study defined only as data. */
+  private static final String HBA1C_AT_MOST_10_PERCENT =
+      """
+      {"id":"inc-hba1c",
+       "extension":[
+         {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-description",
+          "valueString":"HbA1c at most 10%"},
+         {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-valueset",
+          "valueCanonical":"http://trialfhir.org/fhir/ValueSet/hba1c"}],
+       "code":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/criterion-kind",
+                          "code":"observation-value"}],"text":"HbA1c"},
+       "valueQuantity":{"value":10,"comparator":"<=","unit":"%",
+                        "system":"http://unitsofmeasure.org","code":"%"},
+       "exclude":false}""";
+
   @Test
   void anUndetectableFastingCPeptideFailsAndALimitAboveTheThresholdIsForAPerson() {
     JsonPath undetectable =
@@ -140,7 +155,7 @@ class EligibilityEdgesIT extends IntegrationTestBase {
 
   @Test
   void hba1cInIfccUnitsIsConvertedByTheMasterEquation() {
-    String study = createStudyWithHbA1cAtMost10Percent();
+    String study = DataOnlyStudy.create(fhir(), HBA1C_AT_MOST_10_PERCENT);
     JsonPath high =
         eligibility(
             study,
@@ -189,7 +204,7 @@ class EligibilityEdgesIT extends IntegrationTestBase {
 
   @Test
   void hba1cByHplcCountsForAnHba1cCriterion() {
-    String study = createStudyWithHbA1cAtMost10Percent();
+    String study = DataOnlyStudy.create(fhir(), HBA1C_AT_MOST_10_PERCENT);
     JsonPath hplc =
         eligibility(
             study,
@@ -203,7 +218,7 @@ class EligibilityEdgesIT extends IntegrationTestBase {
   void aRecordWithManyResultsOfOneTestIsReadWhole() {
     // More results than a page of the REST server (20): the operation reads them all, as its
     // caller, and the most recent decides.
-    String study = createStudyWithHbA1cAtMost10Percent();
+    String study = DataOnlyStudy.create(fhir(), HBA1C_AT_MOST_10_PERCENT);
     PatientFixture many = patient().born("2014-01-10");
     for (int day = 1; day <= 25; day++) {
       many.add(
@@ -249,44 +264,5 @@ class EligibilityEdgesIT extends IntegrationTestBase {
     if (reason != null) {
       assertThat(EligibilityIT.reason(result, id)).isEqualTo(reason);
     }
-  }
-
-  /** A study defined only as data: one criterion, HbA1c at most 10 % (ValueSet hba1c). */
-  private String createStudyWithHbA1cAtMost10Percent() {
-    String group = "urn:uuid:" + UUID.randomUUID();
-    String body =
-        """
-        {"resourceType":"Bundle","type":"transaction","entry":[
-          {"fullUrl":"%1$s",
-           "resource":{"resourceType":"Group","type":"person","actual":false,
-             "characteristic":[{"id":"inc-hba1c",
-               "extension":[
-                 {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-description",
-                  "valueString":"HbA1c at most 10%%"},
-                 {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-valueset",
-                  "valueCanonical":"http://trialfhir.org/fhir/ValueSet/hba1c"}],
-               "code":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/criterion-kind",
-                                  "code":"observation-value"}],"text":"HbA1c"},
-               "valueQuantity":{"value":10,"comparator":"<=","unit":"%%",
-                                "system":"http://unitsofmeasure.org","code":"%%"},
-               "exclude":false}]},
-           "request":{"method":"POST","url":"Group"}},
-          {"resource":{"resourceType":"ResearchStudy",
-             "identifier":[{"system":"urn:trialfhir:test:study","value":"%2$s"}],
-             "title":"HbA1c at most 10%% (%2$s)","status":"active",
-             "enrollment":[{"reference":"%1$s"}]},
-           "request":{"method":"POST","url":"ResearchStudy"}}
-        ]}
-        """
-            .formatted(group, "edges-" + UUID.randomUUID());
-    String location =
-        fhir()
-            .body(body)
-            .post("/")
-            .then()
-            .statusCode(200)
-            .extract()
-            .path("entry[1].response.location");
-    return location.split("/")[1];
   }
 }

@@ -31,7 +31,22 @@ class SiteLabCodesIT extends IntegrationTestBase {
             .statusCode(201)
             .extract()
             .path("id");
-    String study = createStudy(url);
+    String study =
+        DataOnlyStudy.create(
+            fhir(),
+            """
+            {"id":"inc-cpeptide-local",
+             "extension":[
+               {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-description",
+                "valueString":"Fasting C-peptide at least 0.1 nmol/L"},
+               {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-valueset",
+                "valueCanonical":"%s"}],
+             "code":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/criterion-kind",
+                                "code":"observation-value"}],"text":"Fasting C-peptide"},
+             "valueQuantity":{"value":0.1,"comparator":">=","unit":"nmol/L",
+                              "system":"http://unitsofmeasure.org","code":"nmol/L"},
+             "exclude":false}"""
+                .formatted(url));
     String first = load(observation(LOCAL, "CPEP-F").on(LAB_DATE).quantity("1.2", "ng/mL"));
     String second = load(observation(LOCAL, "CPEP-F2").on(LAB_DATE).quantity("1.2", "ng/mL"));
 
@@ -84,44 +99,6 @@ class SiteLabCodesIT extends IntegrationTestBase {
            {"system":"%s","concept":[%s]}]}}
         """
         .formatted(url, LOCAL, concepts);
-  }
-
-  private String createStudy(String valueSet) {
-    String group = "urn:uuid:" + UUID.randomUUID();
-    String body =
-        """
-        {"resourceType":"Bundle","type":"transaction","entry":[
-          {"fullUrl":"%1$s",
-           "resource":{"resourceType":"Group","type":"person","actual":false,
-             "characteristic":[{"id":"inc-cpeptide-local",
-               "extension":[
-                 {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-description",
-                  "valueString":"Fasting C-peptide at least 0.1 nmol/L"},
-                 {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-valueset",
-                  "valueCanonical":"%3$s"}],
-               "code":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/criterion-kind",
-                                  "code":"observation-value"}],"text":"Fasting C-peptide"},
-               "valueQuantity":{"value":0.1,"comparator":">=","unit":"nmol/L",
-                                "system":"http://unitsofmeasure.org","code":"nmol/L"},
-               "exclude":false}]},
-           "request":{"method":"POST","url":"Group"}},
-          {"resource":{"resourceType":"ResearchStudy",
-             "identifier":[{"system":"urn:trialfhir:test:study","value":"%2$s"}],
-             "title":"Local codes (%2$s)","status":"active",
-             "enrollment":[{"reference":"%1$s"}]},
-           "request":{"method":"POST","url":"ResearchStudy"}}
-        ]}
-        """
-            .formatted(group, "site-" + UUID.randomUUID(), valueSet);
-    String location =
-        fhir()
-            .body(body)
-            .post("/")
-            .then()
-            .statusCode(200)
-            .extract()
-            .path("entry[1].response.location");
-    return location.split("/")[1];
   }
 
   private String load(PatientFixture.Obs result) {
