@@ -3,6 +3,7 @@ package org.trialfhir.profiles;
 import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
 import ca.uhn.fhir.context.BaseRuntimeElementDefinition;
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.RuntimeChildDirectResource;
 import ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException;
 import ca.uhn.fhir.util.IModelVisitor;
 import java.util.List;
@@ -16,6 +17,8 @@ import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
+import org.hl7.fhir.r4.model.StructureDefinition.ExtensionContextType;
+import org.hl7.fhir.r4.model.StructureDefinition.StructureDefinitionContextComponent;
 
 /**
  * The configured size limits of one write ({@link LimitsProperties}), checked in one pass over the
@@ -71,6 +74,7 @@ final class ResourceLimits {
 
   private final class Counter implements IModelVisitor {
     private int elements;
+    private int extensionContexts;
 
     @Override
     public void acceptElement(
@@ -79,12 +83,30 @@ final class ResourceLimits {
         List<String> path,
         BaseRuntimeChildDefinition child,
         BaseRuntimeElementDefinition<?> definition) {
+      if (child instanceof RuntimeChildDirectResource
+          && element instanceof IBaseResource embedded) {
+        // The terser does not descend into resources held directly (Bundle.entry.resource,
+        // Parameters.parameter.resource); a stored Bundle's entries count towards its limits.
+        fhirContext.newTerser().visit(embedded, this);
+        return;
+      }
       if (++elements > limits.maxElements()) {
         throw new Excess(
             resource.fhirType(),
             "The resource has more than "
                 + limits.maxElements()
                 + " elements (trialfhir.limits.max-elements)");
+      }
+      if (element instanceof StructureDefinitionContextComponent context
+          && context.getType() == ExtensionContextType.ELEMENT
+          && ++extensionContexts > limits.maxExtensionContexts()) {
+        throw new Excess(
+            "StructureDefinition.context",
+            "The write defines more than "
+                + limits.maxExtensionContexts()
+                + " extension contexts of type element (trialfhir.limits.max-extension-contexts):"
+                + " the validator checks each one at a cost of about a second; post the"
+                + " extension definitions in smaller writes");
       }
       if (element instanceof IPrimitiveType<?> primitive
           && !(element instanceof Base64BinaryType)) {

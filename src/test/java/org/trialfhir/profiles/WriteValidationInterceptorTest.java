@@ -19,6 +19,8 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.StructureDefinition;
+import org.hl7.fhir.r4.model.StructureDefinition.ExtensionContextType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.profiles.ValidationProperties.Mode;
@@ -30,7 +32,7 @@ import org.trialfhir.profiles.ValidationProperties.Mode;
 class WriteValidationInterceptorTest {
 
   private static final FhirContext R4 = FhirContext.forR4Cached();
-  private static final LimitsProperties LIMITS = new LimitsProperties(3, 50, 4, 200);
+  private static final LimitsProperties LIMITS = new LimitsProperties(3, 50, 4, 200, 2);
   private static FhirInstanceValidator validator;
 
   @BeforeAll
@@ -164,5 +166,36 @@ class WriteValidationInterceptorTest {
     assertThatThrownBy(() -> interceptor(Mode.OFF, null).transaction(bundle))
         .isInstanceOf(PayloadTooLargeException.class)
         .hasMessageContaining("5 entries");
+  }
+
+  /** Extension definitions' element contexts are counted across a Bundle's entries. */
+  @Test
+  void extensionContextsAreLimitedAcrossAWrite() {
+    Bundle two = new Bundle().setType(Bundle.BundleType.COLLECTION);
+    two.addEntry().setResource(extension("a", "Observation"));
+    two.addEntry().setResource(extension("b", "Patient"));
+    assertThatCode(() -> interceptor(Mode.OFF, null).created(two, null)).doesNotThrowAnyException();
+
+    Bundle three = two.copy();
+    three.addEntry().setResource(extension("c", "Condition"));
+    assertThatThrownBy(() -> interceptor(Mode.OFF, null).created(three, null))
+        .isInstanceOf(PayloadTooLargeException.class)
+        .hasMessageContaining("more than 2 extension contexts of type element")
+        .hasMessageContaining("trialfhir.limits.max-extension-contexts");
+
+    StructureDefinition fhirPathContexts = extension("d", "Observation");
+    fhirPathContexts.getContextFirstRep().setType(ExtensionContextType.FHIRPATH);
+    fhirPathContexts.addContext().setType(ExtensionContextType.FHIRPATH).setExpression("Patient");
+    fhirPathContexts.addContext().setType(ExtensionContextType.FHIRPATH).setExpression("Group");
+    assertThatCode(() -> interceptor(Mode.OFF, null).created(fhirPathContexts, null))
+        .as("only element contexts cost the validator a package look-up")
+        .doesNotThrowAnyException();
+  }
+
+  private static StructureDefinition extension(String name, String context) {
+    StructureDefinition definition = new StructureDefinition();
+    definition.setUrl("http://example.org/StructureDefinition/" + name).setType("Extension");
+    definition.addContext().setType(ExtensionContextType.ELEMENT).setExpression(context);
+    return definition;
   }
 }
