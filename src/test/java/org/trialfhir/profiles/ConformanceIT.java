@@ -1,13 +1,16 @@
 package org.trialfhir.profiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.restassured.response.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -103,6 +106,39 @@ class ConformanceIT extends IntegrationTestBase {
   private static final Pattern JSON_TYPE = Pattern.compile("\"resourceType\"\\s*:\\s*\"(\\w+)\"");
   private static final Pattern XML_ROOT =
       Pattern.compile("<(?!\\?|!)(?:\\w+:)?(\\w+)[\\s>/]", Pattern.DOTALL);
+
+  /**
+   * The R4 extension definitions as one stored Bundle once held a request thread for minutes: the
+   * validator looked for other FHIR versions' packages on the web for each element context. Now it
+   * has no web access and such contexts are limited per write; one extension definition of our own
+   * is still validated and stored.
+   */
+  @Test
+  void extensionDefinitionsAreLimitedNotLeftToHang() throws IOException {
+    Resource bundle =
+        new PathMatchingResourcePatternResolver()
+            .getResource("classpath:json/spec/extension-definitions.json");
+    Response refused =
+        assertTimeoutPreemptively(
+            Duration.ofMinutes(2), () -> post("Bundle", read(bundle), FHIR_JSON));
+    assertThat(refused.statusCode()).isEqualTo(413);
+    assertThat(refused.asString()).contains("trialfhir.limits.max-extension-contexts");
+
+    ObjectNode own =
+        (ObjectNode)
+            JSON.readTree(
+                read(
+                    new PathMatchingResourcePatternResolver()
+                        .getResource("classpath:json/spec/extension-auditevent-mpps.json")));
+    own.remove("id");
+    own.put(
+        "url",
+        "http://example.org/fhir/StructureDefinition/conformance-it-mpps-" + System.nanoTime());
+    Response stored =
+        assertTimeoutPreemptively(
+            Duration.ofMinutes(1), () -> post("StructureDefinition", own.toString(), FHIR_JSON));
+    assertThat(stored.statusCode()).as(stored.asString()).isEqualTo(201);
+  }
 
   @Test
   void officialR4ExamplesGiveNoServerErrorAndEvery4xxAnOperationOutcome() throws IOException {
