@@ -6,9 +6,9 @@ import ca.uhn.fhir.batch2.api.IReductionStepWorker;
 import ca.uhn.fhir.batch2.api.RunOutcome;
 import ca.uhn.fhir.batch2.api.StepExecutionDetails;
 import ca.uhn.fhir.batch2.model.ChunkOutcome;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,17 +18,20 @@ import org.trialfhir.screen.ScreenModels.Report;
 import org.trialfhir.screen.ScreenModels.Result;
 import org.trialfhir.screen.ScreenModels.ResultChunk;
 
-/** Last step: every chunk's results into one report, best verdicts first. */
+/**
+ * Last step: every chunk's results into one report, best verdicts first, one result per patient (a
+ * chunk handed out again after a node died, {@link StaleChunks}, may deliver its results twice).
+ */
 class ScreenReducer implements IReductionStepWorker<Parameters, ResultChunk, Report> {
 
   /** The verdicts' codes best first (eligible and needs-review: whom a coordinator contacts). */
   static final List<String> ORDER = Arrays.stream(Verdict.values()).map(Verdict::code).toList();
 
-  private final List<Result> results = new ArrayList<>();
+  private final Map<String, Result> results = new HashMap<>();
 
   @Override
   public ChunkOutcome consume(ChunkExecutionDetails<Parameters, ResultChunk> details) {
-    results.addAll(details.getData().results());
+    details.getData().results().forEach(result -> results.put(result.patient(), result));
     return ChunkOutcome.SUCCESS();
   }
 
@@ -36,7 +39,7 @@ class ScreenReducer implements IReductionStepWorker<Parameters, ResultChunk, Rep
   public RunOutcome run(
       StepExecutionDetails<Parameters, ResultChunk> details, IJobDataSink<Report> sink) {
     List<Result> ordered =
-        results.stream()
+        results.values().stream()
             .sorted(Comparator.comparing(Result::verdict).thenComparing(Result::patient))
             .toList();
     Map<String, Integer> verdicts = new LinkedHashMap<>();
