@@ -31,7 +31,7 @@ import org.trialfhir.server.FhirProvider;
  * 200 with the report when done, DELETE to cancel.
  */
 @Component
-class BulkImportProvider implements FhirProvider {
+class ImportOperationProvider implements FhirProvider {
 
   static final String STATUS = "$import-poll-status";
   static final String JOB_ID = "_jobId";
@@ -39,7 +39,7 @@ class BulkImportProvider implements FhirProvider {
   private final BulkImports imports;
   private final FhirContext fhir;
 
-  BulkImportProvider(BulkImports imports, FhirContext fhir) {
+  ImportOperationProvider(BulkImports imports, FhirContext fhir) {
     this.imports = imports;
     this.fhir = fhir;
   }
