@@ -1,5 +1,6 @@
 package org.trialfhir.bulkimport;
 
+import ca.uhn.fhir.batch2.api.IJobPersistence;
 import ca.uhn.fhir.batch2.model.JobDefinition;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import org.springframework.context.annotation.Bean;
@@ -21,13 +22,15 @@ import org.trialfhir.security.JobCallerRequests;
 class BulkImportJobConfig {
 
   static final String JOB = "trialfhir-bulk-import";
+  static final String STORE = "store";
 
   @Bean
   JobDefinition<Parameters> bulkImportJob(
       DaoRegistry daos,
       JobCallerRequests callers,
       BulkImportProperties properties,
-      ChunkWriter writer) {
+      ChunkWriter writer,
+      IJobPersistence persistence) {
     return JobDefinition.newBuilder()
         .setJobDefinitionId(JOB)
         .setJobDescription("Import NDJSON files as the caller who asked, chunk by chunk")
@@ -41,10 +44,10 @@ class BulkImportJobConfig {
             Chunk.class,
             new FetchFiles(daos, callers, properties))
         .addIntermediateStep(
-            "store",
+            STORE,
             "Store each chunk in one transaction as the caller",
             ChunkOutcome.class,
-            new StoreChunks(writer, callers))
+            new StoreChunks(writer, callers, persistence))
         .addFinalReducerStep(
             "report", "Collect what was stored and refused", Report.class, new ImportReducer())
         .build();

@@ -2,9 +2,11 @@ package org.trialfhir.bulkimport;
 
 import ca.uhn.fhir.batch2.api.IJobDataSink;
 import ca.uhn.fhir.batch2.api.IJobStepWorker;
+import ca.uhn.fhir.batch2.api.IWarningProcessor;
 import ca.uhn.fhir.batch2.api.RunOutcome;
 import ca.uhn.fhir.batch2.api.StepExecutionDetails;
 import ca.uhn.fhir.batch2.api.VoidModel;
+import ca.uhn.fhir.batch2.model.WorkChunkData;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import java.io.BufferedReader;
@@ -61,25 +63,32 @@ class FetchFiles implements IJobStepWorker<Parameters, VoidModel, Chunk> {
       StepExecutionDetails<Parameters, VoidModel> details, IJobDataSink<Chunk> sink) {
     Parameters parameters = details.getParameters();
     int lines = 0;
+    Counting counting = new Counting(sink);
     for (int file = 0; file < parameters.inputs().size(); file++) {
       Input input = parameters.inputs().get(file);
       String requestId = "import-" + details.getInstance().getInstanceId() + "-fetch-" + file;
-      lines += read(parameters, file, input, requestId, sink);
+      lines += read(parameters, counting.emitted, file, input, requestId, counting);
     }
     return new RunOutcome(lines);
   }
 
   private int read(
-      Parameters parameters, int file, Input input, String requestId, IJobDataSink<Chunk> sink) {
+      Parameters parameters,
+      int after,
+      int file,
+      Input input,
+      String requestId,
+      IJobDataSink<Chunk> sink) {
     try (InputStream stream = open(parameters, input, requestId)) {
-      return split(parameters, file, input, stream, sink);
+      return split(parameters, after, file, input, stream, sink);
     } catch (SourceProblem e) {
-      sink.accept(new Chunk(file, input.url(), input.type(), List.of(), e.getMessage()));
+      sink.accept(new Chunk(after, file, input.url(), input.type(), List.of(), e.getMessage()));
       return 0;
     } catch (BaseServerResponseException e) {
       // The caller may no longer read the Binary, or it is gone.
       sink.accept(
           new Chunk(
+              after,
               file,
               input.url(),
               input.type(),
@@ -89,7 +98,12 @@ class FetchFiles implements IJobStepWorker<Parameters, VoidModel, Chunk> {
     } catch (IOException e) {
       sink.accept(
           new Chunk(
-              file, input.url(), input.type(), List.of(), "could not be read: " + e.getMessage()));
+              after,
+              file,
+              input.url(),
+              input.type(),
+              List.of(),
+              "could not be read: " + e.getMessage()));
       return 0;
     }
   }
@@ -153,7 +167,12 @@ class FetchFiles implements IJobStepWorker<Parameters, VoidModel, Chunk> {
   }
 
   private int split(
-      Parameters parameters, int file, Input input, InputStream stream, IJobDataSink<Chunk> sink)
+      Parameters parameters,
+      int after,
+      int file,
+      Input input,
+      InputStream stream,
+      IJobDataSink<Chunk> sink)
       throws IOException {
     // Invalid UTF-8 is an error, not silently replaced characters.
     var decoder =
@@ -175,30 +194,31 @@ class FetchFiles implements IJobStepWorker<Parameters, VoidModel, Chunk> {
         count++;
         chars += line.json() == null ? 0 : line.json().length();
         if (chunk.size() >= parameters.chunkSize() || chars >= MAX_CHUNK_CHARS) {
-          sink.accept(new Chunk(file, input.url(), input.type(), List.copyOf(chunk), null));
+          sink.accept(new Chunk(after, file, input.url(), input.type(), List.copyOf(chunk), null));
           chunk.clear();
           chars = 0;
         }
       }
     } catch (java.nio.charset.CharacterCodingException e) {
-      flush(file, input, chunk, sink);
+      flush(after, file, input, chunk, sink);
       throw new SourceProblem(
           "is not UTF-8 after line " + lines.lineNumber() + "; the rest was not read");
     } catch (IOException e) {
-      flush(file, input, chunk, sink);
+      flush(after, file, input, chunk, sink);
       throw new SourceProblem(
           "could not be read after line " + lines.lineNumber() + ": " + e.getMessage());
     }
-    flush(file, input, chunk, sink);
+    flush(after, file, input, chunk, sink);
     if (count == 0) {
       throw new SourceProblem("holds no resources");
     }
     return count;
   }
 
-  private static void flush(int file, Input input, List<Line> chunk, IJobDataSink<Chunk> sink) {
+  private static void flush(
+      int after, int file, Input input, List<Line> chunk, IJobDataSink<Chunk> sink) {
     if (!chunk.isEmpty()) {
-      sink.accept(new Chunk(file, input.url(), input.type(), List.copyOf(chunk), null));
+      sink.accept(new Chunk(after, file, input.url(), input.type(), List.copyOf(chunk), null));
       chunk.clear();
     }
   }
@@ -207,6 +227,35 @@ class FetchFiles implements IJobStepWorker<Parameters, VoidModel, Chunk> {
   private static final class SourceProblem extends IOException {
     SourceProblem(String message) {
       super(message);
+    }
+  }
+
+  /**
+   * Counts the chunks handed to Batch2, whose sequence numbers follow the same count: a chunk's
+   * {@code after} is the count when its file began.
+   */
+  private static final class Counting implements IJobDataSink<Chunk> {
+    private final IJobDataSink<Chunk> sink;
+    private int emitted;
+
+    Counting(IJobDataSink<Chunk> sink) {
+      this.sink = sink;
+    }
+
+    @Override
+    public void accept(WorkChunkData<Chunk> data) {
+      emitted++;
+      sink.accept(data);
+    }
+
+    @Override
+    public void recoveredError(String message) {
+      sink.recoveredError(message);
+    }
+
+    @Override
+    public void setWarningProcessor(IWarningProcessor processor) {
+      sink.setWarningProcessor(processor);
     }
   }
 }

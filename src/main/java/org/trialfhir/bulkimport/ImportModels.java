@@ -43,9 +43,12 @@ final class ImportModels {
 
   /**
    * Lines of one file to store together, or (no lines) a problem with the whole file that the
-   * report must show (it could not be fetched, is not NDJSON, holds nothing).
+   * report must show (it could not be fetched, is not NDJSON, holds nothing). {@code after}: how
+   * many chunks the files before this one made; a chunk is stored only once those are, so that what
+   * a file refers to (Patients for Observations) is there first.
    */
   record Chunk(
+      @JsonProperty("after") int after,
       @JsonProperty("file") int file,
       @JsonProperty("source") String source,
       @JsonProperty("type") String type,
