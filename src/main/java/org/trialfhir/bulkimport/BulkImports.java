@@ -89,8 +89,8 @@ class BulkImports {
     if (inputs.isEmpty()) {
       throw new InvalidRequestException("$import needs at least one 'input' (type and url)");
     }
-    // Patients before what refers to them, as HAPI orders its own import.
-    List<String> order = ca.uhn.fhir.batch2.jobs.imprt.ResourceOrderUtil.getResourceOrder(fhir);
+    // What is referred to before what refers to it (see order).
+    List<String> order = order();
     inputs.sort(java.util.Comparator.comparingInt(i -> order.indexOf(i.type())));
 
     JobInstanceStartRequest request = new JobInstanceStartRequest();
@@ -106,6 +106,50 @@ class BulkImports {
     String job = jobs.startInstance(new SystemRequestDetails(), request).getInstanceId();
     maintenance.runMaintenancePass();
     return job;
+  }
+
+  /**
+   * Types that patient records refer to, in the order they are stored: providers, the patient,
+   * encounters, diagnoses first; claims and provenance (which refer to everything) last; the rest
+   * in HAPI's order for its own import ({@code ResourceOrderUtil}, derived from the search
+   * parameters). HAPI's order alone puts Condition before Encounter (the definitions allow
+   * references both ways; clinical data refers from Condition to Encounter), which refuses a
+   * Synthea export's Conditions.
+   */
+  static final List<String> FIRST =
+      List.of(
+          "Organization",
+          "Location",
+          "Practitioner",
+          "PractitionerRole",
+          "HealthcareService",
+          "Patient",
+          "RelatedPerson",
+          "Device",
+          "Medication",
+          "Substance",
+          "EpisodeOfCare",
+          "Encounter",
+          "Condition",
+          "AllergyIntolerance",
+          "CareTeam");
+
+  static final List<String> LAST =
+      List.of("Claim", "ClaimResponse", "ExplanationOfBenefit", "Provenance");
+
+  private volatile List<String> order;
+
+  private List<String> order() {
+    List<String> made = order;
+    if (made == null) {
+      List<String> hapi = ca.uhn.fhir.batch2.jobs.imprt.ResourceOrderUtil.getResourceOrder(fhir);
+      List<String> all = new ArrayList<>(FIRST);
+      hapi.stream().filter(t -> !FIRST.contains(t) && !LAST.contains(t)).forEach(all::add);
+      all.addAll(LAST);
+      made = List.copyOf(all);
+      order = made;
+    }
+    return made;
   }
 
   private Input input(ParametersParameterComponent input, int position, RequestDetails caller) {

@@ -97,7 +97,13 @@ final class RoleRules {
                     && (s.grants(Permission.CREATE) || s.grants(Permission.UPDATE)))) {
       // Bulk import (bulkimport/): each resource is then written as the caller, under every rule
       // a REST write of it meets; a patient's token imports nothing.
-      rules.allow("bulk import").operation().named("$import").onServer().andAllowAllResponses();
+      // Explicit: the Binary files read at kick-off must be ones the caller may read.
+      rules
+          .allow("bulk import")
+          .operation()
+          .named("$import")
+          .onServer()
+          .andRequireExplicitResponseAuthorization();
       rules
           .allow("bulk import")
           .operation()

@@ -397,6 +397,13 @@ class BulkImportIT extends IntegrationTestBase {
             manifest("Observation", labs));
     assertThat(refused.statusCode()).isEqualTo(403);
     assertThat(refused.asString()).contains("Observation");
+    // A Binary the caller may not read (no Binary scope) is not read for them either.
+    String file = binary(NDJSON, patient(unique("nb"), "NoBinary") + "\n");
+    Response unreadable =
+        kickOff(
+            fhirAs(TestTokens.token("system/Patient.cruds", List.of("coordinator"), null)),
+            manifest("Patient", file));
+    assertThat(unreadable.statusCode()).as(unreadable.asString()).isEqualTo(403);
     // No write scope at all: not even the operation.
     kickOff(
             fhirAs(TestTokens.token("system/*.rs", List.of("coordinator"), null)),
