@@ -4,7 +4,7 @@ server, and reports how fast it went. Python 3 standard library only.
 
     scripts/load-population.py POPULATION_DIR [--root http://127.0.0.1:8080] [--token T]
         [--threads 2] [--limit N] [--max-bytes 10485760] [--no-skip-existing]
-        [--claim-profiles [FHIR_PROFILES_DIR]] [--json]
+        [--claim-profiles [FHIR_PROFILES_DIR]] [--json] [--ndjson [--part-bytes 700000]]
 
 What is loaded, in which order, and why:
 
@@ -62,6 +62,19 @@ bundleSecondsP95, providerBundles, patientBundles, committedDespiteError, thread
 run and their entries (provider bundles included); "seconds" is the wall time from the first
 provider bundle to the last patient bundle; the per-bundle percentiles are over the patient
 bundles loaded, from the first POST of a bundle to its final answer, retries included.
+
+NDJSON mode (--ndjson): the provider bundles are loaded as above; the patient bundles are then
+turned into NDJSON, one file per resource type, as a Bulk Data export would write them: each
+resource keeps its bundle's urn:uuid as its id and references to urn:uuid fullUrls become
+"Type/id" (conditional references to providers stay as they are). Each file is uploaded as a
+Binary (application/fhir+ndjson) in parts of at most --part-bytes (the server refuses a string
+over trialfhir.limits.max-string-length, and a Binary's data is one base64 string), then one
+POST [base]/$import names them all, and the status URL is polled until the report comes. The
+import stores each resource with its id (an update), so running it again changes nothing. The
+summary then has: resources, stored, refused, notStored, files, uploadSeconds, importSeconds
+(kick-off to report), resourcesPerSecond (stored / importSeconds), serverResourcesPerSecond (the
+report's own figure), and failures (the first refused lines, per file, from the report). See
+docs/bulk-import.md.
 
 Exit status: 0 when every bundle was loaded (or skipped as present), 1 when some bundle failed
 (over --max-bytes included), 2 for a usage error, a missing manifest or bundle, an unreachable
@@ -180,11 +193,12 @@ class Server:
         finally:
             conn.close()
 
-    def request(self, method, path, body=None):
+    def request(self, method, path, body=None, extra=None):
         """(status, headers, body); status None when the connection failed (body: the error)."""
         for attempt in (1, 2):
             token = self.auth.token
             headers = {"Accept": "application/fhir+json", "Authorization": "Bearer " + token}
+            headers.update(extra or {})
             if body is not None:
                 headers["Content-Type"] = "application/fhir+json"
             try:
@@ -412,6 +426,132 @@ def claim_profiles(doc, profiles):
     return tagged
 
 
+def to_ndjson(paths, profiles=None):
+    """Synthea transaction bundles -> {resource type: [NDJSON line, ...]}: each resource with its
+    urn:uuid as id, references to urn:uuid fullUrls rewritten to Type/id."""
+    files = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        if profiles:
+            claim_profiles(doc, profiles)
+        ids = {}
+        for entry in doc.get("entry", []):
+            resource = entry.get("resource") or {}
+            full_url = entry.get("fullUrl", "")
+            if full_url.startswith("urn:uuid:") and resource.get("resourceType"):
+                ids[full_url] = resource["resourceType"] + "/" + full_url[len("urn:uuid:"):]
+
+        def rewrite(node):
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "reference" and isinstance(value, str) and value in ids:
+                        node[key] = ids[value]
+                    else:
+                        rewrite(value)
+            elif isinstance(node, list):
+                for item in node:
+                    rewrite(item)
+
+        for entry in doc.get("entry", []):
+            resource = entry.get("resource")
+            if not resource or not resource.get("resourceType"):
+                continue
+            full_url = entry.get("fullUrl", "")
+            if full_url in ids:
+                resource["id"] = ids[full_url].split("/", 1)[1]
+            rewrite(resource)
+            files.setdefault(resource["resourceType"], []).append(
+                json.dumps(resource, separators=(",", ":"), ensure_ascii=False))
+    return files
+
+
+def parts(lines, part_bytes):
+    """Lines cut into NDJSON texts of at most part_bytes (a longer line is a part of its own)."""
+    part, size = [], 0
+    for line in lines:
+        n = len(line.encode("utf-8")) + 1
+        if part and size + n > part_bytes:
+            yield "\n".join(part) + "\n"
+            part, size = [], 0
+        part.append(line)
+        size += n
+    if part:
+        yield "\n".join(part) + "\n"
+
+
+def load_ndjson(server, patients, args):
+    """Uploads the patients as NDJSON Binaries, $import's them, polls; returns the summary."""
+    files = to_ndjson([b.path for b in patients], args.profiles)
+    started = time.perf_counter()
+    inputs = []
+    for rtype in sorted(files):
+        for text in parts(files[rtype], args.part_bytes):
+            body = json.dumps({"resourceType": "Binary", "contentType": "application/fhir+ndjson",
+                               "data": base64.b64encode(text.encode("utf-8")).decode()}).encode()
+            status, headers, answer = server.request("POST", "/Binary", body)
+            if status != 201:
+                die(f"uploading the {rtype} NDJSON as a Binary answered HTTP {status}: "
+                    f"{diagnostics(answer)}")
+            location = headers.get("Location", "")
+            binary = "Binary/" + location.split("/Binary/", 1)[1].split("/")[0]
+            inputs.append((rtype, binary))
+    uploaded = time.perf_counter()
+    manifest = {"resourceType": "Parameters", "parameter": [
+        {"name": "inputFormat", "valueString": "application/fhir+ndjson"}] + [
+        {"name": "input", "part": [{"name": "type", "valueString": t},
+                                   {"name": "url", "valueUri": u}]} for t, u in inputs]}
+    status, headers, answer = server.request(
+        "POST", "/$import", json.dumps(manifest).encode(), {"Prefer": "respond-async"})
+    if status != 202:
+        die(f"$import answered HTTP {status}: {diagnostics(answer)}")
+    location = headers.get("Content-Location", "")
+    poll = location[len(server.base):] if location.startswith(server.base) else \
+        "/" + location.split("/", 3)[-1].split("/", 1)[-1]
+    log(f"{sum(len(v) for v in files.values())} resources in {len(inputs)} NDJSON file(s) "
+        f"uploaded in {uploaded - started:.1f} s; $import started: {location}")
+    last = 0.0
+    while True:
+        status, headers, answer = server.request("GET", poll)
+        if status != 202:
+            break
+        if time.perf_counter() - last >= PROGRESS_SECONDS:
+            last = time.perf_counter()
+            log(f"$import: {headers.get('X-Progress', '?')} after {last - uploaded:.0f} s")
+        time.sleep(0.5)
+    finished = time.perf_counter()
+    if status != 200:
+        die(f"$import ended with HTTP {status}: {diagnostics(answer)}")
+    report = json.loads(answer)
+    totals, failures = {}, []
+    for parameter in report.get("parameter", []):
+        if "valueInteger" in parameter or "valueDecimal" in parameter:
+            totals[parameter["name"]] = parameter.get("valueInteger", parameter.get("valueDecimal"))
+        if parameter.get("name") == "file":
+            url = next((p.get("valueUri") for p in parameter["part"] if p["name"] == "url"), "")
+            outcome = next((p.get("resource") for p in parameter["part"]
+                            if p["name"] == "outcome"), {})
+            for issue in outcome.get("issue", []):
+                if issue.get("severity") == "error" and len(failures) < 20:
+                    failures.append({"bundle": url, "reason": issue.get("diagnostics", "")[:300]})
+    seconds = finished - uploaded
+    return {
+        "mode": "ndjson",
+        "resources": totals.get("resources"),
+        "stored": totals.get("stored"),
+        "refused": totals.get("refused"),
+        "notStored": totals.get("notStored"),
+        "files": len(inputs),
+        "uploadSeconds": round(uploaded - started, 2),
+        "importSeconds": round(seconds, 2),
+        "seconds": round(finished - started, 2),
+        "resourcesPerSecond": round(totals.get("stored", 0) / seconds, 1) if seconds > 0 else None,
+        "serverResourcesPerSecond": totals.get("resourcesPerSecond"),
+        "failed": totals.get("refused", 0) + totals.get("notStored", 0),
+        "failures": failures,
+    }
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -458,6 +598,10 @@ def main():
                     help="tag Observations with our lab profiles (from fhir-profiles/) so that"
                          " the server validates them; measures ingest with profile validation")
     ap.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    ap.add_argument("--ndjson", action="store_true",
+                    help="load the patient bundles as NDJSON files through $import (see above)")
+    ap.add_argument("--part-bytes", type=int, default=700000,
+                    help="largest NDJSON part uploaded as one Binary (default %(default)s)")
     args = ap.parse_args()
     args.profiles = lab_profiles(args.claim_profiles) if args.claim_profiles else None
     if args.threads < 1:
@@ -536,6 +680,19 @@ def main():
     if provider_failures:
         log("a provider bundle failed: patient bundles that refer to its providers will fail too")
     providers_loaded = loader.loaded_bundles
+    if args.ndjson:
+        stop.set()
+        summary = load_ndjson(server, patients, args)
+        summary["providerBundles"] = providers_loaded
+        if args.json:
+            print(json.dumps(summary))
+        else:
+            for key, value in summary.items():
+                if key != "failures":
+                    print(f"{key:<26}  {value}")
+            for failure in summary["failures"]:
+                print(f"refused: {failure['bundle']}: {failure['reason']}")
+        sys.exit(1 if summary["failed"] or provider_failures else 0)
     todo = [b for b in patients if id(b) not in too_big]
     loader.patient_done = len(patients) - len(todo)
     with ThreadPoolExecutor(args.threads) as pool:

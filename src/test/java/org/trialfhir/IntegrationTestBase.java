@@ -49,6 +49,10 @@ public abstract class IntegrationTestBase {
     // Test tokens carry this iss and aud; the server checks both on every token.
     registry.add("trialfhir.security.issuer-uri", () -> TestTokens.ISSUER);
     registry.add("trialfhir.security.audience", () -> TestTokens.AUDIENCE);
+    // $import may fetch from the tests' own loopback file server (bulkimport/NdjsonTestServer).
+    registry.add(
+        "trialfhir.bulk-import.allowed-sources",
+        org.trialfhir.bulkimport.NdjsonTestServer::allowedSource);
   }
 
   @BeforeEach

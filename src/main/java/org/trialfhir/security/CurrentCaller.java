@@ -34,4 +34,18 @@ public final class CurrentCaller {
   public static String clientId(SecurityProperties properties) {
     return properties.enabled() ? Caller.current(properties).clientId() : null;
   }
+
+  /**
+   * Whether the caller's scopes (user or system, not one patient's) let them create or update
+   * resources of this type (always, when security is off): what bulk import asks before queuing
+   * files of that type. Each resource is still checked against all rules when it is written.
+   */
+  public static boolean writes(SecurityProperties properties, String type) {
+    if (!properties.enabled()) {
+      return true;
+    }
+    Caller caller = Caller.current(properties);
+    return caller.mayOnAll(type, SmartScope.Permission.CREATE)
+        || caller.mayOnAll(type, SmartScope.Permission.UPDATE);
+  }
 }

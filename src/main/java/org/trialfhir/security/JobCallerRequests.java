@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import java.util.HashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -83,22 +84,44 @@ public class JobCallerRequests {
     request.setParameters(new HashMap<>());
     request.setRequestId(requestId);
 
+    return as(
+        caller,
+        requestId,
+        () -> {
+          T result;
+          try {
+            result = work.apply(request);
+          } catch (RuntimeException e) {
+            // What was read before the failure is recorded too (logged if that fails as well).
+            audit.ifAvailable(a -> a.completed(request));
+            throw e;
+          }
+          // The reads' AuditEvents are durable before the result goes anywhere; else the work
+          // fails.
+          audit.ifAvailable(a -> a.beforeResponse(request));
+          return result;
+        });
+  }
+
+  /**
+   * Runs {@code work} with {@code caller} as the thread's authentication (what every rule asks
+   * through {@link Caller#current}), for work that makes its own request details (bulk import's
+   * writes, audited per chunk rather than per resource). With security off it runs as is.
+   */
+  public <T> T as(JobCaller caller, String requestId, Supplier<T> work) {
+    if (!properties.enabled()) {
+      return work.get();
+    }
+    if (caller == null) {
+      throw new ForbiddenOperationException(
+          "This work records no caller to act for; start it again to have it done as its caller");
+    }
     SecurityContext previous = SecurityContextHolder.getContext();
     SecurityContext acting = SecurityContextHolder.createEmptyContext();
     acting.setAuthentication(caller.authentication(properties, "job:" + requestId));
     SecurityContextHolder.setContext(acting);
     try {
-      T result;
-      try {
-        result = work.apply(request);
-      } catch (RuntimeException e) {
-        // What was read before the failure is recorded too (logged if that fails as well).
-        audit.ifAvailable(a -> a.completed(request));
-        throw e;
-      }
-      // The reads' AuditEvents are durable before the result goes anywhere; else the work fails.
-      audit.ifAvailable(a -> a.beforeResponse(request));
-      return result;
+      return work.get();
     } finally {
       SecurityContextHolder.setContext(previous);
     }

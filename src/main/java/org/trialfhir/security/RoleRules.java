@@ -90,6 +90,27 @@ final class RoleRules {
           .withAnyId()
           .withTester(new ExportFiles(caller.clientId(), true));
     }
+    if (caller.scopes().stream()
+        .anyMatch(
+            s ->
+                !s.context().equals("patient")
+                    && (s.grants(Permission.CREATE) || s.grants(Permission.UPDATE)))) {
+      // Bulk import (bulkimport/): each resource is then written as the caller, under every rule
+      // a REST write of it meets; a patient's token imports nothing.
+      // Explicit: the Binary files read at kick-off must be ones the caller may read.
+      rules
+          .allow("bulk import")
+          .operation()
+          .named("$import")
+          .onServer()
+          .andRequireExplicitResponseAuthorization();
+      rules
+          .allow("bulk import")
+          .operation()
+          .named("$import-poll-status")
+          .onServer()
+          .andAllowAllResponses();
+    }
     if (caller.patient() != null
         && caller.scopes().stream()
             .anyMatch(s -> s.context().equals("patient") && s.grants(Permission.READ))) {

@@ -36,7 +36,7 @@ import javax.xml.stream.XMLStreamReader;
  *
  * Each problem is a 400 that names the element. Malformed XML is left to HAPI, which names it.
  */
-final class StrictBodyCheck {
+public final class StrictBodyCheck {
 
   static final String FHIR_NS = "http://hl7.org/fhir";
   static final String XHTML_NS = "http://www.w3.org/1999/xhtml";
@@ -55,7 +55,7 @@ final class StrictBodyCheck {
    * Checks a JSON body and returns the {@code resourceType} of its root object (null if it has
    * none, or the root is not an object, e.g. a JSON Patch array).
    */
-  static String checkJson(byte[] body) {
+  public static String checkJson(byte[] body) {
     JsonPath path = new JsonPath();
     try (JsonParser parser = JSON.createParser(body)) {
       JsonToken token;

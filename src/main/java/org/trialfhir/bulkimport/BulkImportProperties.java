@@ -1,0 +1,32 @@
+package org.trialfhir.bulkimport;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * {@code trialfhir.bulk-import.*}.
+ *
+ * @param allowedSources the only places (scheme, host, port and path prefix) from which {@code
+ *     $import} fetches NDJSON by URL: fetching any URL a request names would let a caller make the
+ *     server reach inside its own network. Empty by default; this server's own Binary resources are
+ *     always allowed, and read through storage, not over HTTP.
+ * @param chunkSize resources per chunk: each chunk is stored in one database transaction, all or
+ *     nothing
+ * @param maxLineLength longest NDJSON line (one resource) read, in characters; a longer one is
+ *     refused and reported, not read into memory
+ * @param timeout how long fetching one file by URL may take to connect and to answer
+ */
+@Validated
+@ConfigurationProperties("trialfhir.bulk-import")
+record BulkImportProperties(
+    @DefaultValue({}) @NotNull List<URI> allowedSources,
+    @DefaultValue("100") @Min(1) @Max(1000) int chunkSize,
+    @DefaultValue("1000000") @Min(1000) int maxLineLength,
+    @DefaultValue("30s") @NotNull Duration timeout) {}

@@ -1,0 +1,238 @@
+package org.trialfhir.bulkimport;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Resource;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.trialfhir.bulkimport.ImportModels.Chunk;
+import org.trialfhir.bulkimport.ImportModels.ChunkOutcome;
+import org.trialfhir.bulkimport.ImportModels.Line;
+import org.trialfhir.bulkimport.ImportModels.Refusal;
+import org.trialfhir.server.StrictBodyCheck;
+
+/**
+ * Stores one chunk as its caller, all or nothing, in one database transaction: each line is parsed
+ * as strictly as a REST body, must be a resource of the file's type, and is then created (no id) or
+ * updated (an id: the import is repeatable) through the DAOs with request details that carry the
+ * caller ({@link ImportRequestDetails}), so that authorisation, the organisation guard, blinding,
+ * reference and validation rules refuse it exactly as they would refuse it by REST.
+ *
+ * <p>If any resource is refused, nothing of the chunk is stored. To report every refused resource
+ * of the chunk rather than the first, the chunk is tried again without the ones refused so far
+ * (each try rolled back), up to {@link #MAX_TRIES} times; a try stops at its first refusal, since a
+ * DAO call that failed leaves the transaction's session unfit for more writes.
+ */
+@Component
+class ChunkWriter {
+
+  /** Tries per refused chunk; after that, lines not yet tried are reported as not checked. */
+  static final int MAX_TRIES = 10;
+
+  private final FhirContext fhir;
+  private final DaoRegistry daos;
+  private final ObjectProvider<RestfulServer> server;
+  private final TransactionTemplate transactions;
+  private final ChunkAudit audit;
+
+  ChunkWriter(
+      FhirContext fhir,
+      DaoRegistry daos,
+      ObjectProvider<RestfulServer> server,
+      PlatformTransactionManager transactions,
+      ChunkAudit audit) {
+    this.fhir = fhir;
+    this.daos = daos;
+    this.server = server;
+    this.transactions = new TransactionTemplate(transactions);
+    this.audit = audit;
+  }
+
+  /** Runs with the caller as the thread's authentication (see JobCallerRequests#as). */
+  ChunkOutcome store(Chunk chunk, String serverBase, String requestId) {
+    String description =
+        "chunk of "
+            + chunk.source()
+            + " lines "
+            + chunk.lines().get(0).number()
+            + "-"
+            + chunk.lines().get(chunk.lines().size() - 1).number();
+    ImportRequestDetails request =
+        new ImportRequestDetails(server.getObject(), serverBase, requestId);
+    request.setResourceName(chunk.type());
+
+    Map<Integer, Refusal> refused = new LinkedHashMap<>();
+    Map<Integer, IBaseResource> parsed = new LinkedHashMap<>();
+    for (Line line : chunk.lines()) {
+      Refusal problem = parse(line, chunk.type(), parsed);
+      if (problem != null) {
+        refused.put(line.number(), problem);
+      }
+    }
+
+    Try outcome = null;
+    for (int tries = 0; tries < MAX_TRIES; tries++) {
+      boolean dryRun = !refused.isEmpty();
+      outcome = write(parsed, refused, request, description, dryRun);
+      if (outcome.refusal() == null) {
+        break;
+      }
+      refused.put(outcome.refusedLine(), outcome.refusal());
+      parsed.remove(outcome.refusedLine());
+    }
+    int lines = chunk.lines().size();
+    if (refused.isEmpty()) {
+      return new ChunkOutcome(
+          chunk.file(),
+          chunk.source(),
+          chunk.type(),
+          lines,
+          outcome.created(),
+          outcome.updated(),
+          0,
+          List.of(),
+          null);
+    }
+    String unchecked =
+        outcome.refusal() != null
+            ? "; after " + MAX_TRIES + " refusals the chunk's other lines were not checked"
+            : "";
+    List<Refusal> refusals = new ArrayList<>(refused.values());
+    refusals.sort((a, b) -> Integer.compare(a.line(), b.line()));
+    audit.record(
+        request,
+        description,
+        List.of(),
+        false,
+        false,
+        refusals.size()
+            + " resource(s) refused (first: line "
+            + refusals.get(0).line()
+            + ": "
+            + refusals.get(0).message()
+            + "); nothing of this chunk was stored"
+            + unchecked);
+    return new ChunkOutcome(
+        chunk.file(),
+        chunk.source(),
+        chunk.type(),
+        lines,
+        0,
+        0,
+        lines - refusals.size(),
+        refusals,
+        unchecked.isEmpty() ? null : unchecked.substring(2));
+  }
+
+  /** Checks and parses a line; a refusal if it is no FHIR JSON resource of the file's type. */
+  private Refusal parse(Line line, String type, Map<Integer, IBaseResource> parsed) {
+    if (line.problem() != null) {
+      return new Refusal(line.number(), 413, line.problem());
+    }
+    IBaseResource resource;
+    try {
+      String declared = StrictBodyCheck.checkJson(line.json().getBytes(StandardCharsets.UTF_8));
+      if (declared == null) {
+        return new Refusal(line.number(), 400, "is not a JSON object with a resourceType");
+      }
+      if (!declared.equals(type)) {
+        return new Refusal(
+            line.number(),
+            400,
+            "is a " + declared + ", but this file was declared to hold " + type + " resources");
+      }
+      resource = fhir.newJsonParser().parseResource(line.json());
+    } catch (BaseServerResponseException e) {
+      return new Refusal(line.number(), e.getStatusCode(), e.getMessage());
+    } catch (DataFormatException e) {
+      return new Refusal(line.number(), 400, "is not a valid FHIR resource: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // Anything a parser throws for one line is that line's problem, not the chunk's.
+      return new Refusal(line.number(), 400, "could not be parsed: " + e.getMessage());
+    }
+    parsed.put(line.number(), resource);
+    return null;
+  }
+
+  /** What one try of the chunk gave. */
+  private record Try(int created, int updated, Integer refusedLine, Refusal refusal) {}
+
+  /**
+   * Writes the parsed resources in one transaction; commits with the chunk's AuditEvent only if
+   * nothing was refused before ({@code dryRun} false) and nothing is refused now.
+   */
+  private Try write(
+      Map<Integer, IBaseResource> parsed,
+      Map<Integer, Refusal> refused,
+      ImportRequestDetails request,
+      String description,
+      boolean dryRun) {
+    return transactions.execute(
+        status -> {
+          int created = 0;
+          int updated = 0;
+          List<IBaseResource> written = new ArrayList<>();
+          for (Map.Entry<Integer, IBaseResource> entry : parsed.entrySet()) {
+            IBaseResource resource = entry.getValue();
+            try {
+              DaoMethodOutcome result = writeOne(resource, request);
+              written.add(result.getResource() != null ? result.getResource() : resource);
+              if (Boolean.TRUE.equals(result.getCreated())) {
+                created++;
+              } else {
+                updated++;
+              }
+            } catch (BaseServerResponseException e) {
+              status.setRollbackOnly();
+              return new Try(
+                  0,
+                  0,
+                  entry.getKey(),
+                  new Refusal(entry.getKey(), e.getStatusCode(), e.getMessage()));
+            }
+          }
+          if (dryRun) {
+            status.setRollbackOnly();
+            return new Try(0, 0, null, null);
+          }
+          audit.record(request, description, written, created > 0, updated > 0, null);
+          return new Try(created, updated, null, null);
+        });
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private DaoMethodOutcome writeOne(IBaseResource original, ImportRequestDetails request) {
+    IBaseResource resource = copy(original);
+    IFhirResourceDao dao = daos.getResourceDao(resource.fhirType());
+    if (resource.getIdElement().hasIdPart()) {
+      String id = resource.getIdElement().getIdPart();
+      resource.setId(new IdType(resource.fhirType(), id));
+      request.setRestOperationType(RestOperationTypeEnum.UPDATE);
+      request.setId(new IdType(resource.fhirType(), id));
+      return dao.update(resource, request);
+    }
+    request.setRestOperationType(RestOperationTypeEnum.CREATE);
+    request.setId(null);
+    return dao.create(resource, request);
+  }
+
+  /** The DAOs change what they store (id, meta); each try starts from the line's resource. */
+  private IBaseResource copy(IBaseResource resource) {
+    return ((Resource) resource).copy();
+  }
+}
