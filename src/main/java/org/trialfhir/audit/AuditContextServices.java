@@ -84,10 +84,17 @@ class AuditContextServices implements IBalpAuditContextServices {
    * absolute, which the server would refuse as an external reference. Single-resource interactions
    * keep the version shown or written; for searches and history the patient is what counts, so one
    * event per patient rather than one per version returned.
+   *
+   * <p>A patient held as a contained resource ({@code "subject": {"reference": "#pat"}}) has no
+   * identity of its own: the event names the resource that contains it (naming {@code #pat} made a
+   * reference to nothing, and an assertion inside HAPI's encoder failed the write with 500).
    */
   @Override
   public String massageResourceIdForStorage(
       RequestDetails request, IBaseResource resource, IIdType id) {
+    if (id.isLocal() || (id.getIdPart() != null && id.getIdPart().startsWith("#"))) {
+      id = resource.getIdElement();
+    }
     String type = id.hasResourceType() ? id.getResourceType() : resource.fhirType();
     boolean keepVersion =
         id.hasVersionIdPart()

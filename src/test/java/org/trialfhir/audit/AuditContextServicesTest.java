@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import ca.uhn.fhir.rest.server.servlet.ServletSubRequestDetails;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.hl7.fhir.r4.model.Claim;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -136,5 +137,15 @@ class AuditContextServicesTest {
 
     request.setRestOperationType(RestOperationTypeEnum.HISTORY_INSTANCE);
     assertThat(services.massageResourceIdForStorage(request, patient, id)).isEqualTo("Patient/p1");
+  }
+
+  /** BALP names a contained patient by its local id; the event names the containing resource. */
+  @Test
+  void aContainedPatientIsNamedByTheResourceThatContainsIt() {
+    Claim claim = new Claim();
+    claim.setId(new IdType("Claim", "c1", "1"));
+    request.setRestOperationType(RestOperationTypeEnum.CREATE);
+    assertThat(services.massageResourceIdForStorage(request, claim, new IdType("#patient")))
+        .isEqualTo("Claim/c1/_history/1");
   }
 }
