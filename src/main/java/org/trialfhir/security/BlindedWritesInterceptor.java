@@ -29,6 +29,24 @@ public class BlindedWritesInterceptor implements FhirInterceptor {
     this.properties = properties;
   }
 
+  /**
+   * A new subject written by a blinded caller carries no arm: arms come from the randomisation
+   * ({@code $enroll}) or an unblinded caller. Refused rather than stripped, so no data is dropped
+   * silently, and refused whatever the arm, so the answer says nothing about the study's arms.
+   */
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+  public void noArmsFromBlindedCallers(RequestDetails request, IBaseResource resource) {
+    if (properties.enabled()
+        && !SmartAuthorizationInterceptor.internal(request)
+        && resource instanceof ResearchSubject subject
+        && (subject.hasAssignedArm() || subject.hasActualArm())
+        && !Caller.current(properties).has(Role.UNBLINDED)) {
+      throw new ForbiddenOperationException(
+          "Only an unblinded caller may set a ResearchSubject's arm (assignedArm, actualArm);"
+              + " an enrolled subject's arm comes from ResearchStudy/$enroll");
+    }
+  }
+
   /** Public: HAPI invokes hooks reflectively. */
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
   public void keepArms(

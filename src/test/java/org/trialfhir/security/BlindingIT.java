@@ -340,6 +340,33 @@ class BlindingIT extends IntegrationTestBase {
   }
 
   @Test
+  void aBlindedCallerCannotCreateASubjectWithAnArm() {
+    String other = createPatient(unique("Blinding"), "2013-05-02");
+    String withArm = directJson.replaceAll("Patient/[^\"]+", "Patient/" + other);
+    Response refused = fhirAs(BLINDED_WRITER).body(withArm).post("/ResearchSubject");
+    assertThat(refused.statusCode()).as(refused.asString()).isEqualTo(403);
+    assertThat(refused.asString()).doesNotContain(EXPERIMENTAL);
+    Response actual =
+        fhirAs(BLINDED_WRITER)
+            .body(withArm.replace("\"assignedArm\"", "\"actualArm\""))
+            .post("/ResearchSubject");
+    assertThat(actual.statusCode()).as(actual.asString()).isEqualTo(403);
+
+    String withoutArm = withArm.replaceAll(",\\s*\"assignedArm\":\"[^\"]*\"", "");
+    assertThat(withoutArm).doesNotContain("assignedArm");
+    String created =
+        fhirAs(BLINDED_WRITER)
+            .body(withoutArm)
+            .post("/ResearchSubject")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    // The other tests count this study's subjects.
+    fhir().delete("/ResearchSubject/" + created).then().statusCode(200);
+  }
+
+  @Test
   void aBlindedCallerCannotMoveASubjectWithAnArmToAnOpenLabelStudy() {
     String open = unique("open");
     fhir()
