@@ -6,6 +6,7 @@ import javax.sql.DataSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.trialfhir.security.SmartAuthorizationInterceptor;
 
 /** The projection's beans; its tables exist before the interceptor that writes them. */
 @Configuration(proxyBeanMethods = false)
@@ -20,6 +21,16 @@ class ProjectionConfig {
   @Bean
   ProjectionInterceptor projectionInterceptor(Projection projection) {
     return new ProjectionInterceptor(projection);
+  }
+
+  @Bean
+  ProjectionReads projectionReads(
+      Projection projection,
+      ProjectionRebuild rebuild,
+      SmartAuthorizationInterceptor authorization,
+      ProjectionProperties properties) {
+    return new ProjectionReads(
+        projection.tables(), rebuild, new CallerRights(authorization), properties);
   }
 
   @Bean
