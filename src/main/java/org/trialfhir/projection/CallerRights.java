@@ -1,40 +1,51 @@
 package org.trialfhir.projection;
 
+import ca.uhn.fhir.interceptor.api.HookParams;
+import ca.uhn.fhir.interceptor.api.IInterceptorBroadcaster;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
-import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor.Verdict;
-import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
+import ca.uhn.fhir.rest.api.server.SimplePreResourceShowDetails;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ca.uhn.fhir.rest.server.util.CompositeInterceptorBroadcaster;
+import java.util.ArrayList;
+import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.trialfhir.security.SmartAuthorizationInterceptor;
 
 /**
- * The caller's right to be shown what a fact of the projection comes from, decided by the same
- * rules as a read of the resource (issue #16's rule): {@link SmartAuthorizationInterceptor}'s, for
- * the request the facts are read for, asked about a resource that carries what those rules look at
- * (type, id, the patient it is about, the patient's organisation). A fact the caller may not see is
- * a 403, as the read of its resource would be: nothing is answered from it.
+ * Shows what facts of the projection come from to the caller exactly as a search shows the
+ * resources: through the {@code STORAGE_PRESHOW_RESOURCES} hooks of the JPA registry and of the
+ * request's own (HAPI's searches call the same pair), with a resource that carries what those hooks
+ * look at (type, id, the patient it is about, the patient's organisation). So the caller's
+ * authorisation rules judge each one (a resource the caller may not read is a 403, issue #16's
+ * rule, as for the search), blinding may withhold it, and the audit trail records the query per
+ * patient, as for the resources.
  */
 class CallerRights {
 
-  private final SmartAuthorizationInterceptor authorization;
+  private final IInterceptorBroadcaster storageHooks;
 
-  CallerRights(SmartAuthorizationInterceptor authorization) {
-    this.authorization = authorization;
+  CallerRights(IInterceptorBroadcaster storageHooks) {
+    this.storageHooks = storageHooks;
   }
 
-  void requireShown(RequestDetails request, IBaseResource resource) {
-    RestOperationTypeEnum operation =
-        request.getRestOperationType() != null
-            ? request.getRestOperationType()
-            : RestOperationTypeEnum.SEARCH_TYPE;
-    Verdict verdict =
-        authorization.applyRulesAndReturnDecision(
-            operation, request, null, null, resource, Pointcut.STORAGE_PRESHOW_RESOURCES);
-    if (verdict == null || verdict.getDecision() != PolicyEnum.ALLOW) {
-      throw new ForbiddenOperationException(
-          "Access denied by the caller's rules: " + resource.getIdElement().getValue());
+  /**
+   * Which of these the caller is shown: the same list, with null where a hook withheld one. A
+   * resource the caller may not read throws {@code ForbiddenOperationException}.
+   */
+  List<IBaseResource> show(RequestDetails request, List<? extends IBaseResource> resources) {
+    SimplePreResourceShowDetails details = new SimplePreResourceShowDetails(resources);
+    HookParams params =
+        new HookParams()
+            .add(IPreResourceShowDetails.class, details)
+            .add(RequestDetails.class, request)
+            .addIfMatchesType(ServletRequestDetails.class, request);
+    CompositeInterceptorBroadcaster.newCompositeBroadcaster(storageHooks, request)
+        .callHooks(Pointcut.STORAGE_PRESHOW_RESOURCES, params);
+    List<IBaseResource> shown = new ArrayList<>(details.size());
+    for (int i = 0; i < details.size(); i++) {
+      shown.add(details.getResource(i));
     }
+    return shown;
   }
 }

@@ -1,12 +1,12 @@
 package org.trialfhir.projection;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import javax.sql.DataSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.trialfhir.security.SmartAuthorizationInterceptor;
 
 /** The projection's beans; its tables exist before the interceptor that writes them. */
 @Configuration(proxyBeanMethods = false)
@@ -27,10 +27,10 @@ class ProjectionConfig {
   ProjectionReads projectionReads(
       Projection projection,
       ProjectionRebuild rebuild,
-      SmartAuthorizationInterceptor authorization,
+      IInterceptorService storageHooks,
       ProjectionProperties properties) {
     return new ProjectionReads(
-        projection.tables(), rebuild, new CallerRights(authorization), properties);
+        projection.tables(), rebuild, new CallerRights(storageHooks), properties);
   }
 
   @Bean

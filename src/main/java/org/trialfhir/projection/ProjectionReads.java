@@ -154,7 +154,7 @@ public class ProjectionReads {
     Set<String> wanted = new HashSet<>();
     codes.forEach(c -> wanted.add(c.system() + "|" + c.code()));
     List<String> codeValues = codes.stream().map(Code::code).distinct().toList();
-    Set<String> patients = new HashSet<>();
+    java.util.Map<String, String> patientOf = new java.util.LinkedHashMap<>();
     for (int from = 0; from < codeValues.size(); from += PAGE) {
       List<String> page = codeValues.subList(from, Math.min(codeValues.size(), from + PAGE));
       tables
@@ -166,17 +166,32 @@ public class ProjectionReads {
                   + ")",
               rs -> {
                 String verification = rs.getString(5);
-                if (!wanted.contains(rs.getString(3) + "|" + rs.getString(4))
-                    || (verification != null && discounted.contains(verification))) {
-                  return;
+                if (wanted.contains(rs.getString(3) + "|" + rs.getString(4))
+                    && (verification == null || !discounted.contains(verification))) {
+                  patientOf.put(rs.getString(1), rs.getString(2));
                 }
-                Condition shown = new Condition();
-                shown.setId("Condition/" + rs.getString(1));
-                shown.setSubject(new Reference("Patient/" + rs.getString(2)));
-                rights.requireShown(request, shown);
-                patients.add(rs.getString(2));
               },
               page.toArray());
+    }
+    // Shown to the caller as the Condition search would show them; one withheld does not count,
+    // as it would not for the search.
+    List<Condition> conditions = new ArrayList<>();
+    patientOf.forEach(
+        (id, patient) -> {
+          Condition condition = new Condition();
+          condition.setId("Condition/" + id);
+          condition.setSubject(new Reference("Patient/" + patient));
+          conditions.add(condition);
+        });
+    Set<String> patients = new HashSet<>();
+    for (int from = 0; from < conditions.size(); from += PAGE) {
+      for (org.hl7.fhir.instance.model.api.IBaseResource shown :
+          rights.show(
+              request, conditions.subList(from, Math.min(conditions.size(), from + PAGE)))) {
+        if (shown != null) {
+          patients.add(((Condition) shown).getSubject().getReferenceElement().getIdPart());
+        }
+      }
     }
     answered.incrementAndGet();
     return Optional.of(patients);
@@ -186,10 +201,18 @@ public class ProjectionReads {
     if (rows.stream().anyMatch(Row::labelled)) {
       return Optional.empty();
     }
+    List<Patient> patients = new ArrayList<>();
     for (Row row : rows) {
-      Patient shown = row.facts().toPatient();
-      shown.setId("Patient/" + row.facts().id());
-      rights.requireShown(request, shown);
+      Patient patient = row.facts().toPatient();
+      patient.setId("Patient/" + row.facts().id());
+      patients.add(patient);
+    }
+    for (int from = 0; from < patients.size(); from += PAGE) {
+      if (rights
+          .show(request, patients.subList(from, Math.min(patients.size(), from + PAGE)))
+          .contains(null)) {
+        return Optional.empty(); // withheld from this caller: the resources say how
+      }
     }
     answered.incrementAndGet();
     return Optional.of(rows.stream().map(Row::facts).toList());

@@ -90,9 +90,44 @@ class ScreenProjectionRightsIT extends IntegrationTestBase {
     }
   }
 
-  /** Starts a screening as a caller with these scopes (as if let start it) and awaits its end. */
+  @Test
+  void aPatientRuledOutFromTheProjectionIsAuditedAsReadByTheCaller() throws Exception {
+    String adult = load(PatientFixture.patient().born("1970-05-05"));
+    String group = group(List.of(adult, load(eligibleChild())));
+    projection.setEnabled(true);
+    long answeredBefore = projection.answered();
+    String client = unique("px-audit-app");
+    Response status = screen(group, List.of("user/*.rs"), client);
+    assertThat(status.statusCode()).as(status.asString()).isEqualTo(200);
+    assertThat(projection.answered()).isGreaterThan(answeredBefore);
+    // The adult is ruled out by age from the projection: never read from the resources.
+    long deadline = System.currentTimeMillis() + 90_000; // the audit relay lags under load
+    boolean audited = false;
+    while (!audited && System.currentTimeMillis() < deadline) {
+      String events =
+          fhir()
+              .queryParam("patient", "Patient/" + adult)
+              .queryParam("subtype", "search-type")
+              .queryParam("_count", 200)
+              .get("/AuditEvent")
+              .then()
+              .statusCode(200)
+              .extract()
+              .asString();
+      audited = events.contains("$screen") && events.contains(client);
+      if (!audited) {
+        Thread.sleep(300);
+      }
+    }
+    assertThat(audited).as("an AuditEvent of the screening's read of the adult").isTrue();
+  }
+
   private Response screen(String group, List<String> scopes) throws Exception {
-    String client = unique("px-rights-app");
+    return screen(group, scopes, unique("px-rights-app"));
+  }
+
+  /** Starts a screening as a caller with these scopes (as if let start it) and awaits its end. */
+  private Response screen(String group, List<String> scopes, String client) throws Exception {
     String user = unique("px-rights-user");
     JobCaller caller =
         new JobCaller(
@@ -129,18 +164,25 @@ class ScreenProjectionRightsIT extends IntegrationTestBase {
     List<String> ids = new ArrayList<>();
     for (PatientFixture fixture :
         List.of(eligibleChild(), eligibleChild(), PatientFixture.patient().born("1970-05-05"))) {
-      JsonNode response =
-          JSON.readTree(
-              fhir()
-                  .body(fixture.transaction(unique("px-rights")))
-                  .post("/")
-                  .then()
-                  .statusCode(200)
-                  .extract()
-                  .asString());
-      ids.add(
-          response.path("entry").get(0).path("response").path("location").asText().split("/")[1]);
+      ids.add(load(fixture));
     }
+    return group(ids);
+  }
+
+  private String load(PatientFixture fixture) throws Exception {
+    JsonNode response =
+        JSON.readTree(
+            fhir()
+                .body(fixture.transaction(unique("px-rights")))
+                .post("/")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString());
+    return response.path("entry").get(0).path("response").path("location").asText().split("/")[1];
+  }
+
+  private String group(List<String> ids) {
     ObjectNode group =
         JSON.createObjectNode()
             .put("resourceType", "Group")
