@@ -91,20 +91,35 @@ public class PopulationScreening {
         .map(p -> p.getIdElement().getIdPart())
         .filter(id -> !ruledOut.containsKey(id))
         .forEach(survivors::add);
-    for (Map.Entry<String, TokenOrListParam> diagnosis : plan.requiredDiagnoses().entrySet()) {
+    // Every required diagnosis, its ValueSet enumerated or not (ICD-10-CM E10 and below): the
+    // codes the projection holds are tested for membership by the engine's own test, then one
+    // query finds the patients with a counted Condition so coded.
+    CodeMembership membership = new ValidationSupportMembership(validationSupport);
+    List<ProjectionReads.Code> held = projection.conditionCodes();
+    for (Map.Entry<String, String> required : plan.requiredValueSets().entrySet()) {
       List<ProjectionReads.Code> codes =
-          diagnosis.getValue().getValuesAsQueryTokens().stream()
-              .map(t -> new ProjectionReads.Code(t.getSystem(), t.getValue()))
+          held.stream()
+              .filter(c -> membership.contains(required.getValue(), c.system(), c.code()))
               .toList();
-      Set<String> diagnosed =
-          projection
-              .patientsWithCondition(codes, RecordFacts.DISCOUNTED_VERIFICATION, request)
-              .orElseGet(() -> withDiagnosis(diagnosis.getValue(), request));
+      Optional<Set<String>> fromProjection =
+          codes.isEmpty()
+              ? Optional.of(Set.of())
+              : projection.patientsWithCondition(
+                  codes, RecordFacts.DISCOUNTED_VERIFICATION, request);
+      TokenOrListParam enumerated = plan.requiredDiagnoses().get(required.getKey());
+      Set<String> diagnosed;
+      if (fromProjection.isPresent()) {
+        diagnosed = fromProjection.get();
+      } else if (enumerated != null) {
+        diagnosed = withDiagnosis(enumerated, request);
+      } else {
+        continue; // neither the projection nor one search decides it: the full evaluation will
+      }
       for (String id : List.copyOf(survivors)) {
         if (!diagnosed.contains(id)) {
           survivors.remove(id);
           decided.add(
-              new Screened(id, Verdict.INELIGIBLE, Map.of(diagnosis.getKey(), Outcome.FAIL)));
+              new Screened(id, Verdict.INELIGIBLE, Map.of(required.getKey(), Outcome.FAIL)));
         }
       }
     }
@@ -119,7 +134,8 @@ public class PopulationScreening {
       ResearchStudy study,
       List<String> criterionIds,
       List<Criterion> demographic,
-      Map<String, TokenOrListParam> requiredDiagnoses) {}
+      Map<String, TokenOrListParam> requiredDiagnoses,
+      Map<String, String> requiredValueSets) {}
 
   /**
    * The study's criteria and what set-based steps can decide of them. Every method here reads with
@@ -132,6 +148,7 @@ public class PopulationScreening {
     List<Criterion> criteria = CriteriaReader.read(eligibility.eligibilityGroup(study, request));
     List<Criterion> demographic = new ArrayList<>();
     Map<String, TokenOrListParam> diagnoses = new LinkedHashMap<>();
+    Map<String, String> valueSets = new LinkedHashMap<>();
     for (Criterion criterion : criteria) {
       if (criterion.manualReview() != null) {
         continue; // a person may still judge it: not decidable by data alone
@@ -140,13 +157,17 @@ public class PopulationScreening {
         demographic.add(criterion);
       } else if (!criterion.exclusion()
           && criterion.kind().screening() == CriterionKind.Screening.NEEDS_CONDITION) {
+        if (criterion.valueSet() != null) {
+          valueSets.put(criterion.id(), criterion.valueSet());
+        }
         TokenOrListParam codes = enumeratedCodes(criterion.valueSet());
         if (codes != null) {
           diagnoses.put(criterion.id(), codes);
         }
       }
     }
-    return new Plan(study, criteria.stream().map(Criterion::id).toList(), demographic, diagnoses);
+    return new Plan(
+        study, criteria.stream().map(Criterion::id).toList(), demographic, diagnoses, valueSets);
   }
 
   /**

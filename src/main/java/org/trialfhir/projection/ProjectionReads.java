@@ -83,6 +83,16 @@ public class ProjectionReads {
     return answered.get();
   }
 
+  /** The distinct codings of every projected Condition (which codes the record holds at all). */
+  public List<Code> conditionCodes() {
+    return tables
+        .jdbc()
+        .query(
+            "SELECT DISTINCT CODE_SYSTEM, CODE FROM TRIALFHIR_PX_CONDITION"
+                + " WHERE CODE_SYSTEM IS NOT NULL AND CODE IS NOT NULL",
+            (rs, n) -> new Code(rs.getString(1), rs.getString(2)));
+  }
+
   /** Every patient's facts; empty when the resources must be read instead. */
   public Optional<List<PatientFacts>> patients(RequestDetails request) {
     if (!available()) {
