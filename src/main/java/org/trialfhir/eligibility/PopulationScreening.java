@@ -101,9 +101,11 @@ public class PopulationScreening {
           held.stream()
               .filter(c -> membership.contains(required.getValue(), c.system(), c.code()))
               .toList();
+      // No held coding in the ValueSet rules every survivor out, an answer built from Conditions:
+      // only for a caller who may read the survivors' Conditions.
       Optional<Set<String>> fromProjection =
           codes.isEmpty()
-              ? Optional.of(Set.of())
+              ? projection.noConditionsAmong(survivors, request)
               : projection.patientsWithCondition(
                   codes, RecordFacts.DISCOUNTED_VERIFICATION, request);
       TokenOrListParam enumerated = plan.requiredDiagnoses().get(required.getKey());

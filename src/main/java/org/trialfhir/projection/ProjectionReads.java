@@ -207,6 +207,29 @@ public class ProjectionReads {
     return Optional.of(patients);
   }
 
+  /**
+   * The empty set, once the caller is shown to be allowed to read these patients' Conditions (as
+   * the full evaluation would read them): a Condition of each is passed through the read hooks.
+   */
+  public Optional<Set<String>> noConditionsAmong(
+      Collection<String> patients, RequestDetails request) {
+    if (!available()) {
+      return Optional.empty();
+    }
+    List<Condition> probes = new ArrayList<>();
+    for (String patient : patients) {
+      Condition probe = new Condition();
+      probe.setId("Condition/none-of-" + patient);
+      probe.setSubject(new Reference("Patient/" + patient));
+      probes.add(probe);
+    }
+    for (int from = 0; from < probes.size(); from += PAGE) {
+      rights.show(request, probes.subList(from, Math.min(probes.size(), from + PAGE)));
+    }
+    answered.incrementAndGet();
+    return Optional.of(Set.of());
+  }
+
   private Optional<List<PatientFacts>> shown(List<Row> rows, RequestDetails request) {
     if (rows.stream().anyMatch(Row::labelled)) {
       return Optional.empty();
