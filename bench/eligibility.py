@@ -34,9 +34,9 @@ def obs(pid, codings, day, value, unit, extra=None):
     o.update(extra or {})
     return o
 
-def patient_bundle(rng, i, size=44):
+def patient_bundle(rng, i, size=44, t1d_share=0.5):
     pid = "urn:uuid:" + str(uuid.uuid4())
-    t1d = rng.random() < 0.5
+    t1d = rng.random() < t1d_share
     birth = REF - timedelta(days=rng.randint(5 * 365, 20 * 365))
     resources = [{"resourceType": "Patient", "identifier": [{"system": "urn:bench", "value": f"bench-{i}"}],
                   "birthDate": birth.isoformat(), "gender": rng.choice(["female", "male"])}]

@@ -17,6 +17,10 @@ What it measures (medians of the repeated parts; ratios against a baseline from 
   screen       $screen of every patient against NCT06407297 (asynchronous, polled), next to the
                time per-patient $eligibility would take for all of them (sample median x N)
 
+--t1d-share sets the share of patients with type 1 diabetes (default 0.5; 0.01 is a realistic
+hospital mix). bench/projection.sh runs this twice over one population, with $screen's set-based
+step answered from the eligibility projection and from the resources.
+
 Tokens come from the development issuer (client 'developer'); --token overrides. Standard library
 only; loopback only.
 """
@@ -69,13 +73,13 @@ def pct(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def ingest(server, n, per_bundle, threads, seed, size):
+def ingest(server, n, per_bundle, threads, seed, size, t1d_share=0.5):
     rng = random.Random(seed)
     bundles, ids, resources, lock = [], [], 0, threading.Lock()
     for start in range(0, n, per_bundle):
         entries = []
         for i in range(start, min(n, start + per_bundle)):
-            entries += population.patient_bundle(rng, i, size)["entry"]
+            entries += population.patient_bundle(rng, i, size, t1d_share)["entry"]
         resources += len(entries)
         bundles.append({"resourceType": "Bundle", "type": "transaction", "entry": entries})
 
@@ -133,6 +137,8 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--resources", type=int, default=44,
                     help="resources per synthetic patient (at least a Patient, conditions, 5 labs)")
+    ap.add_argument("--t1d-share", type=float, default=0.5,
+                    help="share of patients with type 1 diabetes (0.01: a realistic hospital mix)")
     ap.add_argument("--only-ingest", action="store_true",
                     help="load the population and stop (to build a large one once)")
     args = ap.parse_args()
@@ -142,7 +148,7 @@ def main():
     ids = []
     if args.patients:
         ids, resources, seconds = ingest(server, args.patients, args.bundle, args.threads, args.seed,
-                                         args.resources)
+                                         args.resources, args.t1d_share)
         print(f"ingest: {len(ids)} patients, {resources} resources in {seconds:.1f} s = {resources / seconds:.0f} resources/s")
     if args.only_ingest:
         return

@@ -9,9 +9,11 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.IdType;
@@ -20,6 +22,7 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.trialfhir.projection.ProjectionReads;
 
 /**
  * Screening a whole population against one study without running {@code $eligibility} per patient.
@@ -42,12 +45,87 @@ public class PopulationScreening {
   private final DaoRegistry daos;
   private final EligibilityService eligibility;
   private final IValidationSupport validationSupport;
+  private final ProjectionReads projection;
 
   PopulationScreening(
-      DaoRegistry daos, EligibilityService eligibility, IValidationSupport validationSupport) {
+      DaoRegistry daos,
+      EligibilityService eligibility,
+      IValidationSupport validationSupport,
+      ProjectionReads projection) {
     this.daos = daos;
     this.eligibility = eligibility;
     this.validationSupport = validationSupport;
+    this.projection = projection;
+  }
+
+  /**
+   * The set-based steps done over the projection (docs/projection.md): the patients decided, with
+   * their failing criteria, and the survivors to evaluate in full, in population order.
+   */
+  public record Narrowed(int population, List<Screened> decided, List<String> survivors) {}
+
+  /**
+   * Both set-based steps from the projection instead of the resources: the demographic criteria
+   * judged by the engine's own rules on each patient's projected birth date and gender (one query
+   * for the whole population, not a page of Patient resources at a time), and each required
+   * diagnosis as one query over the projected Conditions. Every fact used is first checked against
+   * the caller's rights, as a read of its resource would be. Empty when the projection cannot
+   * answer as the resources would: the caller then reads the resources.
+   *
+   * @param members the candidate Group's patient ids, or null for every patient
+   */
+  @Transactional(readOnly = true)
+  public Optional<Narrowed> narrowFromProjection(
+      Plan plan, List<String> members, LocalDate date, RequestDetails request) {
+    Optional<List<ProjectionReads.PatientFacts>> facts =
+        members == null ? projection.patients(request) : projection.patients(members, request);
+    if (facts.isEmpty()) {
+      return Optional.empty();
+    }
+    List<Patient> patients =
+        facts.get().stream().map(ProjectionReads.PatientFacts::toPatient).toList();
+    Map<String, Screened> ruledOut = ruledOutByDemographics(plan, patients, date);
+    List<Screened> decided = new ArrayList<>(ruledOut.values());
+    Set<String> survivors = new LinkedHashSet<>();
+    patients.stream()
+        .map(p -> p.getIdElement().getIdPart())
+        .filter(id -> !ruledOut.containsKey(id))
+        .forEach(survivors::add);
+    // Every required diagnosis, its ValueSet enumerated or not (ICD-10-CM E10 and below): the
+    // codes the projection holds are tested for membership by the engine's own test, then one
+    // query finds the patients with a counted Condition so coded.
+    CodeMembership membership = new ValidationSupportMembership(validationSupport);
+    List<ProjectionReads.Code> held = projection.conditionCodes();
+    for (Map.Entry<String, String> required : plan.requiredValueSets().entrySet()) {
+      List<ProjectionReads.Code> codes =
+          held.stream()
+              .filter(c -> membership.contains(required.getValue(), c.system(), c.code()))
+              .toList();
+      // No held coding in the ValueSet rules every survivor out, an answer built from Conditions:
+      // only for a caller who may read the survivors' Conditions.
+      Optional<Set<String>> fromProjection =
+          codes.isEmpty()
+              ? projection.noConditionsAmong(survivors, request)
+              : projection.patientsWithCondition(
+                  codes, RecordFacts.DISCOUNTED_VERIFICATION, request);
+      TokenOrListParam enumerated = plan.requiredDiagnoses().get(required.getKey());
+      Set<String> diagnosed;
+      if (fromProjection.isPresent()) {
+        diagnosed = fromProjection.get();
+      } else if (enumerated != null) {
+        diagnosed = withDiagnosis(enumerated, request);
+      } else {
+        continue; // neither the projection nor one search decides it: the full evaluation will
+      }
+      for (String id : List.copyOf(survivors)) {
+        if (!diagnosed.contains(id)) {
+          survivors.remove(id);
+          decided.add(
+              new Screened(id, Verdict.INELIGIBLE, Map.of(required.getKey(), Outcome.FAIL)));
+        }
+      }
+    }
+    return Optional.of(new Narrowed(patients.size(), decided, new ArrayList<>(survivors)));
   }
 
   /** One patient's screening result: verdict and the outcome of each criterion known. */
@@ -58,7 +136,8 @@ public class PopulationScreening {
       ResearchStudy study,
       List<String> criterionIds,
       List<Criterion> demographic,
-      Map<String, TokenOrListParam> requiredDiagnoses) {}
+      Map<String, TokenOrListParam> requiredDiagnoses,
+      Map<String, String> requiredValueSets) {}
 
   /**
    * The study's criteria and what set-based steps can decide of them. Every method here reads with
@@ -71,6 +150,7 @@ public class PopulationScreening {
     List<Criterion> criteria = CriteriaReader.read(eligibility.eligibilityGroup(study, request));
     List<Criterion> demographic = new ArrayList<>();
     Map<String, TokenOrListParam> diagnoses = new LinkedHashMap<>();
+    Map<String, String> valueSets = new LinkedHashMap<>();
     for (Criterion criterion : criteria) {
       if (criterion.manualReview() != null) {
         continue; // a person may still judge it: not decidable by data alone
@@ -79,13 +159,17 @@ public class PopulationScreening {
         demographic.add(criterion);
       } else if (!criterion.exclusion()
           && criterion.kind().screening() == CriterionKind.Screening.NEEDS_CONDITION) {
+        if (criterion.valueSet() != null) {
+          valueSets.put(criterion.id(), criterion.valueSet());
+        }
         TokenOrListParam codes = enumeratedCodes(criterion.valueSet());
         if (codes != null) {
           diagnoses.put(criterion.id(), codes);
         }
       }
     }
-    return new Plan(study, criteria.stream().map(Criterion::id).toList(), demographic, diagnoses);
+    return new Plan(
+        study, criteria.stream().map(Criterion::id).toList(), demographic, diagnoses, valueSets);
   }
 
   /**

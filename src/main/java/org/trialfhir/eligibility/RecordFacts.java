@@ -26,7 +26,7 @@ final class RecordFacts {
   static final Set<String> VALID_OBSERVATION_STATUS = Set.of("final", "amended", "corrected");
   private static final Set<String> ACTIVE_CLINICAL_STATUS =
       Set.of("active", "recurrence", "relapse");
-  private static final Set<String> DISCOUNTED_VERIFICATION = Set.of("refuted", "entered-in-error");
+  static final Set<String> DISCOUNTED_VERIFICATION = Set.of("refuted", "entered-in-error");
 
   private RecordFacts() {}
 

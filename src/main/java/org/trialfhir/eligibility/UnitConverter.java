@@ -62,6 +62,39 @@ public final class UnitConverter {
                                 .multiply(fromGram, PRECISION)));
   }
 
+  /** A value in UCUM's canonical form of its unit (mmol/L → mol.m-3), e.g. for the projection. */
+  public record Canonical(BigDecimal value, String unit) {}
+
+  /**
+   * {@code value} in the canonical UCUM unit of {@code unit}; empty when {@code unit} is no valid
+   * UCUM unit (a unit UCUM cannot read is never guessed at).
+   */
+  public static Optional<Canonical> canonical(BigDecimal value, String unit) {
+    if (value == null || unit == null) {
+      return Optional.empty();
+    }
+    Optional<String> canonicalUnit =
+        CANONICAL_UNITS.computeIfAbsent(unit, UnitConverter::ucumCanonical);
+    return canonicalUnit.flatMap(
+        to -> factor(unit, to).map(f -> new Canonical(value.multiply(f, PRECISION), to)));
+  }
+
+  private static final Map<String, Optional<String>> CANONICAL_UNITS = new ConcurrentHashMap<>();
+
+  private static Optional<String> ucumCanonical(String unit) {
+    try {
+      if (unit.isBlank() || UCUM.validate(unit) != null) {
+        return Optional.empty();
+      }
+      String canonical = UCUM.getCanonicalUnits(unit);
+      // UCUM writes a dimensionless canonical unit (mmol/mol, %) as nothing: that is unity, "1".
+      return Optional.of(canonical == null || canonical.isEmpty() ? "1" : canonical);
+    } catch (UcumException | RuntimeException | AssertionError e) {
+      // UCUM asserts on some input it cannot read: not a unit it relates, never a failed write.
+      return Optional.empty();
+    }
+  }
+
   /** UCUM's parsing and conversion is slow next to a multiplication; units are few. */
   private static final Map<String, Optional<BigDecimal>> FACTORS = new ConcurrentHashMap<>();
 
@@ -81,7 +114,7 @@ public final class UnitConverter {
       }
       Decimal one = new Decimal("1.00000000000000000000000000000000", 34);
       return Optional.of(new BigDecimal(UCUM.convert(one, from, to).asDecimal()));
-    } catch (UcumException | RuntimeException e) {
+    } catch (UcumException | RuntimeException | AssertionError e) {
       return Optional.empty();
     }
   }

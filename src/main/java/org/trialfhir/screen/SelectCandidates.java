@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Group;
@@ -24,6 +25,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.trialfhir.eligibility.Outcome;
 import org.trialfhir.eligibility.PopulationScreening;
+import org.trialfhir.eligibility.PopulationScreening.Narrowed;
 import org.trialfhir.eligibility.PopulationScreening.Plan;
 import org.trialfhir.eligibility.PopulationScreening.Screened;
 import org.trialfhir.eligibility.Verdict;
@@ -60,6 +62,13 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
       Parameters parameters, IJobDataSink<PatientChunk> sink, RequestDetails request) {
     LocalDate date = LocalDate.parse(parameters.date());
     Plan plan = screening.plan(new IdType("ResearchStudy", parameters.study()), request);
+    List<String> members = parameters.group() == null ? null : members(parameters.group(), request);
+    Optional<Narrowed> narrowed = screening.narrowFromProjection(plan, members, date, request);
+    if (narrowed.isPresent()) {
+      emitDecided(narrowed.get().decided(), sink);
+      emitSurvivors(narrowed.get().survivors(), parameters, sink);
+      return new RunOutcome(narrowed.get().population());
+    }
 
     Set<String> survivors = new LinkedHashSet<>();
     int population = 0;
@@ -84,13 +93,30 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
       }
       emitDecided(without, sink);
     }
-    List<String> evaluate = new ArrayList<>(survivors);
+    emitSurvivors(new ArrayList<>(survivors), parameters, sink);
+    return new RunOutcome(population);
+  }
+
+  private static void emitSurvivors(
+      List<String> evaluate, Parameters parameters, IJobDataSink<PatientChunk> sink) {
     int size = Math.max(1, parameters.chunkSize());
     for (int from = 0; from < evaluate.size(); from += size) {
       List<String> chunk = evaluate.subList(from, Math.min(evaluate.size(), from + size));
       sink.accept(new PatientChunk(new ArrayList<>(chunk), List.of()));
     }
-    return new RunOutcome(population);
+  }
+
+  /** The ids of the Group's active Patient members, the Group read as the caller. */
+  private List<String> members(String group, RequestDetails request) {
+    Group members = daos.getResourceDao(Group.class).read(new IdType(group), request);
+    List<String> ids = new ArrayList<>();
+    for (Group.GroupMemberComponent member : members.getMember()) {
+      IdType entity = new IdType(member.getEntity().getReference());
+      if ("Patient".equals(entity.getResourceType()) && !member.getInactive()) {
+        ids.add(entity.getIdPart());
+      }
+    }
+    return ids;
   }
 
   private static void emitDecided(Collection<Screened> decided, IJobDataSink<PatientChunk> sink) {

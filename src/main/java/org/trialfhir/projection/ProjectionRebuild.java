@@ -1,0 +1,102 @@
+package org.trialfhir.projection;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Recomputes every row of the projection from the stored resources, as HAPI's {@code $reindex}
+ * recomputes its search indexes. Done at start-up when the projection's version (its views and
+ * tables, see {@link Views}) differs from the one the database was built with: on the first start
+ * of this version over an existing database, and after a view changes. Until it is done the
+ * projection is not {@link #ready()} and every fact is read from the resources.
+ *
+ * <p>Work nobody asked for, so it reads as the server. Writes made meanwhile keep their rows
+ * through the interceptor as usual; a resource written while its page is being recomputed may be
+ * recomputed from the version before (the rebuild runs before the server is in use, see
+ * docs/projection.md).
+ */
+class ProjectionRebuild {
+
+  static final String STATE = "views";
+  private static final int PAGE = 500;
+  private static final Logger log = LoggerFactory.getLogger(ProjectionRebuild.class);
+
+  private final Projection projection;
+  private final DaoRegistry daos;
+  private final TransactionTemplate transaction;
+  private volatile boolean ready;
+
+  ProjectionRebuild(
+      Projection projection, DaoRegistry daos, PlatformTransactionManager transactions) {
+    this.projection = projection;
+    this.daos = daos;
+    this.transaction = new TransactionTemplate(transactions);
+  }
+
+  @EventListener(ApplicationReadyEvent.class)
+  void onStart() {
+    String version = projection.views().version();
+    if (!version.equals(projection.tables().version(STATE))) {
+      long started = System.nanoTime();
+      long rows = rebuild();
+      log.info(
+          "Eligibility projection rebuilt for version {}: {} resources in {} ms",
+          version,
+          rows,
+          (System.nanoTime() - started) / 1_000_000);
+    }
+    ready = true;
+  }
+
+  /** Whether every row is known to be in step with the resources. */
+  boolean ready() {
+    return ready;
+  }
+
+  /** Recomputes every row; returns how many resources were read. */
+  long rebuild() {
+    long resources = 0;
+    for (View view : projection.views().all()) {
+      transaction.executeWithoutResult(s -> projection.tables().clear(view));
+      IFhirResourceDao<?> dao = daos.getResourceDao(view.resource());
+      List<IIdType> ids =
+          dao.searchForResourceIds(new SearchParameterMap(), new SystemRequestDetails()).stream()
+              .map(id -> (IIdType) id)
+              .toList();
+      for (int from = 0; from < ids.size(); from += PAGE) {
+        List<IIdType> page = ids.subList(from, Math.min(ids.size(), from + PAGE));
+        transaction.executeWithoutResult(s -> recompute(view, dao, page));
+        resources += page.size();
+      }
+    }
+    transaction.executeWithoutResult(
+        s -> projection.tables().setVersion(STATE, projection.views().version()));
+    return resources;
+  }
+
+  private void recompute(View view, IFhirResourceDao<?> dao, List<IIdType> page) {
+    TokenOrListParam ids = new TokenOrListParam();
+    page.forEach(id -> ids.addOr(new TokenParam(id.getIdPart())));
+    SearchParameterMap search = SearchParameterMap.newSynchronous().add("_id", ids);
+    search.setLoadSynchronousUpTo(page.size());
+    for (IBaseResource resource :
+        dao.search(search, new SystemRequestDetails()).getAllResources()) {
+      projection
+          .tables()
+          .replace(view, resource.getIdElement().getIdPart(), projection.compute(view, resource));
+    }
+  }
+}
