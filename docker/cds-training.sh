@@ -1,8 +1,8 @@
 #!/usr/bin/env sh
 # Class Data Sharing (CDS) archive for trialfhir: unpacks the jar the way the JVM can map it
-# (Spring Boot's "extract" layout: the application jar plus lib/), then runs the server once, from
-# a throw-away H2 database until it serves (readiness UP: package installed, seed stored), and stops
-# it; the JVM writes every class it loaded on the way into the archive. Starting later with
+# (Spring Boot's "extract" layout: the application jar plus lib/), then starts the server once on a
+# throw-away H2 database up to the end of the Spring context's refresh, where it exits; the JVM
+# writes every class it loaded on the way into the archive. Starting later with
 # -XX:SharedArchiveFile maps those classes instead of reading, parsing and verifying them again.
 #
 #   docker/cds-training.sh target/trialfhir.jar target/cds     # then:
@@ -14,31 +14,21 @@
 set -eu
 jar=${1:?usage: cds-training.sh app.jar destination-dir}
 dest=${2:?usage: cds-training.sh app.jar destination-dir}
-port=${CDS_TRAINING_PORT:-18099}
 rm -rf "$dest"
 java -Djarmode=tools -jar "$jar" extract --destination "$dest"
 app="$dest/$(basename "$jar")"
 data=$(mktemp -d)
-# Default settings (H2, the development token issuer): what it serves here needs no token.
-java -XX:ArchiveClassesAtExit="$dest/trialfhir.jsa" -jar "$app" \
-  --server.port="$port" --trialfhir.data-dir="$data" >"$data/training.log" 2>&1 &
-pid=$!
-tries=0
-until curl -sf "http://127.0.0.1:$port/actuator/health/readiness" >/dev/null 2>&1; do
-  tries=$((tries + 1))
-  if ! kill -0 "$pid" 2>/dev/null || [ "$tries" -gt 1800 ]; then
-    cat "$data/training.log" >&2
-    echo "CDS training run did not become ready" >&2
-    kill "$pid" 2>/dev/null || true
-    exit 1
-  fi
-  sleep 0.2
-done
-# A request of each common kind, so that the classes serving them are archived too.
-curl -sf "http://127.0.0.1:$port/fhir/metadata" >/dev/null
-curl -sf "http://127.0.0.1:$port/fhir/ResearchStudy?identifier=NCT06407297" >/dev/null
-kill -TERM "$pid"
-wait "$pid" || true
+# Spring's training run: the context is refreshed (beans, Hibernate, HAPI, schema migration on a
+# throw-away H2 database) and the JVM exits, writing the archive. A longer run (until readiness,
+# with the package install) crashed OpenJDK 17.0.15 while it wrote the archive
+# (SystemDictionaryShared::adjust_lambda_proxy_class_dictionary), so the package install's and
+# the seed's classes still load from the jars.
+if ! java -XX:ArchiveClassesAtExit="$dest/trialfhir.jsa" -Dspring.context.exit=onRefresh \
+  -jar "$app" --server.port=0 --trialfhir.data-dir="$data" >"$data/training.log" 2>&1; then
+  grep -v '\[cds\]' "$data/training.log" | tail -40 >&2
+  echo "CDS training run failed" >&2
+  exit 1
+fi
 rm -rf "$data"
 [ -s "$dest/trialfhir.jsa" ] || { echo "no CDS archive written" >&2; exit 1; }
 echo "CDS archive: $dest/trialfhir.jsa ($(du -h "$dest/trialfhir.jsa" | cut -f1))"
