@@ -19,10 +19,10 @@ java -Djarmode=tools -jar "$jar" extract --destination "$dest"
 app="$dest/$(basename "$jar")"
 data=$(mktemp -d)
 # Spring's training run: the context is refreshed (beans, Hibernate, HAPI, schema migration on a
-# throw-away H2 database) and the JVM exits, writing the archive. A longer run (until readiness,
-# with the package install) crashed OpenJDK 17.0.15 while it wrote the archive
-# (SystemDictionaryShared::adjust_lambda_proxy_class_dictionary), so the package install's and
-# the seed's classes still load from the jars.
+# throw-away H2 database) and the JVM exits, writing the archive. On the build machine's OpenJDK
+# 17.0.15 (Debian build) writing the archive crashed the JVM (SIGSEGV in
+# SystemDictionaryShared::adjust_lambda_proxy_class_dictionary), both after this run and after a
+# run up to readiness; this script then fails and no archive is made.
 if ! java -XX:ArchiveClassesAtExit="$dest/trialfhir.jsa" -Dspring.context.exit=onRefresh \
   -jar "$app" --server.port=0 --trialfhir.data-dir="$data" >"$data/training.log" 2>&1; then
   grep -v '\[cds\]' "$data/training.log" | tail -40 >&2

@@ -17,10 +17,11 @@ import org.springframework.beans.factory.ObjectProvider;
  * while it creates the embedded web server, before the bean factory's configuration is frozen. A
  * registration holding the RestfulServer pulled the whole HAPI graph (every provider, DAO and
  * repository, well over a thousand beans) into existence at that point, when Spring does not yet
- * cache its by-type lookups, and each of HAPI's autowired fields then scanned every bean
- * definition: 5 s of the start-up on a 2-core machine (JFR, docs/measuring.md "Start-up"). Created
- * later, with the rest of the singletons, the same beans cost a fraction of that. The servlet still
- * loads on start-up (load-on-startup 1), when Tomcat starts, after all singletons exist.
+ * cache its by-type lookups, and each of HAPI's autowired fields then scanned every bean definition
+ * (5 s of main-thread CPU in a JFR profile of start-up, docs/measuring.md "Start-up"). Created with
+ * the rest of the singletons, after the freeze, those lookups can be served from Spring's cache;
+ * the gain is not yet confirmed by a measurement on an idle machine. The servlet still loads on
+ * start-up (load-on-startup 1), when Tomcat starts, after all singletons exist.
  */
 final class DeferredFhirServlet extends GenericServlet {
 

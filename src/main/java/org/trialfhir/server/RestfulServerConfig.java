@@ -99,7 +99,7 @@ class RestfulServerConfig {
 
   /**
    * The RestfulServer is looked up when Tomcat initialises the servlet, not when Spring collects
-   * servlet registrations (see {@link DeferredFhirServlet}: 5 s of start-up).
+   * servlet registrations (see {@link DeferredFhirServlet}).
    */
   @Bean
   ServletRegistrationBean<DeferredFhirServlet> fhirServlet(
