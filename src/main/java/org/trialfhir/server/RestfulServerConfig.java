@@ -97,11 +97,15 @@ class RestfulServerConfig {
     return () -> interceptors.orderedStream().forEach(interceptorService::registerInterceptor);
   }
 
+  /**
+   * The RestfulServer is looked up when Tomcat initialises the servlet, not when Spring collects
+   * servlet registrations (see {@link DeferredFhirServlet}).
+   */
   @Bean
-  ServletRegistrationBean<RestfulServer> fhirServlet(
-      RestfulServer server, FhirServerProperties properties) {
-    ServletRegistrationBean<RestfulServer> registration =
-        new ServletRegistrationBean<>(server, properties.path() + "/*");
+  ServletRegistrationBean<DeferredFhirServlet> fhirServlet(
+      ObjectProvider<RestfulServer> server, FhirServerProperties properties) {
+    ServletRegistrationBean<DeferredFhirServlet> registration =
+        new ServletRegistrationBean<>(new DeferredFhirServlet(server), properties.path() + "/*");
     registration.setName("fhir");
     registration.setLoadOnStartup(1);
     return registration;
