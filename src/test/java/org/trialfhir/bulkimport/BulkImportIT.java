@@ -357,6 +357,13 @@ class BulkImportIT extends IntegrationTestBase {
                 "inputFormat"),
             Map.entry(manifest("Spaceship", ok), "Spaceship"),
             Map.entry(manifest(), "at least one 'input'"),
+            Map.entry(
+                manifest("Patient", ok)
+                    .replace("\"parameter\":[", "\"parameter\":[{\"valueString\":\"x\"},"),
+                "parameter 1 of the $import body has no name"),
+            Map.entry(
+                manifest("Patient", ok).replace("{\"name\":\"type\",", "{"),
+                "a part of an 'input' of the $import body has no name"),
             Map.entry(manifest("Patient", json), "not NDJSON"),
             Map.entry(
                 manifest("Patient", "http://169.254.169.254/latest/meta-data/"), "allowed-sources"),
