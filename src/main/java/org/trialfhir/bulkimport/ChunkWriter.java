@@ -1,6 +1,7 @@
 package org.trialfhir.bulkimport;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
@@ -26,6 +27,7 @@ import org.trialfhir.bulkimport.ImportModels.Chunk;
 import org.trialfhir.bulkimport.ImportModels.ChunkOutcome;
 import org.trialfhir.bulkimport.ImportModels.Line;
 import org.trialfhir.bulkimport.ImportModels.Refusal;
+import org.trialfhir.security.SmartAuthorizationInterceptor;
 import org.trialfhir.server.StrictBodyCheck;
 
 /**
@@ -53,18 +55,21 @@ class ChunkWriter {
   private final ObjectProvider<RestfulServer> server;
   private final TransactionTemplate transactions;
   private final ChunkAudit audit;
+  private final SmartAuthorizationInterceptor authorization;
 
   ChunkWriter(
       FhirContext fhir,
       DaoRegistry daos,
       ObjectProvider<RestfulServer> server,
       PlatformTransactionManager transactions,
-      ChunkAudit audit) {
+      ChunkAudit audit,
+      SmartAuthorizationInterceptor authorization) {
     this.fhir = fhir;
     this.daos = daos;
     this.server = server;
     this.transactions = new TransactionTemplate(transactions);
     this.audit = audit;
+    this.authorization = authorization;
   }
 
   /** Runs with the caller as the thread's authentication (see JobCallerRequests#as). */
@@ -259,16 +264,23 @@ class ChunkWriter {
   private DaoMethodOutcome writeOne(IBaseResource original, ImportRequestDetails request) {
     IBaseResource resource = copy(original);
     IFhirResourceDao dao = daos.getResourceDao(resource.fhirType());
-    if (resource.getIdElement().hasIdPart()) {
-      String id = resource.getIdElement().getIdPart();
-      resource.setId(new IdType(resource.fhirType(), id));
-      request.setRestOperationType(RestOperationTypeEnum.UPDATE);
-      request.setId(new IdType(resource.fhirType(), id));
-      return dao.update(resource, request);
+    boolean update = resource.getIdElement().hasIdPart();
+    IdType id =
+        update ? new IdType(resource.fhirType(), resource.getIdElement().getIdPart()) : null;
+    if (update) {
+      resource.setId(id);
     }
-    request.setRestOperationType(RestOperationTypeEnum.CREATE);
-    request.setId(null);
-    return dao.create(resource, request);
+    request.setResourceName(resource.fhirType());
+    request.setRestOperationType(
+        update ? RestOperationTypeEnum.UPDATE : RestOperationTypeEnum.CREATE);
+    request.setId(id);
+    request.setResource(resource);
+    // The decision REST makes before any DAO call, on what the client asked (a line with an id is
+    // a PUT: UPDATE, whether or not the resource exists), with REST's 403 and message on a deny.
+    // Without it the storage guards would run (and report) first, and a line naming a resource
+    // that does not exist would be judged as CREATE: a create-only scope choosing its ids.
+    authorization.incomingRequestPreHandled(request, Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED);
+    return update ? dao.update(resource, request) : dao.create(resource, request);
   }
 
   /** The DAOs change what they store (id, meta); each try starts from the line's resource. */

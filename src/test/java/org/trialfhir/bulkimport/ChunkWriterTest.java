@@ -1,19 +1,27 @@
 package org.trialfhir.bulkimport;
 
+import static ca.uhn.fhir.interceptor.api.Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doReturn;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import jakarta.persistence.PersistenceException;
+import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.junit.jupiter.api.Test;
@@ -27,11 +35,13 @@ import org.trialfhir.bulkimport.ImportModels.Chunk;
 import org.trialfhir.bulkimport.ImportModels.ChunkOutcome;
 import org.trialfhir.bulkimport.ImportModels.Line;
 import org.trialfhir.bulkimport.ImportModels.Refusal;
+import org.trialfhir.security.SmartAuthorizationInterceptor;
 
 /**
  * A chunk whose transaction fails as a whole (a database error at a write or at commit, such as the
  * same id stored by two parallel chunks) is refused with a generic message, so the job still
- * completes with its report and no SQL reaches the client.
+ * completes with its report and no SQL reaches the client; and each line is authorised as its REST
+ * write before the DAO sees it.
  */
 class ChunkWriterTest {
 
@@ -44,6 +54,9 @@ class ChunkWriterTest {
 
   @SuppressWarnings("rawtypes")
   private final IFhirResourceDao dao = mock(IFhirResourceDao.class);
+
+  private final SmartAuthorizationInterceptor authorization =
+      mock(SmartAuthorizationInterceptor.class);
 
   private static final Chunk CHUNK =
       new Chunk(
@@ -64,7 +77,7 @@ class ChunkWriterTest {
     when(server.getObject()).thenReturn(new RestfulServer(fhir));
     when(transactions.getTransaction(any(TransactionDefinition.class)))
         .thenReturn(new SimpleTransactionStatus());
-    return new ChunkWriter(fhir, daos, server, transactions, mock(ChunkAudit.class));
+    return new ChunkWriter(fhir, daos, server, transactions, mock(ChunkAudit.class), authorization);
   }
 
   @SuppressWarnings("unchecked")
@@ -113,5 +126,43 @@ class ChunkWriterTest {
         .thenThrow(new PersistenceException(SQL));
 
     refusedWholeAndGenerically(writer.store(CHUNK, "http://localhost/fhir", "request"));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aLineIsAuthorisedAsItsRestWriteBeforeTheDaoSeesIt() {
+    ChunkWriter writer = writer();
+    daoStores();
+    List<RestOperationTypeEnum> judged = new ArrayList<>();
+    doAnswer(
+            call -> {
+              RequestDetails request = call.getArgument(0);
+              judged.add(request.getRestOperationType());
+              if (request.getRestOperationType() == RestOperationTypeEnum.UPDATE) {
+                assertThat(request.getId().getValue()).isEqualTo("Patient/twice");
+                assertThat(request.getResource()).isNotNull();
+                throw new ForbiddenOperationException("HAPI-0334: Access denied by default policy");
+              }
+              return null;
+            })
+        .when(authorization)
+        .incomingRequestPreHandled(
+            any(RequestDetails.class), eq(SERVER_INCOMING_REQUEST_PRE_HANDLED));
+
+    ChunkOutcome outcome = writer.store(CHUNK, "http://localhost/fhir", "request");
+
+    // The line with an id is judged as the PUT it stands for, and refused before any storage.
+    assertThat(judged.get(0)).isEqualTo(RestOperationTypeEnum.UPDATE);
+    assertThat(outcome.refused())
+        .singleElement()
+        .satisfies(
+            refusal -> {
+              assertThat(refusal.line()).isEqualTo(1);
+              assertThat(refusal.status()).isEqualTo(403);
+              assertThat(refusal.message()).contains("Access denied by default policy");
+            });
+    verify(dao, never()).update(any(IBaseResource.class), any(RequestDetails.class));
+    // The line without an id is judged as a create (and then, on a dry run, written).
+    assertThat(judged).contains(RestOperationTypeEnum.CREATE);
   }
 }
