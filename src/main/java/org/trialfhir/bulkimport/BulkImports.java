@@ -65,6 +65,14 @@ class BulkImports {
     if (body == null) {
       throw new InvalidRequestException("$import needs a Parameters body");
     }
+    // A nameless parameter is a malformed manifest, not one to skip silently (nor a 500).
+    for (int i = 0; i < body.getParameter().size(); i++) {
+      String name = body.getParameter().get(i).getName();
+      if (name == null || name.isBlank()) {
+        throw new InvalidRequestException(
+            "parameter " + (i + 1) + " of the $import body has no name");
+      }
+    }
     String format =
         body.getParameter("inputFormat") == null
             ? null
@@ -81,7 +89,7 @@ class BulkImports {
     }
     List<Input> inputs = new ArrayList<>();
     for (ParametersParameterComponent input : body.getParameter()) {
-      if (!input.getName().equals("input")) {
+      if (!"input".equals(input.getName())) {
         continue;
       }
       inputs.add(input(input, inputs.size() + 1, caller));
@@ -196,7 +204,10 @@ class BulkImports {
 
   private static String part(ParametersParameterComponent parameter, String name) {
     for (ParametersParameterComponent part : parameter.getPart()) {
-      if (part.getName().equals(name) && part.getValue() != null) {
+      if (part.getName() == null || part.getName().isBlank()) {
+        throw new InvalidRequestException("a part of an 'input' of the $import body has no name");
+      }
+      if (name.equals(part.getName()) && part.getValue() != null) {
         String value = part.getValue().primitiveValue();
         return value == null || value.isBlank() ? null : value.trim();
       }

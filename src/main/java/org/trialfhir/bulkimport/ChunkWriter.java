@@ -1,6 +1,7 @@
 package org.trialfhir.bulkimport;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
@@ -16,6 +17,8 @@ import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -24,6 +27,7 @@ import org.trialfhir.bulkimport.ImportModels.Chunk;
 import org.trialfhir.bulkimport.ImportModels.ChunkOutcome;
 import org.trialfhir.bulkimport.ImportModels.Line;
 import org.trialfhir.bulkimport.ImportModels.Refusal;
+import org.trialfhir.security.SmartAuthorizationInterceptor;
 import org.trialfhir.server.StrictBodyCheck;
 
 /**
@@ -41,6 +45,8 @@ import org.trialfhir.server.StrictBodyCheck;
 @Component
 class ChunkWriter {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkWriter.class);
+
   /** Tries per refused chunk; after that, lines not yet tried are reported as not checked. */
   static final int MAX_TRIES = 10;
 
@@ -49,18 +55,21 @@ class ChunkWriter {
   private final ObjectProvider<RestfulServer> server;
   private final TransactionTemplate transactions;
   private final ChunkAudit audit;
+  private final SmartAuthorizationInterceptor authorization;
 
   ChunkWriter(
       FhirContext fhir,
       DaoRegistry daos,
       ObjectProvider<RestfulServer> server,
       PlatformTransactionManager transactions,
-      ChunkAudit audit) {
+      ChunkAudit audit,
+      SmartAuthorizationInterceptor authorization) {
     this.fhir = fhir;
     this.daos = daos;
     this.server = server;
     this.transactions = new TransactionTemplate(transactions);
     this.audit = audit;
+    this.authorization = authorization;
   }
 
   /** Runs with the caller as the thread's authentication (see JobCallerRequests#as). */
@@ -89,6 +98,16 @@ class ChunkWriter {
     for (int tries = 0; tries < MAX_TRIES; tries++) {
       boolean dryRun = !refused.isEmpty();
       outcome = write(parsed, refused, request, description, dryRun);
+      if (outcome.failed()) {
+        // The chunk's transaction failed as a whole (e.g. the same id written by a parallel
+        // chunk): no line is to blame, so every line not already refused is refused with it.
+        for (Integer number : parsed.keySet()) {
+          refused.put(number, new Refusal(number, 409, CHUNK_FAILED));
+        }
+        parsed.clear();
+        outcome = new Try(0, 0, null, null, false);
+        break;
+      }
       if (outcome.refusal() == null) {
         break;
       }
@@ -169,8 +188,17 @@ class ChunkWriter {
     return null;
   }
 
-  /** What one try of the chunk gave. */
-  private record Try(int created, int updated, Integer refusedLine, Refusal refusal) {}
+  /**
+   * What a line is refused with when its chunk's transaction failed for another reason than a
+   * refused line (a database error, at a write or at commit). Generic on purpose: the exception may
+   * carry SQL and other rows' values, which belong in the server's log, not in the report.
+   */
+  static final String CHUNK_FAILED =
+      "the chunk could not be stored (conflicting write); nothing of it was stored";
+
+  /** What one try of the chunk gave; {@code failed} if its transaction failed as a whole. */
+  private record Try(
+      int created, int updated, Integer refusedLine, Refusal refusal, boolean failed) {}
 
   /**
    * Writes the parsed resources in one transaction; commits with the chunk's AuditEvent only if
@@ -179,6 +207,22 @@ class ChunkWriter {
   private Try write(
       Map<Integer, IBaseResource> parsed,
       Map<Integer, Refusal> refused,
+      ImportRequestDetails request,
+      String description,
+      boolean dryRun) {
+    try {
+      return tryChunk(parsed, request, description, dryRun);
+    } catch (RuntimeException e) {
+      // Not a line's refusal (those are caught per line) but the transaction's own failure, at a
+      // write or at commit: a refusal of the chunk, so that the job completes with its report
+      // instead of retrying and failing.
+      LOG.warn("{} could not be stored: {}", description, e.toString(), e);
+      return new Try(0, 0, null, null, true);
+    }
+  }
+
+  private Try tryChunk(
+      Map<Integer, IBaseResource> parsed,
       ImportRequestDetails request,
       String description,
       boolean dryRun) {
@@ -203,15 +247,16 @@ class ChunkWriter {
                   0,
                   0,
                   entry.getKey(),
-                  new Refusal(entry.getKey(), e.getStatusCode(), e.getMessage()));
+                  new Refusal(entry.getKey(), e.getStatusCode(), e.getMessage()),
+                  false);
             }
           }
           if (dryRun) {
             status.setRollbackOnly();
-            return new Try(0, 0, null, null);
+            return new Try(0, 0, null, null, false);
           }
           audit.record(request, description, written, created > 0, updated > 0, null);
-          return new Try(created, updated, null, null);
+          return new Try(created, updated, null, null, false);
         });
   }
 
@@ -219,16 +264,23 @@ class ChunkWriter {
   private DaoMethodOutcome writeOne(IBaseResource original, ImportRequestDetails request) {
     IBaseResource resource = copy(original);
     IFhirResourceDao dao = daos.getResourceDao(resource.fhirType());
-    if (resource.getIdElement().hasIdPart()) {
-      String id = resource.getIdElement().getIdPart();
-      resource.setId(new IdType(resource.fhirType(), id));
-      request.setRestOperationType(RestOperationTypeEnum.UPDATE);
-      request.setId(new IdType(resource.fhirType(), id));
-      return dao.update(resource, request);
+    boolean update = resource.getIdElement().hasIdPart();
+    IdType id =
+        update ? new IdType(resource.fhirType(), resource.getIdElement().getIdPart()) : null;
+    if (update) {
+      resource.setId(id);
     }
-    request.setRestOperationType(RestOperationTypeEnum.CREATE);
-    request.setId(null);
-    return dao.create(resource, request);
+    request.setResourceName(resource.fhirType());
+    request.setRestOperationType(
+        update ? RestOperationTypeEnum.UPDATE : RestOperationTypeEnum.CREATE);
+    request.setId(id);
+    request.setResource(resource);
+    // The decision REST makes before any DAO call, on what the client asked (a line with an id is
+    // a PUT: UPDATE, whether or not the resource exists), with REST's 403 and message on a deny.
+    // Without it the storage guards would run (and report) first, and a line naming a resource
+    // that does not exist would be judged as CREATE: a create-only scope choosing its ids.
+    authorization.incomingRequestPreHandled(request, Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED);
+    return update ? dao.update(resource, request) : dao.create(resource, request);
   }
 
   /** The DAOs change what they store (id, meta); each try starts from the line's resource. */

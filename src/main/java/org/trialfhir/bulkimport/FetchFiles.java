@@ -131,7 +131,9 @@ class FetchFiles implements IJobStepWorker<Parameters, VoidModel, Chunk> {
       return new ByteArrayInputStream(binary.getData() == null ? new byte[0] : binary.getData());
     }
     // Checked again here: the allow-list may have changed since the import was asked for.
-    if (!ImportSources.allowed(input.url(), properties.allowedSources())) {
+    // Exactly the URI that was checked is fetched.
+    URI checked = ImportSources.checked(input.url(), properties.allowedSources());
+    if (checked == null) {
       throw new SourceProblem(
           "is not under any of trialfhir.bulk-import.allowed-sources; not fetched");
     }
@@ -139,7 +141,7 @@ class FetchFiles implements IJobStepWorker<Parameters, VoidModel, Chunk> {
     try {
       response =
           http.send(
-              HttpRequest.newBuilder(URI.create(input.url()))
+              HttpRequest.newBuilder(checked)
                   .timeout(properties.timeout())
                   .header("Accept", "application/fhir+ndjson")
                   .GET()

@@ -21,6 +21,8 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.StringType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.trialfhir.server.FhirProvider;
 
@@ -32,6 +34,8 @@ import org.trialfhir.server.FhirProvider;
  */
 @Component
 class ImportOperationProvider implements FhirProvider {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ImportOperationProvider.class);
 
   static final String STATUS = "$import-poll-status";
   static final String JOB_ID = "_jobId";
@@ -98,17 +102,25 @@ class ImportOperationProvider implements FhirProvider {
           outcome(IssueSeverity.ERROR, IssueType.NOTFOUND, "The import was cancelled"));
     } else if (status.state() == StatusEnum.FAILED
         && status.message() != null
-        && status.message().contains(StoreChunks.REFUSED)) {
+        && status.message().startsWith(StoreChunks.REFUSED)) {
       write(
           request,
           403,
-          outcome(IssueSeverity.ERROR, IssueType.FORBIDDEN, "Import failed: " + status.message()));
+          outcome(
+              IssueSeverity.ERROR,
+              IssueType.FORBIDDEN,
+              "Import failed: the server could not act for the caller who asked for the import"));
     } else if (status.state() == StatusEnum.FAILED) {
-      // FHIR asynchronous pattern: a job that failed is reported with a 5xx and its reason.
+      // FHIR asynchronous pattern: a job that failed is reported with a 5xx. The job's own error
+      // message may hold SQL or other internals: it is in the server's log, not in the answer.
+      LOG.warn("Import {} failed: {}", job.getValue(), status.message());
       write(
           request,
           500,
-          outcome(IssueSeverity.ERROR, IssueType.EXCEPTION, "Import failed: " + status.message()));
+          outcome(
+              IssueSeverity.ERROR,
+              IssueType.EXCEPTION,
+              "Import failed; the server's log has the reason under this import's job id"));
     } else {
       String progress =
           String.format(Locale.ROOT, "%.0f%% (%s)", status.progress() * 100, status.state());

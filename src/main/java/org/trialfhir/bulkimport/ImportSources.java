@@ -49,14 +49,28 @@ final class ImportSources {
 
   /** Whether {@code url} is an http(s) URL under one of {@code allowed}. */
   static boolean allowed(String url, List<URI> allowed) {
+    return checked(url, allowed) != null;
+  }
+
+  /**
+   * The URI to fetch {@code url} with if it is an http(s) URL under one of {@code allowed}, else
+   * null. The path is compared as it will be sent, not normalised: a path with dot segments, a
+   * percent-encoded dot, slash or backslash, or a {@code ;} is refused outright, since the server
+   * that answers may decode or strip them ({@code /export/%2e%2e/internal}, {@code
+   * /export/..;/admin}) and so serve what lies outside the allowed path.
+   */
+  static URI checked(String url, List<URI> allowed) {
     URI target;
     try {
-      target = new URI(url).normalize();
+      target = new URI(url);
     } catch (URISyntaxException e) {
-      return false;
+      return null;
     }
-    if (!web(target) || target.getRawUserInfo() != null || target.getRawFragment() != null) {
-      return false;
+    if (!web(target)
+        || target.getRawUserInfo() != null
+        || target.getRawFragment() != null
+        || !plain(target.getRawPath())) {
+      return null;
     }
     for (URI source : allowed) {
       URI base = source.normalize();
@@ -65,10 +79,31 @@ final class ImportSources {
           && base.getHost().equalsIgnoreCase(target.getHost())
           && port(base) == port(target)
           && under(target.getRawPath(), base.getRawPath())) {
-        return true;
+        return target;
       }
     }
-    return false;
+    return null;
+  }
+
+  /** A raw path with nothing a server might resolve to another path than it reads as. */
+  private static boolean plain(String rawPath) {
+    if (rawPath == null) {
+      return true;
+    }
+    String lower = rawPath.toLowerCase(Locale.ROOT);
+    if (lower.contains("%2e")
+        || lower.contains("%2f")
+        || lower.contains("%5c")
+        || lower.contains(";")
+        || lower.contains("\\")) {
+      return false;
+    }
+    for (String segment : rawPath.split("/", -1)) {
+      if (segment.equals(".") || segment.equals("..")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether a Content-Type header names NDJSON. */
@@ -96,9 +131,6 @@ final class ImportSources {
   private static boolean under(String path, String prefix) {
     String p = path == null || path.isEmpty() ? "/" : path;
     String base = prefix == null || prefix.isEmpty() ? "/" : prefix;
-    if (p.contains("/../") || p.endsWith("/..")) {
-      return false;
-    }
     if (base.endsWith("/")) {
       return p.startsWith(base);
     }

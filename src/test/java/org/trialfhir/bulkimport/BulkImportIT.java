@@ -357,6 +357,13 @@ class BulkImportIT extends IntegrationTestBase {
                 "inputFormat"),
             Map.entry(manifest("Spaceship", ok), "Spaceship"),
             Map.entry(manifest(), "at least one 'input'"),
+            Map.entry(
+                manifest("Patient", ok)
+                    .replace("\"parameter\":[", "\"parameter\":[{\"valueString\":\"x\"},"),
+                "parameter 1 of the $import body has no name"),
+            Map.entry(
+                manifest("Patient", ok).replace("{\"name\":\"type\",", "{"),
+                "a part of an 'input' of the $import body has no name"),
             Map.entry(manifest("Patient", json), "not NDJSON"),
             Map.entry(
                 manifest("Patient", "http://169.254.169.254/latest/meta-data/"), "allowed-sources"),
@@ -456,6 +463,65 @@ class BulkImportIT extends IntegrationTestBase {
     assertThat(count(file(blinded, allocations), "refused")).isEqualTo(1);
     assertThat(issues(file(blinded, allocations)).get(0)).contains("HTTP 403", "allocations");
     fhir().get("/Basic/" + allocation).then().statusCode(404);
+  }
+
+  @Test
+  void aLineIsAuthorisedAsItsRestWriteBeforeAnythingIsStoredOrChecked() throws Exception {
+    // A line with an id is a PUT: a create-only scope may not choose the id, exactly as by REST.
+    String createOnly = TestTokens.token("system/Patient.c", List.of("coordinator"), null);
+    String put = unique("put");
+    String rest =
+        fhirAs(createOnly)
+            .body(patient(put, "Put"))
+            .put("/Patient/" + put)
+            .then()
+            .statusCode(403)
+            .extract()
+            .path("issue[0].diagnostics");
+    String chosen = unique("chosen");
+    String withId = NdjsonTestServer.serve(NDJSON, patient(chosen, "Chosen") + "\n");
+    String withoutId =
+        NdjsonTestServer.serve(
+            NDJSON,
+            """
+            {"resourceType":"Patient","name":[{"family":"NoId"}],"birthDate":"2014-01-10"}
+            """);
+    JsonNode report = report(createOnly, manifest("Patient", withId, "Patient", withoutId));
+    assertThat(count(file(report, withId), "refused")).isEqualTo(1);
+    assertThat(issues(file(report, withId)))
+        .singleElement()
+        .asString()
+        .isEqualTo("error: line 1 (HTTP 403): " + rest + "; nothing of its chunk was stored");
+    fhir().get("/Patient/" + chosen).then().statusCode(404);
+    assertThat(count(file(report, withoutId), "created")).isEqualTo(1);
+
+    // Writing an AuditEvent is refused the same way whether or not the id exists: no oracle.
+    String existing =
+        fhir()
+            .queryParam("_count", 1)
+            .get("/AuditEvent")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("entry[0].resource.id");
+    assertThat(existing).isNotBlank();
+    String event =
+        """
+        {"resourceType":"AuditEvent","id":"%s","type":{"code":"rest"},"recorded":"2026-01-01T00:00:00Z","agent":[{"requestor":true}],"source":{"observer":{"display":"import"}}}
+        """;
+    String overwrite = NdjsonTestServer.serve(NDJSON, event.formatted(existing));
+    String invent = NdjsonTestServer.serve(NDJSON, event.formatted(unique("invented")));
+    JsonNode audit =
+        report(
+            TestTokens.token("system/*.cruds", List.of("coordinator"), null),
+            manifest("AuditEvent", overwrite, "AuditEvent", invent));
+    List<String> overwritten = issues(file(audit, overwrite));
+    assertThat(overwritten)
+        .singleElement()
+        .asString()
+        .startsWith("error: line 1 (HTTP 403)")
+        .contains("AuditEvents are written by the server only");
+    assertThat(issues(file(audit, invent))).isEqualTo(overwritten);
   }
 
   @Test

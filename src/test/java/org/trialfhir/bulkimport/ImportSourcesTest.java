@@ -33,6 +33,18 @@ class ImportSourcesTest {
             "https://files.hospital.example:8443/export/Patient.ndjson", // other port
             "https://files.hospital.example/exports/Patient.ndjson", // other path
             "https://files.hospital.example/export/../admin/x", // out of the path
+            "https://files.hospital.example/export/%2e%2e/internal/x", // encoded dot segment
+            "https://files.hospital.example/export/%2E%2E/internal/x",
+            "https://files.hospital.example/export/.%2E/internal/x",
+            "https://files.hospital.example/export/..%2finternal/x", // encoded slash
+            "https://files.hospital.example/export/..%2Finternal/x",
+            "https://files.hospital.example/export/..%5cinternal/x", // encoded backslash
+            "https://files.hospital.example/export/..%5Cinternal/x",
+            "https://files.hospital.example/export/..;/admin/x", // path parameter
+            "https://files.hospital.example/export/x;jsessionid=1",
+            "https://files.hospital.example/export/./x", // dot segment
+            "https://files.hospital.example/export/a/..", // dot segment at the end
+            "https://files.hospital.example/export/a/../../admin/x",
             "https://files.hospital.example.evil.example/export/x", // other host
             "https://files.hospital.example@evil.example/export/x", // user info
             "https://user@files.hospital.example/export/x",
