@@ -28,9 +28,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * stale-chunk-after} ago and moves them to HAPI's poll-waiting state with a deadline of now: the
  * next maintenance pass, on any node, makes them ready and hands them out again.
  *
- * <p>A chunk handed out twice is harmless: the message of the old hand-out finds the chunk no
- * longer queued and is dropped, and if a slow chunk was in fact still running its results arrive
- * twice, which the report ({@link ScreenReducer}) keeps once per patient.
+ * <p>A chunk handed out twice is harmless: whichever of its two messages is taken first moves it to
+ * "in progress" and runs it, and the other finds it no longer queued and is dropped; if a slow
+ * chunk was in fact still running, its results arrive twice, which the report ({@link
+ * ScreenReducer}) keeps once per patient.
  */
 @Component
 public class StaleChunks implements IHasScheduledJobs {
