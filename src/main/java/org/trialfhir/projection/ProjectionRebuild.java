@@ -6,7 +6,9 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.slf4j.Logger;
@@ -31,7 +33,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 class ProjectionRebuild {
 
   static final String STATE = "views";
-  private static final int PAGE = 500;
+  static final int PAGE = 500;
   private static final Logger log = LoggerFactory.getLogger(ProjectionRebuild.class);
 
   private final Projection projection;
@@ -71,32 +73,78 @@ class ProjectionRebuild {
     long resources = 0;
     for (View view : projection.views().all()) {
       transaction.executeWithoutResult(s -> projection.tables().clear(view));
-      IFhirResourceDao<?> dao = daos.getResourceDao(view.resource());
-      List<IIdType> ids =
-          dao.searchForResourceIds(new SearchParameterMap(), new SystemRequestDetails()).stream()
-              .map(id -> (IIdType) id)
-              .toList();
+      List<String> ids = ids(view);
       for (int from = 0; from < ids.size(); from += PAGE) {
-        List<IIdType> page = ids.subList(from, Math.min(ids.size(), from + PAGE));
-        transaction.executeWithoutResult(s -> recompute(view, dao, page));
-        resources += page.size();
+        recompute(view, ids.subList(from, Math.min(ids.size(), from + PAGE)));
       }
+      resources += ids.size();
     }
     transaction.executeWithoutResult(
         s -> projection.tables().setVersion(STATE, projection.views().version()));
     return resources;
   }
 
-  private void recompute(View view, IFhirResourceDao<?> dao, List<IIdType> page) {
-    TokenOrListParam ids = new TokenOrListParam();
-    page.forEach(id -> ids.addOr(new TokenParam(id.getIdPart())));
-    SearchParameterMap search = SearchParameterMap.newSynchronous().add("_id", ids);
-    search.setLoadSynchronousUpTo(page.size());
-    for (IBaseResource resource :
-        dao.search(search, new SystemRequestDetails()).getAllResources()) {
-      projection
-          .tables()
-          .replace(view, resource.getIdElement().getIdPart(), projection.compute(view, resource));
+  /** The ids of every stored (not deleted) resource the view reads. */
+  List<String> ids(View view) {
+    return daos
+        .getResourceDao(view.resource())
+        .searchForResourceIds(new SearchParameterMap(), new SystemRequestDetails())
+        .stream()
+        .map(id -> ((IIdType) id).getIdPart())
+        .toList();
+  }
+
+  /** Replaces the rows of these resources (at most {@link #PAGE}) in one transaction. */
+  void recompute(View view, List<String> page) {
+    transaction.executeWithoutResult(
+        s -> {
+          TokenOrListParam ids = new TokenOrListParam();
+          page.forEach(id -> ids.addOr(new TokenParam(id)));
+          SearchParameterMap search = SearchParameterMap.newSynchronous().add("_id", ids);
+          search.setLoadSynchronousUpTo(page.size());
+          IFhirResourceDao<?> dao = daos.getResourceDao(view.resource());
+          for (IBaseResource resource :
+              dao.search(search, new SystemRequestDetails()).getAllResources()) {
+            projection
+                .tables()
+                .replace(
+                    view, resource.getIdElement().getIdPart(), projection.compute(view, resource));
+          }
+        });
+  }
+
+  /**
+   * Removes the rows of resources that are no longer stored (deleted while the rows were kept, e.g.
+   * by a node without the interceptor); returns how many resources' rows went. Each candidate is
+   * read again in the transaction that removes it, so a resource created meanwhile keeps its rows.
+   */
+  int removeLeftovers(View view) {
+    Set<String> stored = new HashSet<>(ids(view));
+    List<String> candidates =
+        projection
+            .tables()
+            .jdbc()
+            .queryForList("SELECT DISTINCT ID FROM " + view.table(), String.class)
+            .stream()
+            .filter(id -> !stored.contains(id))
+            .toList();
+    IFhirResourceDao<?> dao = daos.getResourceDao(view.resource());
+    int removed = 0;
+    for (String id : candidates) {
+      // A search, not a read: a read of a deleted resource throws, which would mark the
+      // surrounding transaction (Batch2's, in the job's last step) for rollback.
+      SearchParameterMap exists = SearchParameterMap.newSynchronous("_id", new TokenParam(id));
+      Boolean gone =
+          transaction.execute(
+              s -> {
+                if (!dao.searchForResourceIds(exists, new SystemRequestDetails()).isEmpty()) {
+                  return false;
+                }
+                projection.tables().delete(view, id);
+                return true;
+              });
+      removed += Boolean.TRUE.equals(gone) ? 1 : 0;
     }
+    return removed;
   }
 }

@@ -111,6 +111,19 @@ final class RoleRules {
           .onServer()
           .andAllowAllResponses();
     }
+    if (caller.has(Role.ADMINISTRATOR)
+        && caller.scopes().stream()
+            .anyMatch(
+                s -> !s.context().equals("patient") && s.allTypes() && s.grants(Permission.READ))) {
+      // The eligibility projection is an index of every patient's record, as HAPI's search indexes
+      // are: rebuilding it (projection/) reads every resource and shows none of them.
+      rules
+          .allow("projection rebuild")
+          .operation()
+          .named("$rebuild-projection")
+          .onServer()
+          .andAllowAllResponses();
+    }
     if (caller.patient() != null
         && caller.scopes().stream()
             .anyMatch(s -> s.context().equals("patient") && s.grants(Permission.READ))) {
