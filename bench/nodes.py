@@ -21,6 +21,8 @@ ARMS = ["Experimental group", "Placebo Comparator group"]
 BLOCK_SIZE = 4
 
 results = []  # (check, PASS/FAIL, figure)
+STOP = threading.Event()  # set on SIGTERM (the time limit): every loop ends, the nodes are killed
+NODES = []
 
 
 def report(check, ok, figure, details=()):
@@ -106,7 +108,8 @@ class Node:
         return json.loads(body)
 
     def readiness(self):
-        status, _, body = self.call("GET", self.root + "/actuator/health/readiness", timeout=10)
+        status, _, body = self.call("GET", self.root + "/actuator/health/readiness",
+                                    headers={"Accept": "application/json"}, timeout=10)
         try:
             return status, json.loads(body)
         except ValueError:
@@ -129,7 +132,7 @@ def start_together(nodes, args):
                                 "down_answers": Counter(), "up_answers": Counter(), "died": False}
         deadline = time.perf_counter() + args.start_timeout
         after_up = 0
-        while time.perf_counter() < deadline and after_up < 20:
+        while time.perf_counter() < deadline and after_up < 20 and not STOP.is_set():
             if not node.alive():
                 s["died"] = True
                 return
@@ -325,18 +328,26 @@ def enrol(node, study, patient, confirmer):
     return status, since(t0) * 1000, body
 
 
-def thread_samples(node, stop, samples):
-    """jstack of the node every second while the burst runs: where each $enroll thread is."""
-    while not stop.is_set():
+def thread_samples(node, stop, samples, phases):
+    """jstack of the node every second while the burst runs: how many $enroll threads wait for the
+    study lock, how many work, and where the working ones are (the line of Enrolment.enrol they are
+    in, or the commit after it; "+validation" when the profile validator is on the stack)."""
+    while not stop.is_set() and not STOP.is_set():
         out = subprocess.run(["jstack", str(node.proc.pid)], capture_output=True, text=True).stdout
         waiting = running = 0
         for thread in out.split("\n\n"):
-            if "subject.Enrolment.enrol" not in thread:
+            if "EnrolOperationProvider" not in thread:
                 continue
-            if "EnrolmentGuard.lock" in thread:
+            lines = [line.strip() for line in thread.splitlines()]
+            if any("EnrolmentGuard.lock" in line for line in lines):
                 waiting += 1
-            else:
-                running += 1
+                continue
+            running += 1
+            at = next((line for line in lines if "subject.Enrolment.enrol(" in line), None)
+            where = at[at.index("(") + 1:-1] if at else "after Enrolment.enrol (commit)"
+            if any("InstanceValidator" in line or "validateResource" in line for line in lines):
+                where += " +validation"
+            phases[where] += 1
         samples.append((waiting, running))
         stop.wait(1.0)
 
@@ -359,8 +370,8 @@ def enrolment_cap(n1, n2, args):
 
     study = create_study(n2, args.target, "nodes-" + uuid.uuid4().hex)
     patients = load_children(n1, study, args.burst, "burst")
-    stop, samples = threading.Event(), []
-    sampler = threading.Thread(target=thread_samples, args=(n1, stop, samples))
+    stop, samples, phases = threading.Event(), [], Counter()
+    sampler = threading.Thread(target=thread_samples, args=(n1, stop, samples, phases))
     start = threading.Barrier(len(patients))
 
     def one(i):
@@ -392,7 +403,8 @@ def enrolment_cap(n1, n2, args):
         f"burst of {args.burst} took {wall:.1f} s wall: {wall / args.burst * 1000:.0f} ms per call; sequential mean {statistics.mean(sequential):.0f} ms",
         f"node 1 jstack during the burst ({len(samples)} samples): $enroll threads waiting for the study lock "
         f"median {statistics.median(waiting) if waiting else '-'} (max {max(waiting) if waiting else '-'}), "
-        f"working outside it median {statistics.median(running) if running else '-'} (max {max(running) if running else '-'})",
+        f"working median {statistics.median(running) if running else '-'} (max {max(running) if running else '-'})",
+        "where the working $enroll threads were (samples): " + (", ".join(f"{w}: {n}" for w, n in phases.most_common(8)) or "-"),
     ]
     figure = (f"{codes.get(200, 0)} on study, {codes.get(409, 0)} x 409, 5xx {sum(v for k, v in codes.items() if k >= 500 or k == 0)}; "
               f"latency p50/p95/max {pct(latencies, 50):.0f}/{pct(latencies, 95):.0f}/{max(latencies):.0f} ms "
@@ -440,7 +452,7 @@ def screen(node, other=None, kill=None, args=None):
     query = poll[poll.index("$screen-status"):]
     poller, killed_at, progress_at_kill = node, None, None
     deadline = time.perf_counter() + args.screen_timeout
-    while time.perf_counter() < deadline:
+    while time.perf_counter() < deadline and not STOP.is_set():
         status, headers, body = poller.call("GET", "/" + query)
         if status == 200:
             break
@@ -505,9 +517,19 @@ def main():
     ap.add_argument("--stale-check", type=int, default=5, help="trialfhir.screen.stale-chunk-check, seconds")
     ap.add_argument("--screen-timeout", type=int, default=600)
     args = ap.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-
     n1, n2 = Node("node1", args.ports[0], args), Node("node2", args.ports[1], args)
+    NODES.extend([n1, n2])
+
+    def stop(*_):
+        STOP.set()
+        for node in NODES:
+            if node.alive():
+                node.proc.kill()
+        print("FAIL: stopped (time limit or signal)", flush=True)
+        sys.exit(143)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     t_total = time.perf_counter()
     figures = {}
     try:
