@@ -483,12 +483,16 @@ def screen_survives(n1, n2, args):
     run = screen(n1, other=n2, kill=True, args=args)
     same = (run["patients"] == baseline["patients"] and run["verdicts"] == baseline["verdicts"]
             and run["results"] == run["patients"] == run["distinct"])
-    ok = run["killed"] and same and not n1.alive() and n2.alive()
+    log = open(os.path.join(args.work, n2.name + ".log"), errors="replace").read()
+    handed_out = sum(int(line.split("Handed out again ")[1].split()[0])
+                     for line in log.splitlines() if "Handed out again " in line)
+    ok = run["killed"] and same and not n1.alive() and n2.alive() and handed_out > 0
     details = [
         f"healthy-node baseline: {baseline['patients']} patients in {baseline['seconds']:.1f} s, verdicts {baseline['verdicts']}, "
         f"{baseline['results']} results ({baseline['distinct']} distinct patients)",
         f"killed-node run: {run['patients']} patients, verdicts {run['verdicts']}, {run['results']} results "
         f"({run['distinct']} distinct patients); killed at {run['progress_at_kill']}",
+        f"node 2 handed out again {handed_out} chunk(s) the dead node held (its log, screen/StaleChunks)",
     ]
     figure = (f"finished on node 2 {fmt(run['after_kill'])} s after the kill (stale-chunk-after {args.stale_after} s, "
               f"check every {args.stale_check} s); report equals the healthy run: {same}"
