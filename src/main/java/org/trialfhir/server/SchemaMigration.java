@@ -4,10 +4,6 @@ import ca.uhn.fhir.jpa.migrate.HapiMigrator;
 import ca.uhn.fhir.jpa.migrate.MigrationResult;
 import ca.uhn.fhir.jpa.migrate.tasks.HapiFhirJpaMigrationTasks;
 import ca.uhn.fhir.util.VersionEnum;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -47,7 +43,6 @@ final class SchemaMigration {
   static final Duration MAX_WAIT = Duration.ofMinutes(15);
 
   private static final Duration POLL = Duration.ofMillis(500);
-  private static final Duration LOG_EVERY = Duration.ofSeconds(30);
   private static final int CREATE_ATTEMPTS = 3;
   private static final Logger log = LoggerFactory.getLogger(SchemaMigration.class);
 
@@ -60,7 +55,8 @@ final class SchemaMigration {
     migrator.addTasks(new HapiFhirJpaMigrationTasks(Set.of()).getAllTasks(VersionEnum.values()));
     MigrationResult result;
     if (platform == DatabasePlatform.POSTGRESQL) {
-      try (AdvisoryLock ignored = AdvisoryLock.acquire(dataSource)) {
+      try (AdvisoryLock ignored =
+          AdvisoryLock.acquire(dataSource, ADVISORY_LOCK_KEY, "HAPI schema migration", MAX_WAIT)) {
         result = createTableAndMigrate(migrator);
       }
     } else {
@@ -114,97 +110,6 @@ final class SchemaMigration {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while waiting for the schema migration", e);
-    }
-  }
-
-  /**
-   * A PostgreSQL session-level advisory lock held on a connection of its own for the duration of
-   * the migration. Polled with {@code pg_try_advisory_lock} rather than blocking, so that the wait
-   * is logged and bounded.
-   */
-  private static final class AdvisoryLock implements AutoCloseable {
-
-    private final Connection connection;
-
-    private AdvisoryLock(Connection connection) {
-      this.connection = connection;
-    }
-
-    static AdvisoryLock acquire(DataSource dataSource) {
-      Connection connection = null;
-      try {
-        connection = dataSource.getConnection();
-        connection.setAutoCommit(true);
-        long started = System.nanoTime();
-        long lastLog = started;
-        while (!tryLock(connection)) {
-          long now = System.nanoTime();
-          if (now - started > MAX_WAIT.toNanos()) {
-            throw new IllegalStateException(
-                "Another node has been migrating the schema for more than "
-                    + MAX_WAIT
-                    + "; giving up");
-          }
-          if (lastLog == started || now - lastLog > LOG_EVERY.toNanos()) {
-            log.info("Waiting for another node's HAPI schema migration to finish");
-            lastLog = now;
-          }
-          sleep(POLL);
-        }
-        return new AdvisoryLock(connection);
-      } catch (SQLException | RuntimeException e) {
-        closeQuietly(connection);
-        if (e instanceof RuntimeException runtime) {
-          throw runtime;
-        }
-        throw new IllegalStateException("Could not take the schema migration lock", e);
-      }
-    }
-
-    private static boolean tryLock(Connection connection) throws SQLException {
-      try (PreparedStatement statement =
-          connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-        statement.setLong(1, ADVISORY_LOCK_KEY);
-        try (ResultSet result = statement.executeQuery()) {
-          result.next();
-          return result.getBoolean(1);
-        }
-      }
-    }
-
-    @Override
-    public void close() {
-      // Unlock before the connection goes back to the pool: a pooled session would keep the lock.
-      try (PreparedStatement statement =
-          connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-        statement.setLong(1, ADVISORY_LOCK_KEY);
-        statement.execute();
-      } catch (SQLException e) {
-        log.warn("Could not release the schema migration lock; closing its session", e);
-        abort(connection);
-      } finally {
-        closeQuietly(connection);
-      }
-    }
-
-    /** Ends the session (and so its locks) instead of returning it to the pool. */
-    private static void abort(Connection connection) {
-      try {
-        connection.abort(Runnable::run);
-      } catch (SQLException | RuntimeException ignored) {
-        // the connection is unusable either way; the pool discards it
-      }
-    }
-
-    private static void closeQuietly(Connection connection) {
-      if (connection == null) {
-        return;
-      }
-      try {
-        connection.close();
-      } catch (SQLException ignored) {
-        // nothing more to release
-      }
     }
   }
 }
