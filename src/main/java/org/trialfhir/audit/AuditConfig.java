@@ -3,12 +3,14 @@ package org.trialfhir.audit;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.persistence.EntityManagerFactory;
 import java.util.HashSet;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
@@ -53,11 +55,14 @@ class AuditConfig {
       AuditOutboxTable table,
       DaoRegistry daos,
       PlatformTransactionManager transactions,
+      EntityManagerFactory entityManagers,
       AuditProperties properties,
       MeterRegistry meters) {
     keepVersionsAt(fhirContext, VERSIONED_PATH);
-    return new AuditOutboxRelay(
-        fhirContext, table, new AuditEventStore(daos), transactions, properties, meters);
+    AuditEventStore store =
+        new AuditEventStore(
+            daos, SharedEntityManagerCreator.createSharedEntityManager(entityManagers));
+    return new AuditOutboxRelay(fhirContext, table, store, transactions, properties, meters);
   }
 
   @Bean

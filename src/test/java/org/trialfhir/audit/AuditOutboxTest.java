@@ -50,7 +50,7 @@ class AuditOutboxTest {
   /** Stores into a list; an event described "bad" fails, as a broken event would. */
   private AuditOutboxRelay relay() {
     AuditEventStore store =
-        new AuditEventStore(null) {
+        new AuditEventStore(null, null) {
           @Override
           void pinAll(List<AuditEvent> events) {}
 
