@@ -299,6 +299,39 @@ class BulkImportIT extends IntegrationTestBase {
   }
 
   @Test
+  void aFileOfManyRefusalsListsTheFirstHundredAndCountsTheRest() throws Exception {
+    // 130 lines that are not JSON: each refused, lines 1-100 listed, 30 counted in one issue.
+    String bad = binary(NDJSON, "this is not JSON\n".repeat(130));
+
+    JsonNode report = report(TestTokens.admin(), manifest("Patient", bad));
+    assertThat(total(report, "refused")).isEqualTo(130);
+    JsonNode file = file(report, bad);
+    assertThat(count(file, "refused")).isEqualTo(130);
+    List<String> issues = issues(file);
+    assertThat(issues).hasSize(101);
+    assertThat(issues.get(0)).startsWith("error: line 1 (HTTP 400)");
+    assertThat(issues.get(99)).startsWith("error: line 100 (HTTP 400)");
+    assertThat(issues.get(100))
+        .startsWith("error: 30 more resource(s)")
+        .contains("trialfhir.bulk-import.max-refusals-listed");
+  }
+
+  @Test
+  void aRequestNamingMoreInputsThanTheLimitIsRefusedBeforeAnyIsRead() {
+    String[] inputs = new String[2 * 1001];
+    for (int i = 0; i < 1001; i++) {
+      inputs[2 * i] = "Patient";
+      // Not allowed sources: checked one by one, each would be refused with its own message.
+      inputs[2 * i + 1] = "http://nowhere.invalid/" + i + ".ndjson";
+    }
+    Response refused = kickOff(fhir(), manifest(inputs));
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.asString())
+        .contains("at most 1000 inputs", "trialfhir.bulk-import.max-inputs", "has 1001")
+        .doesNotContain("nowhere.invalid");
+  }
+
+  @Test
   void urlsFromAllowedSourcesAndEveryProblemOfAFileAreReported() throws Exception {
     String id = unique("url");
     String good = NdjsonTestServer.serve(NDJSON, patient(id, "Url") + "\n");
