@@ -7,6 +7,9 @@
 #   scripts/synthea-population.sh --patients 50 --out pop     # once (see synthea/README.md)
 #   bench/import.sh pop [--limit 10] [--threads 2] [--db h2|postgresql] [--validation enforce|off]
 #
+# Environment: BENCH_JAR (the server jar, default target/trialfhir.jar), BENCH_PORT /
+# BENCH_PG_PORT (default 18091 / 55441), BENCH_JAVA_OPTS (e.g. a JFR recording).
+#
 # The packaged server (target/trialfhir.jar, built if missing) on an empty database (an H2 folder,
 # or a throwaway PostgreSQL from bench/postgres.sh), audit on. Not counted: start-up, and a warm-up
 # load of the providers and the first patient by transaction (the first validation of a run builds
@@ -33,12 +36,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -f "$population/manifest.json" ] || { echo "$population has no manifest.json" >&2; exit 2; }
-[ -f target/trialfhir.jar ] || ./mvnw -B -q package -DskipTests
+[ -n "${BENCH_JAR:-}" ] || [ -f target/trialfhir.jar ] || ./mvnw -B -q package -DskipTests
 
 work=$(mktemp -d)
 chmod 755 "$work" # PostgreSQL runs as nobody when we are root (bench/postgres.sh)
-port=18091
-pg_port=55441
+port=${BENCH_PORT:-18091}
+pg_port=${BENCH_PG_PORT:-55441}
+jar=${BENCH_JAR:-target/trialfhir.jar}
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null && wait "$server_pid" 2> /dev/null || true
@@ -55,7 +59,7 @@ else
   args+=(--trialfhir.data-dir="$work/h2")
 fi
 echo "== starting the server ($db, validation $validation)" >&2
-java -jar target/trialfhir.jar "${args[@]}" > "$work/server.log" 2>&1 &
+java ${BENCH_JAVA_OPTS:-} -jar "$jar" "${args[@]}" > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 300); do
   curl -sf -o /dev/null "http://127.0.0.1:$port/fhir/metadata" && break

@@ -3,7 +3,11 @@
 # PostgreSQL, with and without validation (base R4 and profiles), and prints resources/s and the ratios.
 #
 #   scripts/synthea-population.sh --patients 50 --out pop     # once (see synthea/README.md)
-#   bench/ingest.sh pop [--limit 10] [--threads 2]
+#   bench/ingest.sh pop [--limit 10] [--threads 2] [--db h2|postgresql|both]
+#
+# Environment: BENCH_JAR (the server jar, default target/trialfhir.jar: run the script twice, once
+# with a jar built from another commit, for an A/B of two builds), BENCH_PORT / BENCH_PG_PORT (the
+# HTTP and PostgreSQL ports, default 18090 / 55440), BENCH_JAVA_OPTS (e.g. a JFR recording).
 #
 # Each run: a new empty database (H2 folder, or a throwaway PostgreSQL from bench/postgres.sh),
 # the packaged server (target/trialfhir.jar, built if missing) started with its defaults (audit
@@ -16,24 +20,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-population=${1:?usage: bench/ingest.sh POPULATION_DIR [--limit N] [--threads N]}
+population=${1:?usage: bench/ingest.sh POPULATION_DIR [--limit N] [--threads N] [--db h2|postgresql|both]}
 shift
 limit=10
 threads=2
+dbs="h2 postgresql"
 while [ $# -gt 0 ]; do
   case "$1" in
     --limit) limit=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --db) dbs=$([ "$2" = both ] && echo "h2 postgresql" || echo "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 [ -f "$population/manifest.json" ] || { echo "$population has no manifest.json" >&2; exit 2; }
-[ -f target/trialfhir.jar ] || ./mvnw -B -q package -DskipTests
+[ -n "${BENCH_JAR:-}" ] || [ -f target/trialfhir.jar ] || ./mvnw -B -q package -DskipTests
 
 work=$(mktemp -d)
 chmod 755 "$work" # PostgreSQL runs as nobody when we are root (bench/postgres.sh)
-port=18090
-pg_port=55440
+port=${BENCH_PORT:-18090}
+pg_port=${BENCH_PG_PORT:-55440}
+jar=${BENCH_JAR:-target/trialfhir.jar}
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null && wait "$server_pid" 2> /dev/null || true
@@ -45,7 +52,7 @@ trap cleanup EXIT
 start_server() { # name, extra args...
   local name=$1
   shift
-  java -jar target/trialfhir.jar --server.port=$port "$@" > "$work/$name.log" 2>&1 &
+  java ${BENCH_JAVA_OPTS:-} -jar "$jar" --server.port=$port "$@" > "$work/$name.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 300); do
     curl -sf -o /dev/null "http://127.0.0.1:$port/fhir/metadata" && return 0
@@ -62,7 +69,7 @@ stop_server() {
 }
 
 declare -A rate
-for db in h2 postgresql; do
+for db in $dbs; do
   for validation in true false; do
     name="$db-validation-$validation"
     mode=$([ "$validation" = true ] && echo enforce || echo off)
@@ -90,7 +97,7 @@ done
 
 echo
 printf '%-12s %-11s %10s %9s %12s %16s %9s\n' database validation resources seconds resources/s "bundle s median" "ratio"
-for db in h2 postgresql; do
+for db in $dbs; do
   for validation in true false; do
     read -r resources seconds per_s p50 failed <<< "${rate[$db-validation-$validation]}"
     off=$(echo "${rate[$db-validation-false]}" | cut -d' ' -f3)
@@ -101,6 +108,8 @@ for db in h2 postgresql; do
     [ "$failed" = 0 ] || echo "  ($failed bundles failed: see the loader output)" >&2
   done
 done
-h2=$(echo "${rate[h2-validation-true]}" | cut -d' ' -f3)
-pg=$(echo "${rate[postgresql-validation-true]}" | cut -d' ' -f3)
-python3 -c "print(f'PostgreSQL / H2 (validation on): {$pg / $h2:.2f}x')"
+if [ "$dbs" = "h2 postgresql" ]; then
+  h2=$(echo "${rate[h2-validation-true]}" | cut -d' ' -f3)
+  pg=$(echo "${rate[postgresql-validation-true]}" | cut -d' ' -f3)
+  python3 -c "print(f'PostgreSQL / H2 (validation on): {$pg / $h2:.2f}x')"
+fi

@@ -87,6 +87,16 @@ class BulkImports {
               + (format == null ? "absent" : "\"" + format + "\"")
               + ")");
     }
+    long named = body.getParameter().stream().filter(p -> "input".equals(p.getName())).count();
+    if (named > properties.maxInputs()) {
+      // Before any input is checked (each may be a Binary read): the refusal costs nothing.
+      throw new InvalidRequestException(
+          "$import takes at most "
+              + properties.maxInputs()
+              + " inputs per request (trialfhir.bulk-import.max-inputs); this one has "
+              + named
+              + ": split the files over several imports");
+    }
     List<Input> inputs = new ArrayList<>();
     for (ParametersParameterComponent input : body.getParameter()) {
       if (!"input".equals(input.getName())) {
@@ -110,7 +120,8 @@ class BulkImports {
             properties.maxLineLength(),
             CurrentCaller.principal(security),
             JobCaller.current(security),
-            caller.getFhirServerBase()));
+            caller.getFhirServerBase(),
+            properties.maxRefusalsListed()));
     String job = jobs.startInstance(new SystemRequestDetails(), request).getInstanceId();
     maintenance.runMaintenancePass();
     return job;

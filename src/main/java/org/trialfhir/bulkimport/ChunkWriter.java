@@ -7,6 +7,7 @@ import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,7 @@ class ChunkWriter {
   private final TransactionTemplate transactions;
   private final ChunkAudit audit;
   private final SmartAuthorizationInterceptor authorization;
+  private final ReferencePrefetch prefetch;
 
   ChunkWriter(
       FhirContext fhir,
@@ -63,13 +65,15 @@ class ChunkWriter {
       ObjectProvider<RestfulServer> server,
       PlatformTransactionManager transactions,
       ChunkAudit audit,
-      SmartAuthorizationInterceptor authorization) {
+      SmartAuthorizationInterceptor authorization,
+      ReferencePrefetch prefetch) {
     this.fhir = fhir;
     this.daos = daos;
     this.server = server;
     this.transactions = new TransactionTemplate(transactions);
     this.audit = audit;
     this.authorization = authorization;
+    this.prefetch = prefetch;
   }
 
   /** Runs with the caller as the thread's authentication (see JobCallerRequests#as). */
@@ -231,10 +235,13 @@ class ChunkWriter {
           int created = 0;
           int updated = 0;
           List<IBaseResource> written = new ArrayList<>();
+          // One for the chunk, as for the entries of a transaction Bundle: ids resolved once.
+          TransactionDetails details = new TransactionDetails();
+          prefetch.into(details, parsed.values());
           for (Map.Entry<Integer, IBaseResource> entry : parsed.entrySet()) {
             IBaseResource resource = entry.getValue();
             try {
-              DaoMethodOutcome result = writeOne(resource, request);
+              DaoMethodOutcome result = writeOne(resource, request, details);
               written.add(result.getResource() != null ? result.getResource() : resource);
               if (Boolean.TRUE.equals(result.getCreated())) {
                 created++;
@@ -261,7 +268,8 @@ class ChunkWriter {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private DaoMethodOutcome writeOne(IBaseResource original, ImportRequestDetails request) {
+  private DaoMethodOutcome writeOne(
+      IBaseResource original, ImportRequestDetails request, TransactionDetails details) {
     IBaseResource resource = copy(original);
     IFhirResourceDao dao = daos.getResourceDao(resource.fhirType());
     boolean update = resource.getIdElement().hasIdPart();
@@ -280,7 +288,9 @@ class ChunkWriter {
     // Without it the storage guards would run (and report) first, and a line naming a resource
     // that does not exist would be judged as CREATE: a create-only scope choosing its ids.
     authorization.incomingRequestPreHandled(request, Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED);
-    return update ? dao.update(resource, request) : dao.create(resource, request);
+    return update
+        ? dao.update(resource, null, true, false, request, details)
+        : dao.create(resource, null, true, request, details);
   }
 
   /** The DAOs change what they store (id, meta); each try starts from the line's resource. */

@@ -79,7 +79,9 @@ class FetchFiles implements IJobStepWorker<Parameters, VoidModel, Chunk> {
       Input input,
       String requestId,
       IJobDataSink<Chunk> sink) {
+    InputStream opened = null;
     try (InputStream stream = open(parameters, input, requestId)) {
+      opened = stream;
       return split(parameters, after, file, input, stream, sink);
     } catch (SourceProblem e) {
       sink.accept(new Chunk(after, file, input.url(), input.type(), List.of(), e.getMessage()));
@@ -96,14 +98,14 @@ class FetchFiles implements IJobStepWorker<Parameters, VoidModel, Chunk> {
               "HTTP " + e.getStatusCode() + " reading " + input.binary() + ": " + e.getMessage()));
       return 0;
     } catch (IOException e) {
-      sink.accept(
-          new Chunk(
-              after,
-              file,
-              input.url(),
-              input.type(),
-              List.of(),
-              "could not be read: " + e.getMessage()));
+      String problem =
+          opened instanceof BodyDeadline deadline && deadline.expired()
+              ? "was not read to its end within trialfhir.bulk-import.fetch-timeout ("
+                  + properties.fetchTimeout()
+                  + "): the lines read by then were imported (this file's counts), the rest"
+                  + " was not read"
+              : "could not be read: " + e.getMessage();
+      sink.accept(new Chunk(after, file, input.url(), input.type(), List.of(), problem));
       return 0;
     }
   }
@@ -165,7 +167,7 @@ class FetchFiles implements IJobStepWorker<Parameters, VoidModel, Chunk> {
               + String.join(", ", ImportSources.NDJSON_TYPES)
               + ")");
     }
-    return response.body();
+    return new BodyDeadline(response.body(), properties.fetchTimeout());
   }
 
   private int split(

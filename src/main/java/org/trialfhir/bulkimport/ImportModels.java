@@ -13,7 +13,8 @@ final class ImportModels {
   /**
    * The job's parameters: the files in the order they are stored, chunking limits, who asked (the
    * owner of the report) and, to act for them in every step, what their authorisation rests on
-   * (null with security off) and the FHIR base they called.
+   * (null with security off) and the FHIR base they called; how many refusals the report lists per
+   * file (0, in jobs queued before that limit existed: all).
    */
   record Parameters(
       @JsonProperty("inputs") List<Input> inputs,
@@ -21,7 +22,8 @@ final class ImportModels {
       @JsonProperty("maxLineLength") int maxLineLength,
       @JsonProperty("requestedBy") String requestedBy,
       @JsonProperty("caller") JobCaller caller,
-      @JsonProperty("serverBase") String serverBase)
+      @JsonProperty("serverBase") String serverBase,
+      @JsonProperty("maxRefusalsListed") int maxRefusalsListed)
       implements IModelJson {}
 
   /**
@@ -80,7 +82,11 @@ final class ImportModels {
       @JsonProperty("problem") String problem)
       implements IModelJson {}
 
-  /** One file's part of the report. */
+  /**
+   * One file's part of the report: {@code refused} lists the refusals with the lowest line numbers
+   * (at most {@code trialfhir.bulk-import.max-refusals-listed}); {@code refusedNotListed} counts
+   * the others.
+   */
   record FileReport(
       @JsonProperty("source") String source,
       @JsonProperty("type") String type,
@@ -89,8 +95,15 @@ final class ImportModels {
       @JsonProperty("updated") int updated,
       @JsonProperty("notStored") int notStored,
       @JsonProperty("refused") List<Refusal> refused,
+      @JsonProperty("refusedNotListed") int refusedNotListed,
       @JsonProperty("problems") List<String> problems)
-      implements IModelJson {}
+      implements IModelJson {
+
+    /** Every refused resource of the file, listed or not. */
+    int refusedCount() {
+      return refused.size() + refusedNotListed;
+    }
+  }
 
   /** The whole import: totals, how long it took, and each file's outcome. */
   record Report(

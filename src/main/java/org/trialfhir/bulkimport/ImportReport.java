@@ -43,7 +43,7 @@ final class ImportReport {
       part.addPart().setName("resources").setValue(new IntegerType(file.lines()));
       part.addPart().setName("created").setValue(new IntegerType(file.created()));
       part.addPart().setName("updated").setValue(new IntegerType(file.updated()));
-      part.addPart().setName("refused").setValue(new IntegerType(file.refused().size()));
+      part.addPart().setName("refused").setValue(new IntegerType(file.refusedCount()));
       part.addPart().setName("notStored").setValue(new IntegerType(file.notStored()));
       part.addPart().setName("outcome").setResource(outcome(file));
     }
@@ -73,6 +73,20 @@ final class ImportReport {
                   + refusal.message()
                   + "; nothing of its chunk was stored")
           .addLocation("line " + refusal.line());
+    }
+    if (file.refusedNotListed() > 0) {
+      outcome
+          .addIssue()
+          .setSeverity(IssueSeverity.ERROR)
+          .setCode(IssueType.TOOCOSTLY)
+          .setDiagnostics(
+              file.refusedNotListed()
+                  + " more resource(s) of "
+                  + file.source()
+                  + " were refused and are not listed: the report lists the first "
+                  + file.refused().size()
+                  + " refusals of each file (trialfhir.bulk-import.max-refusals-listed); fix"
+                  + " those, and import the file again to see the rest");
     }
     if (file.notStored() > 0) {
       outcome

@@ -299,6 +299,106 @@ class BulkImportIT extends IntegrationTestBase {
   }
 
   @Test
+  void idsResolvedOnceForAChunkGiveTheOutcomesOfWritingOneByOne() throws Exception {
+    String p = unique("pre");
+    fhir().body(patient(p + "-kept", "Kept")).put("/Patient/" + p + "-kept").then().statusCode(201);
+    for (String gone : List.of(p + "-back", p + "-gone")) {
+      fhir().body(patient(gone, "Gone")).put("/Patient/" + gone).then().statusCode(201);
+      fhir().delete("/Patient/" + gone).then().statusCode(200);
+    }
+    // What REST answers a write that refers to a deleted patient.
+    String rest =
+        fhir()
+            .body(observation("Patient/" + p + "-gone"))
+            .post("/Observation")
+            .then()
+            .statusCode(400)
+            .extract()
+            .path("issue[0].diagnostics");
+
+    // A new patient, and one whose id was deleted (a PUT stores it again, as by REST).
+    String patients =
+        binary(NDJSON, patient(p + "-new", "New") + "\n" + patient(p + "-back", "Back") + "\n");
+    // Stored before, stored by the file before, stored again by the file before, twice the same.
+    String good =
+        binary(
+            NDJSON,
+            String.join(
+                "\n",
+                observation("Patient/" + p + "-kept"),
+                observation("Patient/" + p + "-new"),
+                observation("Patient/" + p + "-back"),
+                observation("Patient/" + p + "-kept")));
+    String deleted = binary(NDJSON, observation("Patient/" + p + "-gone") + "\n");
+    String missing = binary(NDJSON, observation("Patient/" + p + "-never") + "\n");
+
+    JsonNode report =
+        report(
+            TestTokens.admin(),
+            manifest(
+                "Patient",
+                patients,
+                "Observation",
+                good,
+                "Observation",
+                deleted,
+                "Observation",
+                missing));
+    assertThat(count(file(report, patients), "created") + count(file(report, patients), "updated"))
+        .isEqualTo(2);
+    fhir().get("/Patient/" + p + "-back").then().statusCode(200);
+    assertThat(count(file(report, good), "created")).isEqualTo(4);
+    assertThat(observationsOf(p + "-kept")).isEqualTo(2);
+    assertThat(observationsOf(p + "-back")).isEqualTo(1);
+    assertThat(issues(file(report, deleted)))
+        .singleElement()
+        .asString()
+        .startsWith("error: line 1 (HTTP 400)")
+        // Up to the search parameter path, which names whichever of subject and patient HAPI
+        // happens to index first, by REST as by import.
+        .contains(rest.substring(0, rest.indexOf(" specified in path")));
+    assertThat(issues(file(report, missing)))
+        .singleElement()
+        .asString()
+        .startsWith("error: line 1 (HTTP 400)")
+        .contains("Patient/" + p + "-never");
+    fhir().get("/Patient/" + p + "-gone").then().statusCode(410);
+  }
+
+  @Test
+  void aFileOfManyRefusalsListsTheFirstHundredAndCountsTheRest() throws Exception {
+    // 130 lines that are not JSON: each refused, lines 1-100 listed, 30 counted in one issue.
+    String bad = binary(NDJSON, "this is not JSON\n".repeat(130));
+
+    JsonNode report = report(TestTokens.admin(), manifest("Patient", bad));
+    assertThat(total(report, "refused")).isEqualTo(130);
+    JsonNode file = file(report, bad);
+    assertThat(count(file, "refused")).isEqualTo(130);
+    List<String> issues = issues(file);
+    assertThat(issues).hasSize(101);
+    assertThat(issues.get(0)).startsWith("error: line 1 (HTTP 400)");
+    assertThat(issues.get(99)).startsWith("error: line 100 (HTTP 400)");
+    assertThat(issues.get(100))
+        .startsWith("error: 30 more resource(s)")
+        .contains("trialfhir.bulk-import.max-refusals-listed");
+  }
+
+  @Test
+  void aRequestNamingMoreInputsThanTheLimitIsRefusedBeforeAnyIsRead() {
+    String[] inputs = new String[2 * 1001];
+    for (int i = 0; i < 1001; i++) {
+      inputs[2 * i] = "Patient";
+      // Not allowed sources: checked one by one, each would be refused with its own message.
+      inputs[2 * i + 1] = "http://nowhere.invalid/" + i + ".ndjson";
+    }
+    Response refused = kickOff(fhir(), manifest(inputs));
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.asString())
+        .contains("at most 1000 inputs", "trialfhir.bulk-import.max-inputs", "has 1001")
+        .doesNotContain("nowhere.invalid");
+  }
+
+  @Test
   void urlsFromAllowedSourcesAndEveryProblemOfAFileAreReported() throws Exception {
     String id = unique("url");
     String good = NdjsonTestServer.serve(NDJSON, patient(id, "Url") + "\n");

@@ -4,6 +4,7 @@ import static ca.uhn.fhir.interceptor.api.Pointcut.SERVER_INCOMING_REQUEST_PRE_H
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.isNull;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doReturn;
 import static org.mockito.Mockito.doThrow;
@@ -18,6 +19,7 @@ import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import jakarta.persistence.PersistenceException;
@@ -77,14 +79,32 @@ class ChunkWriterTest {
     when(server.getObject()).thenReturn(new RestfulServer(fhir));
     when(transactions.getTransaction(any(TransactionDefinition.class)))
         .thenReturn(new SimpleTransactionStatus());
-    return new ChunkWriter(fhir, daos, server, transactions, mock(ChunkAudit.class), authorization);
+    return new ChunkWriter(
+        fhir,
+        daos,
+        server,
+        transactions,
+        mock(ChunkAudit.class),
+        authorization,
+        mock(ReferencePrefetch.class));
   }
 
   @SuppressWarnings("unchecked")
   private void daoStores() {
-    when(dao.update(any(IBaseResource.class), any(RequestDetails.class)))
+    when(dao.update(
+            any(IBaseResource.class),
+            isNull(),
+            eq(true),
+            eq(false),
+            any(RequestDetails.class),
+            any(TransactionDetails.class)))
         .thenAnswer(call -> stored(call.getArgument(0), false));
-    when(dao.create(any(IBaseResource.class), any(RequestDetails.class)))
+    when(dao.create(
+            any(IBaseResource.class),
+            isNull(),
+            eq(true),
+            any(RequestDetails.class),
+            any(TransactionDetails.class)))
         .thenAnswer(call -> stored(call.getArgument(0), true));
   }
 
@@ -122,7 +142,12 @@ class ChunkWriterTest {
   void aChunkWhoseWriteFailsInTheDatabaseIsRefusedWholeWithAGenericMessage() {
     ChunkWriter writer = writer();
     daoStores();
-    when(dao.create(any(IBaseResource.class), any(RequestDetails.class)))
+    when(dao.create(
+            any(IBaseResource.class),
+            isNull(),
+            eq(true),
+            any(RequestDetails.class),
+            any(TransactionDetails.class)))
         .thenThrow(new PersistenceException(SQL));
 
     refusedWholeAndGenerically(writer.store(CHUNK, "http://localhost/fhir", "request"));
@@ -161,7 +186,14 @@ class ChunkWriterTest {
               assertThat(refusal.status()).isEqualTo(403);
               assertThat(refusal.message()).contains("Access denied by default policy");
             });
-    verify(dao, never()).update(any(IBaseResource.class), any(RequestDetails.class));
+    verify(dao, never())
+        .update(
+            any(IBaseResource.class),
+            any(),
+            any(Boolean.class),
+            any(Boolean.class),
+            any(RequestDetails.class),
+            any(TransactionDetails.class));
     // The line without an id is judged as a create (and then, on a dry run, written).
     assertThat(judged).contains(RestOperationTypeEnum.CREATE);
   }
