@@ -3,7 +3,9 @@
 # loads N synthetic patients once (bench/scale.py's generator, --t1d-share of them with type 1
 # diabetes), then starts the packaged server twice on that database, with
 # trialfhir.eligibility.projection.enabled=true and =false, and runs bench/scale.py --patients 0 on
-# each. Prints both tables; the "off" run is the baseline.
+# each. Prints both tables; the "off" run is the baseline. On, $eligibility reads each record's
+# Conditions and Observations from the projection (two indexed queries) and $screen narrows from it;
+# off, both read the resources. BENCH_PORT sets the port (default 18090).
 #   ./mvnw -B -q package -DskipTests
 #   bench/projection.sh [patients] [t1d-share] [resources-per-patient]
 set -euo pipefail

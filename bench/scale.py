@@ -18,8 +18,9 @@ What it measures (medians of the repeated parts; ratios against a baseline from 
                time per-patient $eligibility would take for all of them (sample median x N)
 
 --t1d-share sets the share of patients with type 1 diabetes (default 0.5; 0.01 is a realistic
-hospital mix). bench/projection.sh runs this twice over one population, with $screen's set-based
-step answered from the eligibility projection and from the resources.
+hospital mix). bench/projection.sh runs this twice over one population, with the eligibility
+projection on (the records $eligibility judges and $screen's set-based step read from it) and off
+(everything read from the resources).
 
 Tokens come from the development issuer (client 'developer'); --token overrides. Standard library
 only; loopback only.

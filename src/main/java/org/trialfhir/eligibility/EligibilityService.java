@@ -25,6 +25,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.trialfhir.projection.ProjectionRecords;
 import org.trialfhir.server.InternalSearch;
 
 /**
@@ -38,10 +39,11 @@ public class EligibilityService {
   private final IValidationSupport validationSupport;
   private final RecordReader records;
 
-  EligibilityService(DaoRegistry daos, IValidationSupport validationSupport) {
+  EligibilityService(
+      DaoRegistry daos, IValidationSupport validationSupport, ProjectionRecords projection) {
     this.daos = daos;
     this.validationSupport = validationSupport;
-    this.records = new RecordReader(daos);
+    this.records = new RecordReader(daos, projection);
   }
 
   /**

@@ -221,7 +221,7 @@ final class ObservationRules {
     Window window = criterion.window();
     List<Observation> bmis =
         usableInWindow(CriterionEvaluator.VS + "bmi", window, false).stream()
-            .filter(o -> o.getValue() instanceof Quantity)
+            .filter(o -> o.getValue() instanceof Quantity q && q.hasValue())
             .toList();
     if (!bmis.isEmpty()) {
       Observation latest = bmis.get(0);

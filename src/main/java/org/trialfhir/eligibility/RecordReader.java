@@ -1,7 +1,9 @@
 package org.trialfhir.eligibility;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IDao;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.DateParam;
@@ -12,6 +14,7 @@ import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,12 +29,15 @@ import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
+import org.trialfhir.projection.ProjectionRecords;
 import org.trialfhir.server.InternalSearch;
 
 /**
- * Loads what a study's criteria need from one patient's record through HAPI's DAOs: only the
- * resource types the criteria's kinds read, and Observations only inside the widest look-back
- * window. Never the whole database.
+ * Loads what a study's criteria need from one patient's record: only the resource types the
+ * criteria's kinds read, and Observations only inside the widest look-back window. Never the whole
+ * database. Conditions and Observations come from the eligibility projection when it can answer for
+ * the patient ({@link ProjectionRecords}, the one place that decides), else, like the other types,
+ * from HAPI's searches. Either way a record's resources are in the order they were stored.
  */
 final class RecordReader {
 
@@ -42,9 +48,11 @@ final class RecordReader {
   static final int MAX_AT_ONCE = 20_000;
 
   private final DaoRegistry daos;
+  private final ProjectionRecords projection;
 
-  RecordReader(DaoRegistry daos) {
+  RecordReader(DaoRegistry daos, ProjectionRecords projection) {
     this.daos = daos;
+    this.projection = projection;
   }
 
   PatientRecord load(
@@ -84,30 +92,33 @@ final class RecordReader {
   private Map<String, PatientRecord> loadTogether(
       List<Patient> patients, List<Criterion> criteria, LocalDate date, RequestDetails request) {
     List<CriterionKind> kinds = flatten(criteria).stream().map(Criterion::kind).toList();
-    ReferenceOrListParam references = new ReferenceOrListParam();
-    patients.forEach(
-        p -> references.addOr(new ReferenceParam("Patient/" + p.getIdElement().getIdPart())));
+    List<String> ids = patients.stream().map(p -> p.getIdElement().getIdPart()).toList();
+    LocalDate earliest = earliest(criteria, date);
     Map<String, List<Condition>> conditions =
         reads(kinds, Condition.class)
-            ? byPatient(
-                search(Condition.class, "patient", references, null, request), c -> c.getSubject())
+            ? orFromResources(
+                projection.conditions(ids, MAX_AT_ONCE, request),
+                ids,
+                rest -> search(Condition.class, "patient", rest, null, request),
+                Condition::getSubject)
             : Map.of();
     Map<String, List<Observation>> observations =
         reads(kinds, Observation.class)
-            ? byPatient(
-                search(Observation.class, "subject", references, window(criteria, date), request),
-                o -> o.getSubject())
+            ? orFromResources(
+                projection.observations(ids, earliest, date, MAX_AT_ONCE, request),
+                ids,
+                rest -> search(Observation.class, "subject", rest, window(earliest, date), request),
+                Observation::getSubject)
             : Map.of();
     Map<String, List<AllergyIntolerance>> allergies =
         reads(kinds, AllergyIntolerance.class)
             ? byPatient(
-                search(AllergyIntolerance.class, "patient", references, null, request),
-                a -> a.getPatient())
+                search(AllergyIntolerance.class, "patient", ids, null, request),
+                AllergyIntolerance::getPatient)
             : Map.of();
     Map<String, List<Consent>> consents =
         reads(kinds, Consent.class)
-            ? byPatient(
-                search(Consent.class, "patient", references, null, request), c -> c.getPatient())
+            ? byPatient(search(Consent.class, "patient", ids, null, request), Consent::getPatient)
             : Map.of();
     Map<String, PatientRecord> records = new LinkedHashMap<>();
     for (Patient patient : patients) {
@@ -124,6 +135,24 @@ final class RecordReader {
     return records;
   }
 
+  /**
+   * The parts of records the projection answered, and the others' from the resources with one
+   * search for all of them.
+   */
+  private static <T> Map<String, List<T>> orFromResources(
+      Map<String, List<T>> fromProjection,
+      List<String> patients,
+      Function<List<String>, List<T>> search,
+      Function<T, Reference> patientOf) {
+    List<String> rest = patients.stream().filter(p -> !fromProjection.containsKey(p)).toList();
+    if (rest.isEmpty()) {
+      return fromProjection;
+    }
+    Map<String, List<T>> all = new HashMap<>(fromProjection);
+    all.putAll(byPatient(search.apply(rest), patientOf));
+    return all;
+  }
+
   private static <T> Map<String, List<T>> byPatient(
       List<T> resources, Function<T, Reference> patientOf) {
     Map<String, List<T>> grouped = new HashMap<>();
@@ -138,8 +167,8 @@ final class RecordReader {
     return kinds.stream().anyMatch(k -> k.reads(type));
   }
 
-  /** From the start of the widest look-back window to the reference date. */
-  private static DateRangeParam window(List<Criterion> criteria, LocalDate date) {
+  /** The start of the widest look-back window. */
+  private static LocalDate earliest(List<Criterion> criteria, LocalDate date) {
     LocalDate earliest = date;
     for (Criterion c : flatten(criteria)) {
       Window w = c.window();
@@ -151,6 +180,11 @@ final class RecordReader {
         earliest = start;
       }
     }
+    return earliest;
+  }
+
+  /** From the start of the widest look-back window to the reference date. */
+  private static DateRangeParam window(LocalDate earliest, LocalDate date) {
     return new DateRangeParam(
         new DateParam(ParamPrefixEnum.GREATERTHAN_OR_EQUALS, earliest.toString()),
         new DateParam(ParamPrefixEnum.LESSTHAN_OR_EQUALS, date.toString()));
@@ -168,11 +202,13 @@ final class RecordReader {
   private <T extends IBaseResource> List<T> search(
       Class<T> type,
       String patientParam,
-      ReferenceOrListParam patients,
+      List<String> patientIds,
       DateRangeParam dates,
       RequestDetails request) {
     IFhirResourceDao<T> dao = daos.getResourceDao(type);
     SearchParameterMap map = InternalSearch.map();
+    ReferenceOrListParam patients = new ReferenceOrListParam();
+    patientIds.forEach(id -> patients.addOr(new ReferenceParam("Patient/" + id)));
     map.add(patientParam, patients);
     if (dates != null) {
       map.add("date", dates);
@@ -183,8 +219,21 @@ final class RecordReader {
     if (found.size() > MAX_AT_ONCE) {
       throw new TooManyAtOnce();
     }
-    return found.stream().map(type::cast).toList();
+    return found.stream().sorted(STORED_ORDER).map(type::cast).toList();
   }
+
+  /**
+   * The order in which the resources were first stored (their key in the database), as the
+   * projection reads them: a search without a sort promises no order.
+   */
+  private static final Comparator<IBaseResource> STORED_ORDER =
+      Comparator.comparing(
+              (IBaseResource r) -> {
+                JpaPid pid = IDao.RESOURCE_PID.get(r);
+                return pid == null ? null : pid.getId();
+              },
+              Comparator.nullsLast(Comparator.<Long>naturalOrder()))
+          .thenComparing(r -> r.getIdElement().getIdPart());
 
   /** More resources than one search returns: read fewer patients at once. */
   private static final class TooManyAtOnce extends RuntimeException {

@@ -1,6 +1,8 @@
 package org.trialfhir.projection;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.IDao;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -26,7 +28,7 @@ class Projection {
   void store(IBaseResource resource) {
     views
         .forResource(fhirContext.getResourceType(resource))
-        .ifPresent(view -> tables.replace(view, idOf(resource), runner.rows(view, resource)));
+        .ifPresent(view -> tables.replace(view, idOf(resource), compute(view, resource)));
   }
 
   void remove(IBaseResource resource) {
@@ -35,9 +37,17 @@ class Projection {
         .ifPresent(view -> tables.delete(view, idOf(resource)));
   }
 
-  /** What the view computes from this resource now (for the rebuild and the agreement check). */
+  /**
+   * What the view computes from this resource now (for the rebuild and the agreement check), each
+   * row also carrying the resource's key in the database (see {@link DerivedColumns#RESOURCE_PID}).
+   */
   List<Map<String, Object>> compute(View view, IBaseResource resource) {
-    return runner.rows(view, resource);
+    List<Map<String, Object>> rows = runner.rows(view, resource);
+    JpaPid pid = IDao.RESOURCE_PID.get(resource);
+    if (pid != null) {
+      rows.forEach(row -> row.put(DerivedColumns.RESOURCE_PID, pid.getId()));
+    }
+    return rows;
   }
 
   Views views() {

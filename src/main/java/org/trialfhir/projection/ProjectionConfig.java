@@ -34,6 +34,12 @@ class ProjectionConfig {
   }
 
   @Bean
+  ProjectionRecords projectionRecords(
+      Projection projection, ProjectionReads reads, IInterceptorService storageHooks) {
+    return new ProjectionRecords(reads, projection.tables(), new CallerRights(storageHooks));
+  }
+
+  @Bean
   ProjectionRebuild projectionRebuild(
       Projection projection, DaoRegistry daos, PlatformTransactionManager transactions) {
     return new ProjectionRebuild(projection, daos, transactions);

@@ -83,6 +83,11 @@ public class ProjectionReads {
     return answered.get();
   }
 
+  /** One more question answered from the projection (by {@link ProjectionRecords}). */
+  void countAnswer() {
+    answered.incrementAndGet();
+  }
+
   /** The distinct codings of every projected Condition (which codes the record holds at all). */
   public List<Code> conditionCodes() {
     return tables

@@ -8,6 +8,7 @@ import ca.uhn.fhir.jpa.migrate.tasks.api.BaseMigrationTasks;
 import ca.uhn.fhir.jpa.migrate.tasks.api.Builder;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Locale;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 final class ProjectionSchema {
 
   /** Changes when the tables change; part of the projection's version (see {@link Views}). */
-  static final String RELEASE = "V1";
+  static final String RELEASE = "V2";
 
   static final String MIGRATION_TABLE = "TRIALFHIR_PX_MIGRATION";
   static final String STATE_TABLE = "TRIALFHIR_PX_STATE";
@@ -34,24 +35,45 @@ final class ProjectionSchema {
 
   static final int ID = 64;
 
-  /** The columns {@link #TEXT} wide; the others hold ids, dates and short codes ({@link #ID}). */
+  /**
+   * The columns {@link #TEXT} wide; the others hold ids, dates and short codes ({@link #ID}), or
+   * are {@link #UNBOUNDED}.
+   */
   static final java.util.Set<String> WIDE =
       java.util.Set.of(
-          "CLINICAL_STATUS",
           "VERIFICATION_STATUS",
           "CODE_SYSTEM",
           "CODE",
           "VALUE_DECIMAL",
           "VALUE_CODE",
           "VALUE_UNIT",
-          "VALUE_CODING",
-          "INTERPRETATION",
-          "UNIT_CANONICAL");
+          "UNIT_CANONICAL",
+          "ONSET_AGE_VALUE",
+          "ONSET_AGE_CODE",
+          "RANGE_HIGH_VALUE",
+          "RANGE_HIGH_CODE",
+          "RANGE_HIGH_UNIT");
+
+  /**
+   * Text of any length (collections, displays, free text): never cut, never refused. Nothing is
+   * searched by them.
+   */
+  static final java.util.Set<String> UNBOUNDED =
+      java.util.Set.of(
+          "VERIFICATION_CODES",
+          "CLINICAL_CODES",
+          "CODE_TEXT",
+          "CODE_DISPLAY",
+          "VALUE_CODINGS",
+          "INTERPRETATIONS",
+          "RANGE_TEXT");
 
   private static final Logger log = LoggerFactory.getLogger(ProjectionSchema.class);
 
   enum Release {
-    V1
+    V1,
+    /** What {@code $eligibility} reads of a record (docs/projection.md, "What reads it"). */
+    V2
   }
 
   private ProjectionSchema() {}
@@ -134,6 +156,68 @@ final class ProjectionSchema {
           .addIndex("20261207.8", "IDX_TRIALFHIR_PX_OBS_CODE")
           .unique(false)
           .withColumns("CODE", "CODE_SYSTEM");
+      v2();
+    }
+
+    /** Everything the rules read of a Condition or an Observation, and the order of a record. */
+    private void v2() {
+      Builder v2 = forVersion(Release.V2);
+      String condition = "TRIALFHIR_PX_CONDITION";
+      int task = 0;
+      for (String column : List.of("VERIFICATION_CODES", "CLINICAL_CODES", "CODE_TEXT")) {
+        text(v2, condition, ++task, column);
+      }
+      string(v2, condition, ++task, "ONSET_AGE_VALUE", TEXT);
+      string(v2, condition, ++task, "ONSET_AGE_CODE", TEXT);
+      text(v2, condition, ++task, "CODE_DISPLAY");
+      v2.onTable(condition)
+          .addColumn(v2Task(++task), "RESOURCE_PID")
+          .nullable()
+          .type(ColumnTypeEnum.LONG);
+      v2.onTable(condition).dropColumn(v2Task(++task), "CLINICAL_STATUS");
+
+      String observation = "TRIALFHIR_PX_OBSERVATION";
+      string(v2, observation, ++task, "VALUE_TYPE", ID);
+      text(v2, observation, ++task, "VALUE_CODINGS");
+      text(v2, observation, ++task, "INTERPRETATIONS");
+      string(v2, observation, ++task, "EFFECTIVE_PERIOD_END", ID);
+      v2.onTable(observation)
+          .addColumn(v2Task(++task), "EFFECTIVE_TIMING")
+          .nullable()
+          .type(ColumnTypeEnum.BOOLEAN);
+      for (String column : List.of("RANGE_HIGH_VALUE", "RANGE_HIGH_CODE", "RANGE_HIGH_UNIT")) {
+        string(v2, observation, ++task, column, TEXT);
+      }
+      for (String column : List.of("RANGE_TEXT", "CODE_TEXT", "CODE_DISPLAY")) {
+        text(v2, observation, ++task, column);
+      }
+      for (String column : List.of("EFFECTIVE_LOW", "EFFECTIVE_HIGH")) {
+        v2.onTable(observation)
+            .addColumn(v2Task(++task), column)
+            .nullable()
+            .type(ColumnTypeEnum.INT);
+      }
+      v2.onTable(observation)
+          .addColumn(v2Task(++task), "RESOURCE_PID")
+          .nullable()
+          .type(ColumnTypeEnum.LONG);
+      v2.onTable(observation).dropColumn(v2Task(++task), "VALUE_CODING");
+      v2.onTable(observation).dropColumn(v2Task(++task), "INTERPRETATION");
+    }
+
+    private static String v2Task(int n) {
+      return "20261214." + n;
+    }
+
+    private static void text(Builder v2, String table, int task, String column) {
+      v2.onTable(table).addColumn(v2Task(task), column).nullable().type(ColumnTypeEnum.TEXT);
+    }
+
+    private static void string(Builder v2, String table, int task, String column, int width) {
+      v2.onTable(table)
+          .addColumn(v2Task(task), column)
+          .nullable()
+          .type(ColumnTypeEnum.STRING, width);
     }
 
     private static void key(Builder.BuilderAddTableByColumns table) {

@@ -139,6 +139,9 @@ class ProjectionTables {
    */
   private static Object checked(View view, String column, Object value) {
     String sqlName = column.toUpperCase(java.util.Locale.ROOT);
+    if (ProjectionSchema.UNBOUNDED.contains(sqlName)) {
+      return value;
+    }
     int width =
         ProjectionSchema.WIDE.contains(sqlName) ? ProjectionSchema.TEXT : ProjectionSchema.ID;
     if (value instanceof String text && text.length() > width) {
@@ -160,6 +163,8 @@ class ProjectionTables {
       statement.setDouble(index, d);
     } else if (value instanceof Integer i) {
       statement.setInt(index, i);
+    } else if (value instanceof Long l) {
+      statement.setLong(index, l);
     } else {
       statement.setString(index, value.toString());
     }

@@ -13,9 +13,10 @@ import java.util.Locale;
  * One SQL on FHIR v2 ViewDefinition of the projection, as read from {@code fhir-profiles/views/}:
  * the resource type it flattens and its columns, each a FHIRPath expression. The subset read here
  * is what the projection's views use: top-level {@code select} elements, each with columns and an
- * optional {@code forEach} or {@code forEachOrNull}, and {@code where}; anything else is refused at
- * start-up rather than ignored, so that this server and an analytics engine outside it compute the
- * same rows from the same file.
+ * optional {@code forEach} or {@code forEachOrNull}, {@code where}, and columns marked {@code
+ * collection} (kept as a JSON array of the values as text); anything else is refused at start-up
+ * rather than ignored, so that this server and an analytics engine outside it compute the same rows
+ * from the same file.
  *
  * @param name the view's name, e.g. {@code trialfhir_condition}
  * @param resource the FHIR resource type it reads
@@ -27,8 +28,15 @@ record View(String name, String resource, List<Select> selects, List<String> whe
   /** A select element: its columns, evaluated on the resource or on each item of forEach. */
   record Select(String forEach, boolean orNull, List<Column> columns) {}
 
-  /** A column: its name in the view (lower case, snake case) and its FHIRPath expression. */
-  record Column(String name, String path, String type) {
+  /**
+   * A column: its name in the view (lower case, snake case), its FHIRPath expression, its type, and
+   * whether it holds every value the path finds (a collection) rather than at most one.
+   */
+  record Column(String name, String path, String type, boolean collection) {
+
+    Column(String name, String path, String type) {
+      this(name, path, type, false);
+    }
 
     /** The column of the projection's table that holds it. */
     String sqlName() {
@@ -73,15 +81,12 @@ record View(String name, String resource, List<Select> selects, List<String> whe
       }
       List<Column> columns = new ArrayList<>();
       for (JsonNode column : select.path("column")) {
-        if (column.path("collection").asBoolean(false)) {
-          throw new IllegalStateException(
-              "View " + name + ": collection columns are not supported by the projection");
-        }
         columns.add(
             new Column(
                 column.path("name").asText(),
                 column.path("path").asText(),
-                column.path("type").asText("string")));
+                column.path("type").asText("string"),
+                column.path("collection").asBoolean(false)));
       }
       String forEach = select.hasNonNull("forEach") ? select.get("forEach").asText() : null;
       String forEachOrNull =

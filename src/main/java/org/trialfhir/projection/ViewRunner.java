@@ -19,7 +19,8 @@ import org.hl7.fhir.r4.model.Reference;
 /**
  * Runs a {@link View} over one resource with HAPI's FHIRPath engine: the rows the view defines, as
  * column name → value (text as FHIR writes it, or a Boolean for boolean columns; null when the path
- * finds nothing). The two functions SQL on FHIR adds to FHIRPath are read here: {@code
+ * finds nothing; for a collection column, every value found as a JSON array of text, or null when
+ * it finds none). The two functions SQL on FHIR adds to FHIRPath are read here: {@code
  * getResourceKey()} is the resource's id, {@code x.getReferenceKey(Type)} the id a reference to a
  * resource of that type points at.
  */
@@ -83,6 +84,9 @@ final class ViewRunner {
     }
     Matcher reference = REFERENCE_KEY.matcher(path);
     List<IBase> found = evaluate(context, reference.matches() ? reference.group(1) : path);
+    if (column.collection()) {
+      return collection(view, column, found);
+    }
     if (found.size() > 1) {
       throw new IllegalStateException(
           "View %s, column %s: %d values for %s (the view must pick one)"
@@ -104,6 +108,22 @@ final class ViewRunner {
       return primitive.getValue() == null ? null : Boolean.valueOf(primitive.getValueAsString());
     }
     return primitive.getValueAsString();
+  }
+
+  private static String collection(View view, View.Column column, List<IBase> found) {
+    if (found.isEmpty()) {
+      return null;
+    }
+    List<String> values = new ArrayList<>(found.size());
+    for (IBase one : found) {
+      if (!(one instanceof IPrimitiveType<?> primitive)) {
+        throw new IllegalStateException(
+            "View %s, column %s: '%s' is not a collection of primitive values"
+                .formatted(view.name(), column.name(), column.path()));
+      }
+      values.add(primitive.getValueAsString());
+    }
+    return JsonLists.write(values);
   }
 
   private static String referenceKey(IBase reference, String type) {

@@ -366,6 +366,17 @@ class ObservationRulesTest {
   }
 
   @Test
+  void aBmiQuantityWithoutANumberIsNoBmi() {
+    // A unit alone (no value) once failed the whole evaluation: it is no measured BMI.
+    vital("39156-5", "2026-06-02", new Quantity().setUnit("kg/m2").setCode("kg/m2"));
+    vital("29463-7", "2026-05-01", value(null, "26", "kg"));
+    vital("8302-2", "2026-06-01", value(null, "1400", "mm"));
+    CriterionResult result = record.evaluate(underweight);
+    assertThat(result.outcome()).isEqualTo(Outcome.FAIL);
+    assertThat(result.reason()).startsWith("BMI 13.27 kg/m2 computed from weight 26 kg");
+  }
+
+  @Test
   void aBmiIsNotComputedFromALimitOrUnitsThatAreNoWeightAndHeight() {
     vital("29463-7", "2026-06-01", value(QuantityComparator.GREATER_THAN, "150", "kg"));
     Observation height = vital("8302-2", "2026-06-01", value(null, "140", "cm"));

@@ -214,7 +214,16 @@ class ProjectionAgreementIT extends IntegrationTestBase {
       List<? extends IBaseResource> stored =
           daos.getResourceDao(view.resource()).searchForResources(all, new SystemRequestDetails());
       for (IBaseResource resource : stored) {
-        List<Map<String, Object>> rows = projection.compute(view, resource);
+        // The view's columns (compute also hands the resource's key to the derived columns).
+        List<Map<String, Object>> rows =
+            projection.compute(view, resource).stream()
+                .map(
+                    row -> {
+                      Map<String, Object> columns = new LinkedHashMap<>();
+                      view.columns().forEach(c -> columns.put(c.name(), row.get(c.name())));
+                      return columns;
+                    })
+                .toList();
         if (!rows.isEmpty()) {
           expected.put(resource.getIdElement().getIdPart(), rows);
         }
@@ -224,7 +233,61 @@ class ProjectionAgreementIT extends IntegrationTestBase {
         actual.computeIfAbsent((String) row.get("id"), id -> new ArrayList<>()).add(row);
       }
       assertThat(actual).as(view.name()).isEqualTo(expected);
+      assertDerivedAgreement(view, stored);
     }
+  }
+
+  /** The derived columns (canonical values, date span, resource key) too. */
+  private void assertDerivedAgreement(View view, List<? extends IBaseResource> stored) {
+    List<String> derived = DerivedColumns.of(view.resource());
+    if (derived.isEmpty()) {
+      return;
+    }
+    Map<String, List<Map<String, Object>>> expected = new TreeMap<>();
+    for (IBaseResource resource : stored) {
+      for (Map<String, Object> row : projection.compute(view, resource)) {
+        expected
+            .computeIfAbsent(resource.getIdElement().getIdPart(), id -> new ArrayList<>())
+            .add(DerivedColumns.compute(view.resource(), row));
+      }
+    }
+    Map<String, List<Map<String, Object>>> actual = new TreeMap<>();
+    for (Map<String, Object> row :
+        projection
+            .tables()
+            .jdbc()
+            .queryForList(
+                "SELECT ID, "
+                    + String.join(", ", derived)
+                    + " FROM "
+                    + view.table()
+                    + " ORDER BY ID, ROW_NO")) {
+      Map<String, Object> values = new LinkedHashMap<>();
+      for (String column : derived) {
+        Object value = valueOf(row, column);
+        if (value instanceof Number n) {
+          // As computed: whatever number type the database's driver gives back.
+          value =
+              switch (column) {
+                case "RESOURCE_PID" -> n.longValue();
+                case "EFFECTIVE_LOW", "EFFECTIVE_HIGH" -> n.intValue();
+                default -> n.doubleValue();
+              };
+        }
+        values.put(column, value);
+      }
+      actual.computeIfAbsent((String) valueOf(row, "ID"), id -> new ArrayList<>()).add(values);
+    }
+    assertThat(actual).as(view.name() + " derived").isEqualTo(expected);
+  }
+
+  private static Object valueOf(Map<String, Object> row, String column) {
+    for (Map.Entry<String, Object> entry : row.entrySet()) {
+      if (entry.getKey().equalsIgnoreCase(column)) {
+        return entry.getValue(); // the database's case for column names is its own
+      }
+    }
+    return null;
   }
 
   private List<Map<String, Object>> rowsOf(String type, String id) {

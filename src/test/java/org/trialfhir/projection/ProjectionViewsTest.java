@@ -64,8 +64,9 @@ class ProjectionViewsTest {
     assertThat(rows.get(0))
         .containsEntry("id", "c1")
         .containsEntry("patient_id", "p1")
-        .containsEntry("clinical_status", "active")
+        .containsEntry("clinical_codes", "[\"active\",\"relapse\"]")
         .containsEntry("verification_status", "refuted")
+        .containsEntry("verification_codes", "[\"refuted\"]")
         .containsEntry("onset_period_start", "2026-03")
         .containsEntry("onset_date_time", null)
         .containsEntry("code_system", "http://snomed.info/sct")
@@ -93,7 +94,9 @@ class ProjectionViewsTest {
         .containsEntry("value_decimal", "0.10")
         .containsEntry("value_comparator", "<")
         .containsEntry("effective_date_time", "2026-06")
-        .containsEntry("interpretation", "L")
+        // An interpretation whose coding has no system: it is there, but matches no ValueSet.
+        .containsEntry("interpretations", "[\"#\"]")
+        .containsEntry("value_type", "Quantity")
         .containsEntry("data_absent", false)
         .containsEntry("labelled", true);
     // UCUM's canonical form counts a mole as 6.0221367e23 particles: 0.1 nmol/L = 1e-7 mol/m3.
