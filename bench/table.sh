@@ -47,7 +47,9 @@ row() {
   echo
   echo "== $name: $*"
   local t0=$SECONDS
-  if "$@" >"$logs/$name.log" 2>&1; then
+  # A row that runs past BENCH_ROW_TIMEOUT seconds (default 1800) is stopped and reported, so one
+  # slow baseline cannot hold up the rows after it.
+  if timeout --kill-after=30 "${BENCH_ROW_TIMEOUT:-1800}" "$@" >"$logs/$name.log" 2>&1; then
     tail -n "${TAIL:-15}" "$logs/$name.log"
   else
     echo "FAILED (exit $?), end of $logs/$name.log:"
@@ -75,7 +77,8 @@ metadata() {
 if wants startup; then
   row startup env ${baseline:+BENCH_BASELINE_JAR=$baseline} bench/startup.sh 2
 fi
-wants metadata && row metadata metadata
+export -f metadata
+wants metadata && row metadata bash -c metadata
 wants ingest && row ingest bench/ingest.sh "$population" --limit "$limit" --db postgresql
 wants import && row import bench/import.sh "$population" --limit "$limit"
 wants projection && TAIL=40 row projection bench/projection.sh "$patients" 0.01 12
