@@ -11,8 +11,9 @@ import org.springframework.context.annotation.Configuration;
 /**
  * {@code $rebuild-projection} as a HAPI Batch2 job, the shape of HAPI's own {@code $reindex}: list
  * the ids of every resource a view reads, recompute their rows a page at a time (each page in one
- * transaction, stored in Batch2's tables so a rebuild survives a restart of its node), then remove
- * the rows of resources that no longer exist and report.
+ * transaction, stored in Batch2's tables; not yet reclaimed from a node that dies, as
+ * screen/StaleChunks does for {@code $screen}), then remove the rows of resources that no longer
+ * exist and report.
  *
  * <p>Unlike the start-up rebuild ({@link ProjectionRebuild#onStart()}), nothing is cleared first:
  * each page's rows are replaced in place, so the projection stays in use and is never less complete
