@@ -42,12 +42,7 @@ class ProjectionRebuilds {
 
   /** A rebuild in progress or done; {@code report} once it has completed. */
   record Status(
-      String jobId,
-      StatusEnum state,
-      double progress,
-      String requestedBy,
-      String message,
-      Report report) {}
+      String jobId, StatusEnum state, double progress, String requestedBy, Report report) {}
 
   /**
    * Starts a rebuild, or answers the one already running (a second would redo the same work). The
@@ -104,7 +99,6 @@ class ProjectionRebuilds {
         job.getStatus(),
         job.getProgress(),
         job.getParameters(Parameters.class).requestedBy(),
-        job.getErrorMessage(),
         report);
   }
 }
