@@ -7,13 +7,13 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.trialfhir.server.ReclaimableJob;
 
 /**
  * {@code $rebuild-projection} as a HAPI Batch2 job, the shape of HAPI's own {@code $reindex}: list
  * the ids of every resource a view reads, recompute their rows a page at a time (each page in one
- * transaction, stored in Batch2's tables; not yet reclaimed from a node that dies, as
- * screen/StaleChunks does for {@code $screen}), then remove the rows of resources that no longer
- * exist and report.
+ * transaction, stored in Batch2's tables, and handed out again by screen/StaleChunks when the node
+ * that held them dies), then remove the rows of resources that no longer exist and report.
  *
  * <p>Unlike the start-up rebuild ({@link ProjectionRebuild#onStart()}), nothing is cleared first:
  * each page's rows are replaced in place, so the projection stays in use and is never less complete
@@ -42,6 +42,16 @@ class ProjectionRebuildJob {
       @JsonProperty("resources") Map<String, Integer> resources,
       @JsonProperty("removed") Map<String, Integer> removed)
       implements IModelJson {}
+
+  /**
+   * A page recomputed twice gets the same rows (they are replaced, not added), so a dead node's
+   * pages may be handed out again; only the report's count of recomputed resources counts such a
+   * page twice.
+   */
+  @Bean
+  ReclaimableJob projectionRebuildReclaimable() {
+    return new ReclaimableJob(JOB);
+  }
 
   @Bean
   JobDefinition<Parameters> projectionRebuildJobDefinition(

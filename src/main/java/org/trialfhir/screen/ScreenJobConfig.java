@@ -10,6 +10,7 @@ import org.trialfhir.screen.ScreenModels.PatientChunk;
 import org.trialfhir.screen.ScreenModels.Report;
 import org.trialfhir.screen.ScreenModels.ResultChunk;
 import org.trialfhir.security.JobCallerRequests;
+import org.trialfhir.server.ReclaimableJob;
 
 /**
  * Population screening as a HAPI Batch2 job: its chunks are stored in the database, so the work
@@ -20,6 +21,12 @@ import org.trialfhir.security.JobCallerRequests;
 class ScreenJobConfig {
 
   static final String JOB = "trialfhir-screen";
+
+  /** Each step's result is kept once per patient, so a chunk may run twice (StaleChunks). */
+  @Bean
+  ReclaimableJob screenJobReclaimable() {
+    return new ReclaimableJob(JOB);
+  }
 
   @Bean
   JobDefinition<Parameters> screenJob(

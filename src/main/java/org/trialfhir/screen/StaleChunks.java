@@ -18,20 +18,22 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.trialfhir.server.ReclaimableJob;
 
 /**
- * Gives back the screening chunks a dead node held. HAPI's open-source Batch2 hands work chunks to
- * an in-memory channel of the node that ran the maintenance pass: when that node dies, its queued
- * and running chunks stay "queued" or "in progress" in the database for ever, and the screening
- * never ends (seen at 24 % for 12 minutes, through restarts). Every node looks, once a {@code
- * stale-chunk-check}, for chunks of a screening queued or started longer than {@code
+ * Gives back the chunks a dead node held, for every job declared a {@link ReclaimableJob} ({@code
+ * $screen}, {@code $rebuild-projection}). HAPI's open-source Batch2 hands work chunks to an
+ * in-memory channel of the node that ran the maintenance pass: when that node dies, its queued and
+ * running chunks stay "queued" or "in progress" in the database for ever, and the job never ends (a
+ * screening was seen at 24 % for 12 minutes, through restarts). Every node looks, once a {@code
+ * stale-chunk-check}, for chunks of those jobs queued or started longer than {@code
  * stale-chunk-after} ago and moves them to HAPI's poll-waiting state with a deadline of now: the
  * next maintenance pass, on any node, makes them ready and hands them out again.
  *
  * <p>A chunk handed out twice is harmless: whichever of its two messages is taken first moves it to
  * "in progress" and runs it, and the other finds it no longer queued and is dropped; if a slow
- * chunk was in fact still running, its results arrive twice, which the report ({@link
- * ScreenReducer}) keeps once per patient.
+ * chunk was in fact still running, its results arrive twice, which a screening's report ({@link
+ * ScreenReducer}) keeps once per patient and a rebuild's recomputation simply repeats.
  */
 @Component
 public class StaleChunks implements IHasScheduledJobs {
@@ -44,14 +46,17 @@ public class StaleChunks implements IHasScheduledJobs {
   private final IBatch2WorkChunkRepository chunks;
   private final TransactionTemplate transaction;
   private final ScreenProperties properties;
+  private final List<String> jobs;
 
   StaleChunks(
       IBatch2WorkChunkRepository chunks,
       PlatformTransactionManager transactions,
-      ScreenProperties properties) {
+      ScreenProperties properties,
+      List<ReclaimableJob> reclaimable) {
     this.chunks = chunks;
     this.transaction = new TransactionTemplate(transactions);
     this.properties = properties;
+    this.jobs = reclaimable.stream().map(ReclaimableJob::definitionId).distinct().toList();
   }
 
   @Override
@@ -62,8 +67,8 @@ public class StaleChunks implements IHasScheduledJobs {
     scheduler.scheduleLocalJob(properties.staleChunkCheck().toMillis(), job);
   }
 
-  /** Hands out again the stale chunks of every screening; returns how many. */
-  int reclaim() {
+  /** Hands out again the stale chunks of every reclaimable job; returns how many. */
+  public int reclaim() {
     Date cutoff = new Date(System.currentTimeMillis() - properties.staleChunkAfter().toMillis());
     Integer reclaimed =
         transaction.execute(
@@ -71,11 +76,11 @@ public class StaleChunks implements IHasScheduledJobs {
               List<String> stale =
                   entityManager
                       .createQuery(
-                          "SELECT c.myId FROM Batch2WorkChunkEntity c WHERE c.myJobDefinitionId ="
-                              + " :job AND c.myStatus IN (:held) AND COALESCE(c.myStartTime,"
+                          "SELECT c.myId FROM Batch2WorkChunkEntity c WHERE c.myJobDefinitionId"
+                              + " IN (:jobs) AND c.myStatus IN (:held) AND COALESCE(c.myStartTime,"
                               + " c.myCreateTime) < :cutoff",
                           String.class)
-                      .setParameter("job", ScreenJobConfig.JOB)
+                      .setParameter("jobs", jobs)
                       .setParameter("held", HELD)
                       .setParameter("cutoff", cutoff)
                       .getResultList();
@@ -90,8 +95,9 @@ public class StaleChunks implements IHasScheduledJobs {
             });
     if (reclaimed != null && reclaimed > 0) {
       log.warn(
-          "Handed out again {} screening chunk(s) held for more than {} (a node died?)",
+          "Handed out again {} {} chunk(s) held for more than {} (a node died?)",
           reclaimed,
+          jobs,
           properties.staleChunkAfter());
     }
     return reclaimed == null ? 0 : reclaimed;

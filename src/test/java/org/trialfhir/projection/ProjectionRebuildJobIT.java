@@ -3,15 +3,22 @@ package org.trialfhir.projection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import ca.uhn.fhir.batch2.api.IJobMaintenanceService;
+import ca.uhn.fhir.batch2.api.IJobPersistence;
+import ca.uhn.fhir.batch2.coordinator.JobDefinitionRegistry;
 import io.restassured.path.json.JsonPath;
+import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.trialfhir.IntegrationTestBase;
+import org.trialfhir.StuckJobs;
 import org.trialfhir.TestTokens;
+import org.trialfhir.screen.StaleChunks;
 
 /**
  * {@code $rebuild-projection}: an administrator's Batch2 job that puts rows back in step with the
@@ -23,6 +30,12 @@ class ProjectionRebuildJobIT extends IntegrationTestBase {
   private static final String NO_PARAMETERS = "{\"resourceType\":\"Parameters\"}";
 
   @Autowired Projection projection;
+  @Autowired IJobPersistence persistence;
+  @Autowired JobDefinitionRegistry definitions;
+  @Autowired IJobMaintenanceService maintenance;
+  @Autowired StaleChunks staleChunks;
+  @Autowired EntityManager entityManager;
+  @Autowired PlatformTransactionManager transactions;
 
   @Test
   void aRebuildJobPutsLostWrongAndLeftoverRowsRight() {
@@ -55,16 +68,7 @@ class ProjectionRebuildJobIT extends IntegrationTestBase {
         patient,
         "4548-4");
 
-    JsonPath started =
-        fhir()
-            .body(NO_PARAMETERS)
-            .post("/$rebuild-projection")
-            .then()
-            .statusCode(200)
-            .body("resourceType", equalTo("Parameters"))
-            .extract()
-            .jsonPath();
-    String job = value(started, "job", "valueString");
+    String job = value(startRebuild(), "job", "valueString");
     JsonPath done = awaitCompletion(job);
 
     assertThat(rowsOf("Patient", patient))
@@ -82,6 +86,38 @@ class ProjectionRebuildJobIT extends IntegrationTestBase {
   }
 
   @Test
+  void aRebuildWhosePageANodeHeldWhenItDiedIsFinishedByAnother() {
+    String patient = createPatient(unique("px-stuck"), "2012-05");
+    String job = value(startRebuild(), "job", "valueString");
+    awaitCompletion(job);
+
+    String stuck =
+        new StuckJobs(persistence, definitions, entityManager, transactions)
+            .copyOf(job, ProjectionRebuildJob.JOB, "IN_PROGRESS");
+    projection.tables().jdbc().update("DELETE FROM TRIALFHIR_PX_PATIENT WHERE ID = ?", patient);
+    maintenance.runMaintenancePass();
+    assertThat(
+            value(
+                fhir()
+                    .get("/$rebuild-projection?job=" + stuck)
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath(),
+                "status",
+                "valueString"))
+        .as("without anyone reclaiming it, the held page is never done")
+        .isNotEqualTo("COMPLETED");
+
+    assertThat(staleChunks.reclaim()).isGreaterThanOrEqualTo(1);
+    awaitCompletion(stuck);
+    assertThat(rowsOf("Patient", patient))
+        .as("the reclaimed job recomputed the lost row")
+        .singleElement()
+        .satisfies(r -> assertThat(r).containsEntry("birth_date", "2012-05"));
+  }
+
+  @Test
   void onlyAnAdministratorReadingEverythingMayRebuild() {
     String coordinator =
         TestTokens.token("system/*.cruds", List.of("coordinator", "investigator"), null);
@@ -96,6 +132,17 @@ class ProjectionRebuildJobIT extends IntegrationTestBase {
         .statusCode(400)
         .body("issue[0].diagnostics", org.hamcrest.Matchers.containsString("only with POST"));
     fhir().get("/$rebuild-projection?job=no-such-job").then().statusCode(404);
+  }
+
+  private JsonPath startRebuild() {
+    return fhir()
+        .body(NO_PARAMETERS)
+        .post("/$rebuild-projection")
+        .then()
+        .statusCode(200)
+        .body("resourceType", equalTo("Parameters"))
+        .extract()
+        .jsonPath();
   }
 
   private JsonPath awaitCompletion(String job) {

@@ -5,34 +5,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.batch2.api.IJobMaintenanceService;
 import ca.uhn.fhir.batch2.api.IJobPersistence;
 import ca.uhn.fhir.batch2.coordinator.JobDefinitionRegistry;
-import ca.uhn.fhir.batch2.model.JobDefinition;
-import ca.uhn.fhir.batch2.model.JobInstance;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.restassured.response.Response;
 import jakarta.persistence.EntityManager;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 import org.trialfhir.IntegrationTestBase;
+import org.trialfhir.StuckJobs;
 
 /**
  * A screening whose chunk a node took and never finished (the node died: its in-memory queue and
  * running step are gone, the database still says "queued" or "in progress") is finished by another
  * node once the chunk is stale, with the report an undisturbed run gives. The dead node is
- * simulated: a second instance of a finished screening, created with the same parameters, whose
- * first chunk is marked as handed out an hour ago.
+ * simulated ({@link StuckJobs}).
  */
 class ScreenReclaimIT extends IntegrationTestBase {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String STUDY = "nct06407297";
-  private static final long HOUR = 3_600_000;
 
   @Autowired IJobPersistence persistence;
   @Autowired JobDefinitionRegistry definitions;
@@ -63,7 +57,9 @@ class ScreenReclaimIT extends IntegrationTestBase {
     String firstJob = job(started.header("Content-Location"));
     JsonNode undisturbed = awaitReport(firstJob);
 
-    String stuckJob = stuckCopyOf(firstJob, heldAs);
+    String stuckJob =
+        new StuckJobs(persistence, definitions, entityManager, transactions)
+            .copyOf(firstJob, ScreenJobConfig.JOB, heldAs);
     maintenance.runMaintenancePass();
     Response stuck = fhir().get("/$screen-status?job=" + stuckJob);
     assertThat(stuck.statusCode())
@@ -73,34 +69,6 @@ class ScreenReclaimIT extends IntegrationTestBase {
     assertThat(staleChunks.reclaim()).isGreaterThanOrEqualTo(1);
     JsonNode reclaimed = awaitReport(stuckJob);
     assertThat(results(reclaimed)).isEqualTo(results(undisturbed)).isNotEmpty();
-  }
-
-  /** A new instance with the finished one's parameters, its first chunk held since an hour. */
-  private String stuckCopyOf(String jobId, String heldAs) {
-    JobInstance finished = persistence.fetchInstance(jobId).orElseThrow();
-    JobDefinition<?> definition =
-        definitions.getJobDefinitionOrThrowException(ScreenJobConfig.JOB, 1);
-    return new TransactionTemplate(transactions)
-        .execute(
-            status -> {
-              String id =
-                  persistence.onCreateWithFirstChunk(
-                          new SystemRequestDetails(), definition, finished.getParameters())
-                      .jobInstanceId;
-              Date hourAgo = new Date(System.currentTimeMillis() - HOUR);
-              int held =
-                  entityManager
-                      .createNativeQuery(
-                          "UPDATE BT2_WORK_CHUNK SET STAT = :stat, CREATE_TIME = :created,"
-                              + " START_TIME = :started WHERE INSTANCE_ID = :instance")
-                      .setParameter("stat", heldAs)
-                      .setParameter("created", hourAgo)
-                      .setParameter("started", "IN_PROGRESS".equals(heldAs) ? hourAgo : null)
-                      .setParameter("instance", id)
-                      .executeUpdate();
-              assertThat(held).isEqualTo(1);
-              return id;
-            });
   }
 
   private String group() {
