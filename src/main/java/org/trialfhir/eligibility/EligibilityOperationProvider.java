@@ -5,6 +5,8 @@ import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.time.LocalDate;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IdType;
@@ -42,14 +44,27 @@ public class EligibilityOperationProvider implements FhirProvider {
       @IdParam IdType study,
       @Description(
               shortDefinition =
-                  "The patient, as a reference such as Patient/123 (the string form is accepted"
-                      + " too)")
-          @OperationParam(name = "patient", min = 1, max = 1)
+                  "The stored patient, as a reference such as Patient/123 (the string form is"
+                      + " accepted too); or give record")
+          @OperationParam(name = "patient", max = 1)
           Reference patient,
+      @Description(
+              shortDefinition =
+                  "The patient's record as a Bundle (one Patient and the resources about it),"
+                      + " evaluated in memory and not stored; or give patient")
+          @OperationParam(name = "record", max = 1)
+          Bundle record,
       @Description(shortDefinition = "Reference date (YYYY-MM-DD); default today")
           @OperationParam(name = "date", max = 1)
           DateType date,
       RequestDetails request) {
+    if (patient != null && record != null) {
+      throw new InvalidRequestException(
+          "Give either 'patient' (a stored patient) or 'record' (a Bundle), not both");
+    }
+    if (record != null) {
+      return service.eligibilityOfRecord(study, record, OperationDates.dayOrToday(date), request);
+    }
     return service.eligibility(
         study,
         patient == null ? null : patient.getReference(),
@@ -65,13 +80,33 @@ public class EligibilityOperationProvider implements FhirProvider {
   @Description(
       shortDefinition = "Find the recruiting studies this patient may be eligible for",
       value =
-          "Evaluates the patient against every active study; best match first, with each study's $eligibility Parameters contained.")
+          "Evaluates the patient (instance level), or the record supplied as a Bundle (type level,"
+              + " POST), against every active study; best match first, with each study's"
+              + " $eligibility Parameters contained.")
   public Bundle matchStudies(
-      @IdParam IdType patient,
+      @IdParam(optional = true) IdType patient,
+      @Description(
+              shortDefinition =
+                  "Type level only: the patient's record as a Bundle, evaluated in memory and not"
+                      + " stored")
+          @OperationParam(name = "record", max = 1)
+          Bundle record,
       @Description(shortDefinition = "Reference date (YYYY-MM-DD); default today")
           @OperationParam(name = "date", max = 1)
           DateType date,
       RequestDetails request) {
-    return service.matchStudies(patient, OperationDates.dayOrToday(date), request);
+    boolean stored = patient != null && patient.hasIdPart();
+    if (stored == (record != null)) {
+      throw new InvalidRequestException(
+          stored
+              ? "Patient/[id]/$match-studies evaluates the stored patient: 'record' is for"
+                  + " Patient/$match-studies"
+              : "Patient/$match-studies needs 'record' (a Bundle); or call"
+                  + " Patient/[id]/$match-studies");
+    }
+    LocalDate day = OperationDates.dayOrToday(date);
+    return stored
+        ? service.matchStudies(patient, day, request)
+        : service.matchRecord(record, day, request);
   }
 }

@@ -2,6 +2,7 @@ package org.trialfhir.eligibility;
 
 import java.util.Date;
 import java.util.List;
+import java.util.function.Function;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.BundleType;
 import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
@@ -24,16 +25,21 @@ final class EligibilityParameters {
   private EligibilityParameters() {}
 
   static Parameters of(Evaluation evaluation) {
+    return of(evaluation, storedPatient(evaluation));
+  }
+
+  /**
+   * As {@link #of(Evaluation)}, naming the patient by {@code patient}: a supplied record's Patient
+   * is named as the caller sent it (its fullUrl), not by a stored id it does not have.
+   */
+  static Parameters of(Evaluation evaluation, Reference patient) {
     Parameters parameters = new Parameters();
     parameters
         .addParameter()
         .setName("verdict")
         .setValue(new CodeType(evaluation.verdict().code()));
     parameters.addParameter().setName("study").setValue(reference(evaluation.study()));
-    parameters
-        .addParameter()
-        .setName("patient")
-        .setValue(new Reference("Patient/" + evaluation.patient().getIdElement().getIdPart()));
+    parameters.addParameter().setName("patient").setValue(patient.copy());
     parameters.addParameter().setName("date").setValue(new DateType(evaluation.date().toString()));
     for (CriterionResult result : evaluation.results()) {
       ParametersParameterComponent criterion = parameters.addParameter().setName("criterion");
@@ -58,11 +64,16 @@ final class EligibilityParameters {
    * #RESULT_EXTENSION}, and entry.search.score.
    */
   static Bundle searchset(List<Evaluation> evaluations) {
+    return searchset(evaluations, EligibilityParameters::storedPatient);
+  }
+
+  /** As {@link #searchset(List)}, naming the patient as {@link #of(Evaluation, Reference)}. */
+  static Bundle searchset(List<Evaluation> evaluations, Function<Evaluation, Reference> patient) {
     Bundle bundle = new Bundle().setType(BundleType.SEARCHSET).setTotal(evaluations.size());
     bundle.getMeta().setLastUpdated(new Date());
     for (Evaluation evaluation : evaluations) {
       ResearchStudy study = evaluation.study().copy();
-      Parameters parameters = of(evaluation);
+      Parameters parameters = of(evaluation, patient.apply(evaluation));
       parameters.setId("eligibility");
       study.addContained(parameters);
       study.addExtension(RESULT_EXTENSION, new Reference("#eligibility"));
@@ -75,6 +86,10 @@ final class EligibilityParameters {
           .setScore(evaluation.score());
     }
     return bundle;
+  }
+
+  private static Reference storedPatient(Evaluation evaluation) {
+    return new Reference("Patient/" + evaluation.patient().getIdElement().getIdPart());
   }
 
   private static Reference reference(ResearchStudy study) {

@@ -1,5 +1,6 @@
 package org.trialfhir.eligibility;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
@@ -38,12 +39,19 @@ public class EligibilityService {
   private final DaoRegistry daos;
   private final IValidationSupport validationSupport;
   private final RecordReader records;
+  private final FhirContext fhir;
+  private final EligibilityProperties properties;
 
   EligibilityService(
-      DaoRegistry daos, IValidationSupport validationSupport, ProjectionRecords projection) {
+      DaoRegistry daos,
+      IValidationSupport validationSupport,
+      ProjectionRecords projection,
+      EligibilityProperties properties) {
     this.daos = daos;
     this.validationSupport = validationSupport;
     this.records = new RecordReader(daos, projection);
+    this.fhir = daos.getSystemDao().getContext();
+    this.properties = properties;
   }
 
   /**
@@ -66,26 +74,105 @@ public class EligibilityService {
   @Transactional(readOnly = true)
   public Bundle matchStudies(IdType patientId, LocalDate date, RequestDetails request) {
     Patient patient = read(Patient.class, patientId, request);
+    Map<ResearchStudy, List<Criterion>> studies = criteriaOf(activeStudies(request), request);
+    PatientRecord record = records.load(patient, union(studies), date, request);
+    return EligibilityParameters.searchset(rank(studies, record, date));
+  }
+
+  /**
+   * The evaluation of a record supplied as a Bundle (one Patient and the resources about it)
+   * against one study, as the $eligibility Parameters: the same verdict, outcomes and reasons as
+   * for the same record stored, evaluated in memory; nothing of the record is stored or read from
+   * the store. Evidence and the {@code patient} parameter name the Bundle's resources by their
+   * fullUrl (else {@code Type/id}). Only the study and its eligibility Group are read, as {@code
+   * request}'s caller. A record that is not one patient's, or is over {@code
+   * trialfhir.eligibility.max-record-entries}, is a 4xx naming the problem (docs/eligibility.md).
+   */
+  @Transactional(readOnly = true)
+  public Parameters eligibilityOfRecord(
+      IdType studyId, Bundle record, LocalDate date, RequestDetails request) {
+    SuppliedRecord supplied = supplied(record);
+    ResearchStudy study = read(ResearchStudy.class, studyId, request);
+    List<Criterion> criteria = CriteriaReader.read(eligibilityGroup(study, request));
+    Evaluation evaluation =
+        evaluate(study, criteria, RecordReader.inMemory(supplied, criteria, date), date);
+    return EligibilityParameters.of(supplied.cite(evaluation), supplied.patientCitation());
+  }
+
+  /**
+   * {@link #matchStudies} for a record supplied as a Bundle (see {@link #eligibilityOfRecord}):
+   * every active study, best match first, as a searchset Bundle.
+   */
+  @Transactional(readOnly = true)
+  public Bundle matchRecord(Bundle record, LocalDate date, RequestDetails request) {
+    SuppliedRecord supplied = supplied(record);
+    return matchSupplied(supplied, activeStudies(request), date, request);
+  }
+
+  /**
+   * {@link #matchRecord(Bundle, LocalDate, RequestDetails)} against these studies (e.g. those a
+   * caller's filters chose) instead of the active ones; a study without an eligibility Group is
+   * left out.
+   */
+  @Transactional(readOnly = true)
+  public Bundle matchRecord(
+      Bundle record, List<ResearchStudy> candidates, LocalDate date, RequestDetails request) {
+    return matchSupplied(supplied(record), candidates, date, request);
+  }
+
+  private Bundle matchSupplied(
+      SuppliedRecord supplied,
+      List<ResearchStudy> candidates,
+      LocalDate date,
+      RequestDetails request) {
+    Map<ResearchStudy, List<Criterion>> studies = criteriaOf(candidates, request);
+    PatientRecord record = RecordReader.inMemory(supplied, union(studies), date);
+    List<Evaluation> evaluations =
+        rank(studies, record, date).stream().map(supplied::cite).toList();
+    return EligibilityParameters.searchset(evaluations, e -> supplied.patientCitation());
+  }
+
+  private SuppliedRecord supplied(Bundle record) {
+    return SuppliedRecord.of(record, properties.maxRecordEntries(), fhir);
+  }
+
+  /** The studies whose status is active (recruiting), read as the caller. */
+  List<ResearchStudy> activeStudies(RequestDetails request) {
     SearchParameterMap active = InternalSearch.map("status", new TokenParam("active"));
+    return daos
+        .getResourceDao(ResearchStudy.class)
+        .search(active, request)
+        .getAllResources()
+        .stream()
+        .map(ResearchStudy.class::cast)
+        .toList();
+  }
+
+  private Map<ResearchStudy, List<Criterion>> criteriaOf(
+      List<ResearchStudy> candidates, RequestDetails request) {
     Map<ResearchStudy, List<Criterion>> studies = new LinkedHashMap<>();
-    for (IBaseResource found :
-        daos.getResourceDao(ResearchStudy.class).search(active, request).getAllResources()) {
-      ResearchStudy study = (ResearchStudy) found;
+    for (ResearchStudy study : candidates) {
       if (!study.hasEnrollment()) {
         continue; // no criteria to match against: one such study must not fail the others
       }
       studies.put(study, CriteriaReader.read(eligibilityGroup(study, request)));
     }
-    List<Criterion> allCriteria = studies.values().stream().flatMap(List::stream).toList();
-    PatientRecord record = records.load(patient, allCriteria, date, request);
-    List<Evaluation> evaluations =
-        studies.entrySet().stream()
-            .map(e -> evaluate(e.getKey(), e.getValue(), record, date))
-            .sorted(
-                Comparator.comparing(Evaluation::verdict)
-                    .thenComparing(Evaluation::score, Comparator.reverseOrder()))
-            .toList();
-    return EligibilityParameters.searchset(evaluations);
+    return studies;
+  }
+
+  private static List<Criterion> union(Map<ResearchStudy, List<Criterion>> studies) {
+    return studies.values().stream().flatMap(List::stream).toList();
+  }
+
+  /** Best match first: by verdict, then by score within it. */
+  private List<Evaluation> rank(
+      Map<ResearchStudy, List<Criterion>> studies, PatientRecord record, LocalDate date) {
+    return studies.entrySet().stream()
+        .map(e -> evaluate(e.getKey(), e.getValue(), record, date))
+        .sorted(
+            Comparator.comparing(Evaluation::verdict)
+                .thenComparing(Evaluation::score, Comparator.reverseOrder()))
+        .toList();
   }
 
   /**
@@ -183,7 +270,8 @@ public class EligibilityService {
   private static IdType patientId(String reference) {
     if (reference == null || reference.isBlank()) {
       throw new InvalidRequestException(
-          "Parameter 'patient' is required, e.g. patient=Patient/123");
+          "Parameter 'patient' is required, e.g. patient=Patient/123 (or 'record', the patient's"
+              + " record as a Bundle, in a POSTed Parameters)");
     }
     IdType id = new IdType(reference.trim());
     if (!"Patient".equals(id.getResourceType()) || !id.hasIdPart()) {

@@ -136,6 +136,29 @@ final class RecordReader {
   }
 
   /**
+   * A supplied record as the criteria read it: the same selection as {@link #loadAll} makes from
+   * the store, made in memory. Only the types the criteria's kinds read, Observations only those a
+   * search by {@code date=ge[earliest]&date=le[date]} would find ({@link ObservationDates}), each
+   * list in Bundle order (the supplied counterpart of the order they were stored).
+   */
+  static PatientRecord inMemory(SuppliedRecord supplied, List<Criterion> criteria, LocalDate date) {
+    List<CriterionKind> kinds = flatten(criteria).stream().map(Criterion::kind).toList();
+    LocalDate earliest = earliest(criteria, date);
+    return new PatientRecord(
+        supplied.patient(),
+        reads(kinds, Condition.class) ? supplied.resources(Condition.class) : List.of(),
+        reads(kinds, Observation.class)
+            ? supplied.resources(Observation.class).stream()
+                .filter(o -> ObservationDates.inWindow(o, earliest, date))
+                .toList()
+            : List.of(),
+        reads(kinds, AllergyIntolerance.class)
+            ? supplied.resources(AllergyIntolerance.class)
+            : List.of(),
+        reads(kinds, Consent.class) ? supplied.resources(Consent.class) : List.of());
+  }
+
+  /**
    * The parts of records the projection answered, and the others' from the resources with one
    * search for all of them.
    */
