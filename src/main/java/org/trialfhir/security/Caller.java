@@ -59,16 +59,7 @@ record Caller(
         claim instanceof Collection<?> list
             ? list
             : claim instanceof String text ? List.of(text.split("[\\s,]+")) : List.of();
-    SecurityProperties.Roles configured = properties.roles();
-    // A HashMap, not Map.of: two roles configured with one name must not fail every request.
-    Map<String, Role> byName = new HashMap<>();
-    byName.put(configured.coordinator(), Role.COORDINATOR);
-    byName.put(configured.investigator(), Role.INVESTIGATOR);
-    byName.put(configured.unblinded(), Role.UNBLINDED);
-    byName.put(configured.registry(), Role.REGISTRY);
-    byName.put(configured.ehrSystem(), Role.EHR_SYSTEM);
-    byName.put(configured.auditor(), Role.AUDITOR);
-    byName.put(configured.administrator(), Role.ADMINISTRATOR);
+    Map<String, Role> byName = rolesByName(properties);
     for (Object name : names) {
       Role role = byName.get(String.valueOf(name));
       if (role != null) {
@@ -87,6 +78,21 @@ record Caller(
         text(jwt.getClaims().get(properties.patientClaim())),
         client != null ? client : text(jwt.getClaims().getOrDefault("azp", jwt.getSubject())),
         organization);
+  }
+
+  /** The roles under the names this server's configuration gives them. */
+  static Map<String, Role> rolesByName(SecurityProperties properties) {
+    SecurityProperties.Roles configured = properties.roles();
+    // A HashMap, not Map.of: two roles configured with one name must not fail every request.
+    Map<String, Role> byName = new HashMap<>();
+    byName.put(configured.coordinator(), Role.COORDINATOR);
+    byName.put(configured.investigator(), Role.INVESTIGATOR);
+    byName.put(configured.unblinded(), Role.UNBLINDED);
+    byName.put(configured.registry(), Role.REGISTRY);
+    byName.put(configured.ehrSystem(), Role.EHR_SYSTEM);
+    byName.put(configured.auditor(), Role.AUDITOR);
+    byName.put(configured.administrator(), Role.ADMINISTRATOR);
+    return byName;
   }
 
   private static String text(Object claim) {

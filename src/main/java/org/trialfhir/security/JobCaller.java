@@ -62,6 +62,28 @@ public record JobCaller(
   }
 
   /**
+   * A caller the configuration names rather than a token (a trusted CDS client's EHR): its scopes,
+   * and its roles by the names this server's configuration gives them (unknown names grant nothing,
+   * as in a token).
+   */
+  public static JobCaller configured(
+      String clientId,
+      String issuer,
+      List<String> scopes,
+      List<String> roleNames,
+      String organization,
+      SecurityProperties properties) {
+    Map<String, Role> byName = Caller.rolesByName(properties);
+    List<String> roles =
+        roleNames.stream().map(byName::get).filter(r -> r != null).map(Role::name).toList();
+    String org =
+        organization == null || organization.startsWith("Organization/")
+            ? organization
+            : "Organization/" + organization;
+    return new JobCaller(clientId, clientId, issuer, null, scopes, roles, null, org);
+  }
+
+  /**
    * The caller as the authentication the rest of the server reads ({@link Caller#current}, the
    * audit's agents): a JWT with the same claims, under this server's configured claim names. {@code
    * marker} stands where a token's text would be; it is no token and grants nothing.

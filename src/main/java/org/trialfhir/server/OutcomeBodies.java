@@ -19,7 +19,7 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
  * TRACE, a path nothing serves). FHIR clients parse an OperationOutcome on every 4xx; they cannot
  * parse Tomcat's HTML page or Spring's {@code {"timestamp":...}} body.
  */
-final class OutcomeBodies {
+public final class OutcomeBodies {
 
   /** HAPI's parsers are thread-safe and this one needs no server configuration. */
   private static final FhirContext FHIR = FhirContext.forR4Cached();
@@ -57,7 +57,7 @@ final class OutcomeBodies {
   }
 
   /** Sets status and content type and writes the outcome; the response must not be committed. */
-  static void write(
+  public static void write(
       HttpServletRequest request,
       HttpServletResponse response,
       int status,

@@ -1,0 +1,213 @@
+package org.trialfhir.cds;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.cdshooks.CdsServiceRequestJson;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.hapi.fhir.cdshooks.api.ICdsServiceRegistry;
+import ca.uhn.hapi.fhir.cdshooks.api.json.CdsServiceJson;
+import ca.uhn.hapi.fhir.cdshooks.api.json.CdsServiceResponseJson;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.AllergyIntolerance;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Resource;
+import org.springframework.stereotype.Component;
+import org.trialfhir.eligibility.EligibilityService;
+import org.trialfhir.server.InternalSearch;
+
+/**
+ * The {@code patient-view} service: the patient's record (from the prefetch the EHR sent, else
+ * fetched from its {@code fhirServer} by HAPI's prefetch service, else read from this server as the
+ * caller) is evaluated in memory against every recruiting study ({@link
+ * EligibilityService#matchRecord}); the answer is a card per study worth a clinician's look ({@link
+ * TrialCards}). Nothing of the record is stored.
+ */
+@Component
+class TrialMatchService {
+
+  static final String ID = "trialfhir-trial-match";
+
+  /**
+   * What the criteria read, by prefetch key: the types the eligibility engine reads from a record
+   * (age and sex from the Patient; diagnoses; results; consents; allergies), one query each.
+   */
+  static final Map<String, String> PREFETCH = prefetch();
+
+  /** HAPI's registry calls a function of the request JSON only: the caller rides along here. */
+  private static final ThreadLocal<RequestDetails> CALLER = new ThreadLocal<>();
+
+  private final EligibilityService eligibility;
+  private final DaoRegistry daos;
+  private final CdsProperties properties;
+  private final Cache<String, TrialCards.Card> cards =
+      Caffeine.newBuilder().expireAfterWrite(Duration.ofDays(1)).maximumSize(100_000).build();
+
+  TrialMatchService(EligibilityService eligibility, DaoRegistry daos, CdsProperties properties) {
+    this.eligibility = eligibility;
+    this.daos = daos;
+    this.properties = properties;
+  }
+
+  private static Map<String, String> prefetch() {
+    Map<String, String> templates = new LinkedHashMap<>();
+    templates.put("patient", "Patient/{{context.patientId}}");
+    templates.put("conditions", "Condition?patient={{context.patientId}}");
+    templates.put("observations", "Observation?patient={{context.patientId}}");
+    templates.put("consents", "Consent?patient={{context.patientId}}");
+    templates.put("allergies", "AllergyIntolerance?patient={{context.patientId}}");
+    return templates;
+  }
+
+  void registerIn(ICdsServiceRegistry registry) {
+    CdsServiceJson service = new CdsServiceJson();
+    service.setId(ID);
+    service.setHook("patient-view");
+    service.setTitle("Clinical trials this patient may join");
+    service.setDescription(
+        "Evaluates the patient's record against the eligibility criteria of every recruiting"
+            + " study and shows a card for each study the patient is eligible for, may be"
+            + " eligible for after review, or lacks data to decide.");
+    PREFETCH.forEach(service::addPrefetch);
+    registry.registerService(ID, this::cards, service, true, "trialfhir");
+  }
+
+  /** Runs a call of the registry as the request's caller (see {@link #CALLER}). */
+  <T> T as(RequestDetails request, Supplier<T> call) {
+    CALLER.set(request);
+    try {
+      return call.get();
+    } finally {
+      CALLER.remove();
+    }
+  }
+
+  /** A card this node answered in the last day, for its feedback; null if unknown. */
+  TrialCards.Card card(String uuid) {
+    return uuid == null ? null : cards.getIfPresent(uuid);
+  }
+
+  private CdsServiceResponseJson cards(CdsServiceRequestJson call) {
+    RequestDetails request = CALLER.get();
+    if (request == null) {
+      throw new IllegalStateException("a CDS service call without its caller");
+    }
+    String patientId = call.getContext() == null ? null : call.getContext().getString("patientId");
+    if (patientId == null || patientId.isBlank()) {
+      throw new InvalidRequestException("patient-view needs context.patientId");
+    }
+    Bundle record = record(call, patientId, request);
+    Bundle matches = eligibility.matchRecord(record, LocalDate.now(), request);
+    CdsServiceResponseJson response = new CdsServiceResponseJson();
+    String page = properties.pageUrl() != null ? properties.pageUrl() : serverRoot(request);
+    for (TrialCards.Card card : TrialCards.of(matches, patientId, page)) {
+      cards.put(card.json().getUuid(), card);
+      response.addCard(card.json());
+    }
+    return response;
+  }
+
+  /** One Bundle of the patient and their resources, as {@code $match-studies} takes a record. */
+  private Bundle record(CdsServiceRequestJson call, String patientId, RequestDetails request) {
+    Bundle record = new Bundle().setType(Bundle.BundleType.COLLECTION);
+    for (String key : PREFETCH.keySet()) {
+      IBaseResource found = call.getPrefetch(key);
+      if (found == null) {
+        found = fromStore(key, patientId, request);
+      }
+      add(record, key, found, patientId);
+    }
+    if (record.getEntry().size() > properties.maxRecordEntries()) {
+      throw new UnprocessableEntityException(
+          "The patient's record holds "
+              + record.getEntry().size()
+              + " resources, more than this service takes ("
+              + properties.maxRecordEntries()
+              + ")");
+    }
+    return record;
+  }
+
+  private static void add(Bundle record, String key, IBaseResource found, String patientId) {
+    if (found == null || found instanceof OperationOutcome) {
+      // Prefetch the EHR could not fill (CDS Hooks lets it send an OperationOutcome): the record
+      // lacks that part, which the criteria then report as missing data.
+      return;
+    }
+    if (found instanceof Bundle bundle) {
+      if (bundle.getLink(Bundle.LINK_NEXT) != null) {
+        throw new UnprocessableEntityException(
+            "The prefetch '"
+                + key
+                + "' holds only the first page of its search; send the whole result, so that no"
+                + " verdict is made on part of the record");
+      }
+      for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+        if (entry.getResource() != null && !(entry.getResource() instanceof OperationOutcome)) {
+          record.addEntry().setFullUrl(entry.getFullUrl()).setResource(entry.getResource());
+        }
+      }
+      return;
+    }
+    if (found instanceof Patient patient) {
+      if (!patientId.equals(patient.getIdElement().getIdPart())) {
+        throw new InvalidRequestException(
+            "The prefetch 'patient' is not the patient of context.patientId");
+      }
+    }
+    Resource resource = (Resource) found;
+    record
+        .addEntry()
+        .setFullUrl(resource.fhirType() + "/" + resource.getIdElement().getIdPart())
+        .setResource(resource);
+  }
+
+  /** A part of the record the call did not send, read from this server as the caller. */
+  private IBaseResource fromStore(String key, String patientId, RequestDetails request) {
+    if ("patient".equals(key)) {
+      return daos.getResourceDao(Patient.class).read(new IdType("Patient", patientId), request);
+    }
+    Class<? extends Resource> type =
+        switch (key) {
+          case "conditions" -> Condition.class;
+          case "observations" -> Observation.class;
+          case "consents" -> Consent.class;
+          case "allergies" -> AllergyIntolerance.class;
+          default -> throw new IllegalStateException("no store read for prefetch " + key);
+        };
+    List<IBaseResource> found =
+        daos.getResourceDao(type)
+            .search(
+                InternalSearch.map("patient", new ReferenceParam("Patient/" + patientId)), request)
+            .getAllResources();
+    Bundle bundle = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+    for (IBaseResource resource : found) {
+      Resource r = (Resource) resource;
+      bundle
+          .addEntry()
+          .setFullUrl(r.fhirType() + "/" + r.getIdElement().getIdPart())
+          .setResource(r);
+    }
+    return bundle;
+  }
+
+  private static String serverRoot(RequestDetails request) {
+    String base = request.getFhirServerBase();
+    return base == null ? "/" : base.replaceAll("/fhir/?$", "/");
+  }
+}
