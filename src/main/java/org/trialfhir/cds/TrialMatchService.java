@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.api.server.cdshooks.CdsServiceRequestJson;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.hapi.fhir.cdshooks.api.CdsResolutionStrategyEnum;
 import ca.uhn.hapi.fhir.cdshooks.api.ICdsServiceRegistry;
 import ca.uhn.hapi.fhir.cdshooks.api.json.CdsServiceJson;
 import ca.uhn.hapi.fhir.cdshooks.api.json.CdsServiceResponseJson;
@@ -83,7 +84,13 @@ class TrialMatchService {
         "Evaluates the patient's record against the eligibility criteria of every recruiting"
             + " study and shows a card for each study the patient is eligible for, may be"
             + " eligible for after review, or lacks data to decide.");
-    PREFETCH.forEach(service::addPrefetch);
+    PREFETCH.forEach(
+        (key, template) -> {
+          service.addPrefetch(key, template);
+          // NONE: HAPI picks the EHR's FHIR server when the call names one, else leaves the key
+          // to this service (CdsHooksConfig.CallerOwnedPrefetch)
+          service.addSource(key, CdsResolutionStrategyEnum.NONE);
+        });
     registry.registerService(ID, this::cards, service, true, "trialfhir");
   }
 

@@ -1,0 +1,278 @@
+package org.trialfhir.cds;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.trialfhir.IntegrationTestBase;
+
+/**
+ * The CDS Hooks 2.0 service as an EHR calls it: discovery, a {@code patient-view} call with
+ * prefetch, a call without it (the record read from this server as the EHR's identity), client
+ * authentication, bad requests, and feedback recorded in the audit trail.
+ */
+class CdsHooksIT extends IntegrationTestBase {
+
+  private static final String SERVICE = "/cds-services/" + TrialMatchService.ID;
+  private static final String TODAY = LocalDate.now().toString();
+
+  private RequestSpecification ehr(String path) {
+    return given()
+        .contentType("application/json")
+        .header("Authorization", "Bearer " + TestEhr.jwt("http://localhost:" + port + path));
+  }
+
+  private static String call(String patientId, String prefetch) {
+    return """
+        {"hook":"patient-view","hookInstance":"%s",
+         "context":{"userId":"Practitioner/dr-1","patientId":"%s"}%s}
+        """
+        .formatted(
+            UUID.randomUUID(), patientId, prefetch == null ? "" : ",\"prefetch\":" + prefetch);
+  }
+
+  /** A child of 12 diagnosed with type 1 diabetes two months ago; no C-peptide yet. */
+  private static String childPrefetch(String patientId, String born) {
+    String onset = LocalDate.now().minusMonths(2).toString();
+    return """
+        {"patient":{"resourceType":"Patient","id":"%1$s","gender":"female","birthDate":"%2$s"},
+         "conditions":{"resourceType":"Bundle","type":"searchset","entry":[{"fullUrl":"https://ehr.example.org/fhir/Condition/c1",
+           "resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/%1$s"},
+             "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},
+             "verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"confirmed"}]},
+             "code":{"coding":[{"system":"http://snomed.info/sct","code":"46635009"}]},
+             "onsetDateTime":"%3$s"}}]},
+         "observations":{"resourceType":"Bundle","type":"searchset","entry":[]},
+         "consents":{"resourceType":"Bundle","type":"searchset","entry":[]},
+         "allergies":{"resourceType":"Bundle","type":"searchset","entry":[]}}
+        """
+        .formatted(patientId, born, onset);
+  }
+
+  @Test
+  void discoveryListsThePatientViewServiceWithItsPrefetch() {
+    given()
+        .get("/cds-services")
+        .then()
+        .statusCode(200)
+        .body("services.id", hasItems(TrialMatchService.ID))
+        .body(
+            "services.find { it.id == '" + TrialMatchService.ID + "' }.hook",
+            equalTo("patient-view"))
+        .body(
+            "services.find { it.id == '" + TrialMatchService.ID + "' }.prefetch.patient",
+            equalTo("Patient/{{context.patientId}}"))
+        .body(
+            "services.find { it.id == '" + TrialMatchService.ID + "' }.prefetch.observations",
+            equalTo("Observation?patient={{context.patientId}}"));
+  }
+
+  @Test
+  void aChildWithNewType1DiabetesGetsACardThatSaysWhatWouldDecide() {
+    String born = LocalDate.now().minusYears(12).minusMonths(1).toString();
+    JsonPath cards =
+        ehr(SERVICE)
+            .body(call("ehr-child-1", childPrefetch("ehr-child-1", born)))
+            .post(SERVICE)
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    List<Map<String, Object>> all = cards.getList("cards");
+    assertThat(all).isNotEmpty();
+    for (Map<String, Object> card : all) {
+      assertThat((String) card.get("summary")).hasSizeLessThanOrEqualTo(140);
+      assertThat(card.get("indicator")).isEqualTo("info");
+      assertThat(card.get("uuid")).isNotNull();
+    }
+    Map<String, Object> nct = nctCard(cards);
+    assertThat((String) nct.get("detail")).contains("C-peptide");
+    assertThat(
+            cards.getString("cards.find { it.source.label.startsWith('NCT06407297') }.source.url"))
+        .isEqualTo("https://clinicaltrials.gov/study/NCT06407297");
+    assertThat(
+            cards.getString(
+                "cards.find { it.source.label.startsWith('NCT06407297') }.links[0].url"))
+        .endsWith("#/study/nct06407297/screen/ehr-child-1");
+  }
+
+  @Test
+  void anAdultWithoutDiabetesGetsNoCard() {
+    String prefetch =
+        """
+        {"patient":{"resourceType":"Patient","id":"ehr-adult","gender":"male","birthDate":"1960-05-05"},
+         "conditions":{"resourceType":"Bundle","type":"searchset"},
+         "observations":{"resourceType":"Bundle","type":"searchset"},
+         "consents":{"resourceType":"Bundle","type":"searchset"},
+         "allergies":{"resourceType":"Bundle","type":"searchset"}}
+        """;
+    ehr(SERVICE)
+        .body(call("ehr-adult", prefetch))
+        .post(SERVICE)
+        .then()
+        .statusCode(200)
+        .body("cards.size()", equalTo(0));
+  }
+
+  @Test
+  void withoutPrefetchTheRecordIsReadFromThisServer() {
+    String born = LocalDate.now().minusYears(12).toString();
+    String patient = createPatient(unique("cds"), born);
+    fhir()
+        .body(
+            """
+            {"resourceType":"Condition","subject":{"reference":"Patient/%s"},
+             "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},
+             "verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"confirmed"}]},
+             "code":{"coding":[{"system":"http://snomed.info/sct","code":"46635009"}]},
+             "onsetDateTime":"%s"}
+            """
+                .formatted(patient, LocalDate.now().minusMonths(1)))
+        .post("/Condition")
+        .then()
+        .statusCode(201);
+    JsonPath cards =
+        ehr(SERVICE)
+            .body(call(patient, null))
+            .post(SERVICE)
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    assertThat((String) nctCard(cards).get("detail")).contains("C-peptide");
+
+    // A patient this server does not hold: 404 from the read, an OperationOutcome.
+    ehr(SERVICE)
+        .body(call("no-such-patient-" + UUID.randomUUID(), null))
+        .post(SERVICE)
+        .then()
+        .statusCode(404)
+        .body("resourceType", equalTo("OperationOutcome"));
+  }
+
+  @Test
+  void aCallNeedsTheEhrsSignedJwtForThisUrl() {
+    String body = call("ehr-x", null);
+    given()
+        .contentType("application/json")
+        .body(body)
+        .post(SERVICE)
+        .then()
+        .statusCode(401)
+        .body("resourceType", equalTo("OperationOutcome"))
+        .body("issue[0].diagnostics", containsString("signed JWT"));
+    given()
+        .contentType("application/json")
+        .header("Authorization", "Bearer " + TestEhr.jwt("http://localhost:" + port + "/other"))
+        .body(body)
+        .post(SERVICE)
+        .then()
+        .statusCode(401);
+    // A test token of the server's own identity provider is no CDS client JWT.
+    given()
+        .contentType("application/json")
+        .header("Authorization", "Bearer " + org.trialfhir.TestTokens.admin())
+        .body(body)
+        .post(SERVICE)
+        .then()
+        .statusCode(401);
+  }
+
+  @Test
+  void badRequestsAreRefusedWithAnOperationOutcome() {
+    ehr("/cds-services/no-such-service")
+        .body(call("p", null))
+        .post("/cds-services/no-such-service")
+        .then()
+        .statusCode(404)
+        .body("resourceType", equalTo("OperationOutcome"));
+    ehr(SERVICE)
+        .body("not json")
+        .post(SERVICE)
+        .then()
+        .statusCode(400)
+        .body("resourceType", equalTo("OperationOutcome"));
+    ehr(SERVICE)
+        .body(
+            "{\"hook\":\"patient-view\",\"hookInstance\":\""
+                + UUID.randomUUID()
+                + "\",\"context\":{}}")
+        .post(SERVICE)
+        .then()
+        .statusCode(400)
+        .body("issue[0].diagnostics", containsString("patientId"));
+    String otherPatient =
+        "{\"patient\":{\"resourceType\":\"Patient\",\"id\":\"someone-else\",\"birthDate\":\"2014-01-01\"}}";
+    ehr(SERVICE).body(call("ehr-y", otherPatient)).post(SERVICE).then().statusCode(400);
+  }
+
+  @Test
+  void feedbackIsRecordedInTheAuditTrail() {
+    String born = LocalDate.now().minusYears(12).minusMonths(1).toString();
+    JsonPath cards =
+        ehr(SERVICE)
+            .body(call("ehr-child-2", childPrefetch("ehr-child-2", born)))
+            .post(SERVICE)
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    String uuid = (String) nctCard(cards).get("uuid");
+    String feedback =
+        """
+        {"feedback":[{"card":"%s","outcome":"overridden",
+          "overrideReason":{"reason":{"system":"http://example.org/reasons","code":"declined","display":"Family declined"},
+                            "userComment":"not now"},
+          "outcomeTimestamp":"%sT10:00:00Z"}]}
+        """
+            .formatted(uuid, TODAY);
+    ehr(SERVICE + "/feedback").body(feedback).post(SERVICE + "/feedback").then().statusCode(200);
+    ehr(SERVICE + "/feedback")
+        .body("{\"feedback\":[{\"card\":\"x\",\"outcome\":\"maybe\",\"outcomeTimestamp\":\"t\"}]}")
+        .post(SERVICE + "/feedback")
+        .then()
+        .statusCode(400)
+        .body("resourceType", equalTo("OperationOutcome"));
+
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    while (true) {
+      Response found =
+          fhir()
+              .queryParam("subtype", CdsFeedback.OUTCOME_SYSTEM + "|overridden")
+              .queryParam("_count", 200)
+              .get("/AuditEvent");
+      assertThat(found.statusCode()).as(found.asString()).isEqualTo(200);
+      if (found.asString().contains("urn:uuid:" + uuid)) {
+        assertThat(found.asString())
+            .contains("ResearchStudy/nct06407297", "not now", TestEhr.ISSUER);
+        return;
+      }
+      assertThat(Instant.now()).as("feedback AuditEvent stored in time").isBefore(deadline);
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static Map<String, Object> nctCard(JsonPath cards) {
+    Map<String, Object> card =
+        cards.getMap("cards.find { it.source.label.startsWith('NCT06407297') }");
+    assertThat(card).as("a card for NCT06407297 in %s", cards.prettify()).isNotNull();
+    return card;
+  }
+}
