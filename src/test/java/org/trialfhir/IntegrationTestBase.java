@@ -50,8 +50,7 @@ public abstract class IntegrationTestBase {
     registry.add("trialfhir.security.issuer-uri", () -> TestTokens.ISSUER);
     registry.add("trialfhir.security.audience", () -> TestTokens.AUDIENCE);
     // The EHR that CDS Hooks calls come from (cds/TestEhr signs its JWTs).
-    registry.add("trialfhir.cds.issuers[0].issuer", () -> org.trialfhir.cds.TestEhr.ISSUER);
-    registry.add("trialfhir.cds.issuers[0].jwks", org.trialfhir.cds.TestEhr::jwks);
+    org.trialfhir.cds.TestEhr.properties().forEach((key, value) -> registry.add(key, () -> value));
     // $import may fetch from the tests' own loopback file server (bulkimport/NdjsonTestServer).
     registry.add(
         "trialfhir.bulk-import.allowed-sources",

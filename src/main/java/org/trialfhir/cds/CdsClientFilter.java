@@ -23,6 +23,9 @@ final class CdsClientFilter extends OncePerRequestFilter {
 
   static final String CALLER = CdsClientFilter.class.getName() + ".caller";
 
+  /** The trusted EHR that signed the call's JWT; absent for an anonymous development call. */
+  static final String ISSUER = CdsClientFilter.class.getName() + ".issuer";
+
   private final EhrJwtVerifier verifier;
   private final CdsProperties cds;
   private final SecurityProperties security;
@@ -47,6 +50,12 @@ final class CdsClientFilter extends OncePerRequestFilter {
         refuse(request, response, "A CDS Hooks call needs the CDS client's signed JWT");
         return;
       }
+      if (request.getHeader("Origin") != null) {
+        // Any web page the developer visits could otherwise call the development server from the
+        // browser (CORS allows every origin here) and read cards built from stored records.
+        refuse(request, response, "A CDS Hooks call from a web page needs the client's signed JWT");
+        return;
+      }
       CdsProperties.Identity anonymous = cds.anonymous();
       request.setAttribute(CALLER, caller("anonymous-cds-client", null, anonymous));
       chain.doFilter(request, response);
@@ -58,15 +67,29 @@ final class CdsClientFilter extends OncePerRequestFilter {
     }
     EhrJwtVerifier.Verified verified;
     try {
-      verified = verifier.verify(header.substring(7).trim(), request.getRequestURL().toString());
+      verified = verifier.verify(header.substring(7).trim(), audience(request));
     } catch (EhrJwtVerifier.Refused e) {
       refuse(request, response, e.getMessage());
       return;
     }
-    request.setAttribute(
-        CALLER,
-        caller(verified.subject(), verified.issuer().issuer(), verified.issuer().identity()));
+    CdsProperties.Issuer issuer = verified.issuer();
+    request.setAttribute(ISSUER, issuer);
+    request.setAttribute(CALLER, caller(issuer.clientId(), issuer.issuer(), issuer.identity()));
     chain.doFilter(request, response);
+  }
+
+  /**
+   * The URL a JWT for this call must name: the configured address of {@code /cds-services} plus the
+   * path called, never one built from the request's Host header, which the caller chooses. Without
+   * trusted issuers (a development server) there is no JWT to check but one a developer sends, and
+   * the request's own address serves.
+   */
+  private String audience(HttpServletRequest request) {
+    if (cds.baseUrl() == null) {
+      return request.getRequestURL().toString();
+    }
+    String path = request.getRequestURI().substring(request.getContextPath().length());
+    return cds.baseUrl() + path.substring(CdsHooksEndpoint.BASE.length());
   }
 
   private boolean developmentServer() {

@@ -50,11 +50,17 @@ class CdsFeedback {
   }
 
   /** Checks every item first (a bad one refuses them all, 400), then records each; how many. */
-  int record(String service, JsonNode body, JobCaller caller) throws JsonProcessingException {
-    List<CdsServiceFeedbackJson> items = items(body);
+  int record(String service, JsonNode body, JobCaller caller, CdsProperties.Issuer issuer) {
+    List<CdsServiceFeedbackJson> items;
+    try {
+      items = items(body);
+    } catch (JsonProcessingException e) {
+      throw new InvalidRequestException(
+          "A feedback item cannot be read: " + e.getOriginalMessage());
+    }
     List<AuditEvent> events = new ArrayList<>();
     for (CdsServiceFeedbackJson item : items) {
-      events.add(event(service, item, caller));
+      events.add(event(service, item, caller, issuer == null ? null : issuer.issuer()));
     }
     IBalpAuditEventSink sink = trail.getIfAvailable();
     if (sink == null) {
@@ -89,6 +95,10 @@ class CdsFeedback {
               : item.getOutcome() == null
                   ? "its 'outcome' (accepted or overridden)"
                   : blank(item.getOutcomeTimestamp()) ? "its 'outcomeTimestamp'" : null;
+      if (problem == null && (item.getCard().length() > 100 || tooLong(item))) {
+        problem =
+            "fields of reasonable length (card id at most 100, texts at most 1000 characters)";
+      }
       if (problem != null) {
         throw new InvalidRequestException("Feedback item " + i + " lacks " + problem);
       }
@@ -97,7 +107,8 @@ class CdsFeedback {
     return items;
   }
 
-  private AuditEvent event(String service, CdsServiceFeedbackJson item, JobCaller caller) {
+  private AuditEvent event(
+      String service, CdsServiceFeedbackJson item, JobCaller caller, String issuer) {
     AuditEvent event = new AuditEvent();
     event
         .getType()
@@ -140,7 +151,7 @@ class CdsFeedback {
             .setValue(new org.hl7.fhir.r4.model.StringType(override.getUserComment()));
       }
     }
-    TrialCards.Card answered = cards.card(item.getCard());
+    TrialCards.Card answered = cards.card(item.getCard(), issuer);
     if (answered != null) {
       card.addDetail()
           .setType("verdict")
@@ -151,6 +162,13 @@ class CdsFeedback {
       event.addEntity().setWhat(new Reference(answered.study())).setDescription("the study");
     }
     return event;
+  }
+
+  private static boolean tooLong(CdsServiceFeedbackJson item) {
+    CdsServiceOverrideReasonJson override = item.getOverrideReason();
+    String comment = override == null ? null : override.getUserComment();
+    return item.getOutcomeTimestamp().length() > 100
+        || (comment != null && comment.length() > 1000);
   }
 
   private static boolean blank(String text) {

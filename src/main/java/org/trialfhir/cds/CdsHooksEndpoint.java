@@ -1,13 +1,18 @@
 package org.trialfhir.cds;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.hapi.fhir.cdshooks.api.ICdsServiceRegistry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
@@ -16,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -38,6 +44,7 @@ class CdsHooksEndpoint {
 
   static final String BASE = "/cds-services";
   private static final Logger log = LoggerFactory.getLogger(CdsHooksEndpoint.class);
+  private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
   private final ICdsServiceRegistry registry;
   private final TrialMatchService trialMatch;
@@ -70,25 +77,81 @@ class CdsHooksEndpoint {
       @PathVariable("service") String service,
       @RequestBody(required = false) String body,
       HttpServletRequest http) {
+    known(service);
+    JsonNode request = parse(body);
+    checkContext(request);
+    CdsProperties.Issuer issuer = (CdsProperties.Issuer) http.getAttribute(CdsClientFilter.ISSUER);
+    checkFhirServer(request, issuer);
+    JobCaller caller = (JobCaller) http.getAttribute(CdsClientFilter.CALLER);
+    String root = http.getRequestURL().toString();
+    root = root.substring(0, root.indexOf(BASE));
+    Object answer =
+        callers.call(
+            caller,
+            root + "/fhir",
+            "cds-services/" + service,
+            "cds-" + UUID.randomUUID(),
+            details ->
+                trialMatch.as(
+                    new TrialMatchService.Caller(
+                        details, caller, issuer == null ? null : issuer.issuer()),
+                    () -> registry.callService(service, request)));
     try {
-      known(service);
-      JsonNode request = parse(body);
-      JobCaller caller = (JobCaller) http.getAttribute(CdsClientFilter.CALLER);
-      String root = http.getRequestURL().toString();
-      root = root.substring(0, root.indexOf(BASE));
-      Object answer =
-          callers.call(
-              caller,
-              root + "/fhir",
-              "cds-services/" + service,
-              "cds-" + UUID.randomUUID(),
-              details -> trialMatch.as(details, () -> registry.callService(service, request)));
       return ok(json.writeValueAsString(answer));
-    } catch (BaseServerResponseException e) {
-      return refused(e.getStatusCode(), e.getMessage());
-    } catch (IllegalArgumentException | JsonProcessingException e) {
-      return refused(400, "The CDS Hooks request cannot be read: " + e.getMessage());
+    } catch (JsonProcessingException e) {
+      throw new InternalErrorException("the cards could not be written", e);
     }
+  }
+
+  /** {@code context.patientId}: a FHIR id, checked before anything reads or fetches with it. */
+  private static void checkContext(JsonNode request) {
+    JsonNode context = request.get("context");
+    JsonNode patient = context == null ? null : context.get("patientId");
+    if (patient == null || !patient.isTextual() || !FHIR_ID.matcher(patient.asText()).matches()) {
+      throw new InvalidRequestException(
+          "patient-view needs context.patientId, a FHIR id (letters, digits, '-' and '.', at most"
+              + " 64)");
+    }
+  }
+
+  /**
+   * A call may make this server fetch from its {@code fhirServer} only if the EHR's configuration
+   * lists that address: otherwise anyone holding a trusted JWT could make it fetch from anywhere.
+   */
+  private static void checkFhirServer(JsonNode request, CdsProperties.Issuer issuer) {
+    JsonNode server = request.get("fhirServer");
+    if (server == null || server.isNull()) {
+      return;
+    }
+    if (!server.isTextual() || issuer == null || !issuer.allowsFhirServer(server.asText())) {
+      throw new ForbiddenOperationException(
+          "This server does not fetch from that fhirServer for this client; send the record as"
+              + " prefetch, or have the fhirServer added to the EHR's configuration here");
+    }
+  }
+
+  /**
+   * A refusal of ours or HAPI's: its status and message; a 412 of HAPI's prefetch (the EHR's server
+   * could not be read) in words that do not echo what that server said.
+   */
+  @ExceptionHandler(BaseServerResponseException.class)
+  ResponseEntity<String> refused(BaseServerResponseException e) {
+    int status = e.getStatusCode();
+    if (status >= 500) {
+      log.error("CDS Hooks call failed", e);
+      return refused(status, "The CDS service failed; the server's log has the details");
+    }
+    if (status == 412 && e.getMessage() != null && e.getMessage().contains("HAPI-2385")) {
+      log.warn("CDS prefetch from fhirServer failed: {}", e.getMessage());
+      return refused(412, "Part of the record could not be fetched from the call's fhirServer");
+    }
+    return refused(status, e.getMessage());
+  }
+
+  @ExceptionHandler(RuntimeException.class)
+  ResponseEntity<String> failed(RuntimeException e) {
+    log.error("CDS Hooks call failed", e);
+    return refused(500, "The CDS service failed; the server's log has the details");
   }
 
   @PostMapping(BASE + "/{service}/feedback")
@@ -96,17 +159,15 @@ class CdsHooksEndpoint {
       @PathVariable("service") String service,
       @RequestBody(required = false) String body,
       HttpServletRequest http) {
-    try {
-      known(service);
-      JobCaller caller = (JobCaller) http.getAttribute(CdsClientFilter.CALLER);
-      int recorded = feedback.record(service, parse(body), caller);
-      log.info("CDS feedback on {}: {} item(s) recorded", service, recorded);
-      return ok("{}");
-    } catch (BaseServerResponseException e) {
-      return refused(e.getStatusCode(), e.getMessage());
-    } catch (IllegalArgumentException | JsonProcessingException e) {
-      return refused(400, "The CDS Hooks feedback cannot be read: " + e.getMessage());
+    known(service);
+    JobCaller caller = (JobCaller) http.getAttribute(CdsClientFilter.CALLER);
+    CdsProperties.Issuer issuer = (CdsProperties.Issuer) http.getAttribute(CdsClientFilter.ISSUER);
+    if (caller == null) {
+      throw new AuthenticationException("CDS feedback needs the CDS client's signed JWT");
     }
+    int recorded = feedback.record(service, parse(body), caller, issuer);
+    log.info("CDS feedback on {}: {} item(s) recorded", service, recorded);
+    return ok("{}");
   }
 
   private void known(String service) {
@@ -118,13 +179,16 @@ class CdsHooksEndpoint {
     }
   }
 
-  private JsonNode parse(String body) throws JsonProcessingException {
-    if (body == null || body.isBlank()) {
-      throw new IllegalArgumentException("the body is empty");
+  private JsonNode parse(String body) {
+    JsonNode node;
+    try {
+      node = body == null || body.isBlank() ? null : json.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new InvalidRequestException(
+          "The body is not JSON: " + e.getOriginalMessage()); // Jackson's words, not ours to hide
     }
-    JsonNode node = json.readTree(body);
     if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException("the body is not a JSON object");
+      throw new InvalidRequestException("The body must be a JSON object");
     }
     return node;
   }

@@ -31,8 +31,9 @@ import java.util.Set;
  * Checks the JWT a CDS client (an EHR) signs for each call, as CDS Hooks 2.0 asks: signed with
  * ES384 or RS384 by a key of a trusted issuer's JWK Set ({@code kid}; a {@code jku} header only
  * when it is that issuer's configured address), {@code aud} the URL being called, {@code exp} in
- * the future and at most five minutes away, {@code iat}, {@code sub} and {@code jti} present, and
- * each {@code jti} used once (kept until its token expires, so a captured call cannot be replayed).
+ * the future and at most five minutes away, {@code sub} the client id this server gave that EHR,
+ * {@code iat} and {@code jti} present, and each {@code jti} used once (kept until its token
+ * expires, so a captured call cannot be replayed).
  */
 final class EhrJwtVerifier {
 
@@ -52,11 +53,18 @@ final class EhrJwtVerifier {
   }
 
   private final Map<String, Trusted> issuers = new HashMap<>();
+
+  /**
+   * Every jti seen, until no token carrying it can still be valid (lifetime plus the skew allowed
+   * on both ends). Per node: a JWT captured on the way to one node could be replayed once at
+   * another node within those minutes (docs/cds-hooks.md says so).
+   */
   private final Cache<String, Boolean> seen =
       Caffeine.newBuilder()
-          .expireAfterWrite(MAX_LIFETIME.plus(SKEW))
+          .expireAfterWrite(MAX_LIFETIME.plus(SKEW).plus(SKEW))
           .maximumSize(1_000_000)
           .build();
+
   private final Clock clock;
 
   private record Trusted(CdsProperties.Issuer config, JWKSource<SecurityContext> keys) {}
@@ -99,18 +107,24 @@ final class EhrJwtVerifier {
     }
     DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, trusted.keys()));
-    processor.setJWTClaimsSetVerifier(
+    DefaultJWTClaimsVerifier<SecurityContext> claimsCheck =
         new DefaultJWTClaimsVerifier<>(
             // mutable sets: Nimbus asks them whether they contain null, which Set.of refuses
             new HashSet<>(List.of(audience)),
-            new JWTClaimsSet.Builder().issuer(iss).build(),
+            new JWTClaimsSet.Builder().issuer(iss).subject(trusted.config().clientId()).build(),
             new HashSet<>(List.of("iss", "sub", "aud", "exp", "iat", "jti")),
-            new HashSet<>()));
+            new HashSet<>());
+    claimsCheck.setMaxClockSkew((int) SKEW.toSeconds());
+    processor.setJWTClaimsSetVerifier(claimsCheck);
     JWTClaimsSet claims;
     try {
       claims = processor.process(jwt, null);
-    } catch (BadJOSEException | JOSEException e) {
+    } catch (BadJOSEException e) {
+      // about the token itself (signature, audience, expiry, a claim): safe to say
       throw new Refused("The JWT was refused: " + e.getMessage());
+    } catch (JOSEException e) {
+      // the EHR's key set could not be had or used: the detail is ours to log, not to tell
+      throw new Refused("The JWT's signature could not be checked against its issuer's keys");
     }
     Instant now = clock.instant();
     Instant expires = claims.getExpirationTime().toInstant();

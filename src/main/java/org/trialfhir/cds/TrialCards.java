@@ -20,9 +20,9 @@ import org.hl7.fhir.r4.model.Resource;
  * Turns the answer of {@code $match-studies} over a record (a searchset of studies, each with its
  * {@code $eligibility} Parameters contained) into CDS Hooks cards: one per study where the patient
  * is eligible, needs review or lacks data that would decide, never for an ineligible one. The
- * summary fits the 140 characters CDS Hooks allows; the detail (markdown) lists what passed, what a
- * person must judge and what data is missing; the link opens the study's screening of that patient
- * on the coordinator page.
+ * summary fits the 140 characters CDS Hooks allows; the detail (markdown) lists what data is
+ * missing (what would decide), what a person must judge, the inclusions met and the exclusions that
+ * do not apply; the link opens the study's screening of that patient on the coordinator page.
  */
 final class TrialCards {
 
@@ -58,6 +58,7 @@ final class TrialCards {
       String pageUrl) {
     String studyId = study.getIdElement().getIdPart();
     List<String> passed = new ArrayList<>();
+    List<String> notExcluded = new ArrayList<>();
     List<String> review = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     for (ParametersParameterComponent criterion : eligibility.getParameter()) {
@@ -67,7 +68,9 @@ final class TrialCards {
       String description = part(criterion, "description");
       String reason = part(criterion, "reason");
       switch (String.valueOf(part(criterion, "outcome"))) {
-        case "pass" -> passed.add(description);
+        // a passed exclusion reads "Pregnancy.": listed as met it would say the opposite
+        case "pass" ->
+            ("exclusion".equals(part(criterion, "type")) ? notExcluded : passed).add(description);
         case "manual-review" -> review.add(line(description, reason));
         case "missing-data" -> missing.add(line(description, reason));
         default -> {
@@ -80,7 +83,7 @@ final class TrialCards {
     json.setUuid(UUID.randomUUID().toString());
     json.setIndicator(CdsServiceIndicatorEnum.INFO);
     json.setSummary(summary(verdict, name, review.size(), missing));
-    json.setDetail(detail(passed, review, missing));
+    json.setDetail(detail(passed, notExcluded, review, missing));
     json.setSource(new CdsServiceResponseCardSourceJson().setLabel(name).setUrl(studyUrl(study)));
     String page = pageUrl.endsWith("/") ? pageUrl : pageUrl + "/";
     json.setLinks(
@@ -115,11 +118,13 @@ final class TrialCards {
     return text.length() <= MAX_SUMMARY ? text : text.substring(0, MAX_SUMMARY - 1) + "…";
   }
 
-  private static String detail(List<String> passed, List<String> review, List<String> missing) {
+  private static String detail(
+      List<String> passed, List<String> notExcluded, List<String> review, List<String> missing) {
     StringBuilder text = new StringBuilder();
     section(text, "Would decide (order or record these)", missing);
     section(text, "For a person to judge", review);
     section(text, "Met", passed);
+    section(text, "Not excluded by", notExcluded);
     return text.toString().trim();
   }
 
@@ -138,7 +143,10 @@ final class TrialCards {
 
   /** Escapes what markdown would read as markup in text that came from a study's criteria. */
   static String markdown(String text) {
-    return text == null ? "" : text.replaceAll("([\\\\`*_\\[\\]<>#|])", "\\\\$1");
+    // A line break in criterion text would start a new list item or heading: one line per item.
+    return text == null
+        ? ""
+        : text.replaceAll("\\s*[\\r\\n]+\\s*", " ").replaceAll("([\\\\`*_\\[\\]<>#|])", "\\\\$1");
   }
 
   private static String label(ResearchStudy study) {

@@ -2,6 +2,7 @@ package org.trialfhir.cds;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
@@ -28,10 +29,12 @@ class CdsHooksIT extends IntegrationTestBase {
   private static final String SERVICE = "/cds-services/" + TrialMatchService.ID;
   private static final String TODAY = LocalDate.now().toString();
 
+  /** A call as the trusted EHR makes it: its JWT names the configured address of the path. */
   private RequestSpecification ehr(String path) {
     return given()
         .contentType("application/json")
-        .header("Authorization", "Bearer " + TestEhr.jwt("http://localhost:" + port + path));
+        .header(
+            "Authorization", "Bearer " + TestEhr.jwtFor(path.substring("/cds-services".length())));
   }
 
   private static String call(String patientId, String prefetch) {
@@ -126,10 +129,26 @@ class CdsHooksIT extends IntegrationTestBase {
         .body("cards.size()", equalTo(0));
   }
 
-  @Test
-  void withoutPrefetchTheRecordIsReadFromThisServer() {
-    String born = LocalDate.now().minusYears(12).toString();
-    String patient = createPatient(unique("cds"), born);
+  /** A patient of this organisation, stored here, with type 1 diabetes since a month. */
+  private String storedChild(String organization) {
+    fhir()
+        .body("{\"resourceType\":\"Organization\",\"id\":\"" + organization + "\",\"name\":\"H\"}")
+        .put("/Organization/" + organization)
+        .then()
+        .statusCode(anyOf(equalTo(200), equalTo(201)));
+    String patient =
+        fhir()
+            .body(
+                """
+                {"resourceType":"Patient","gender":"female","birthDate":"%s",
+                 "managingOrganization":{"reference":"Organization/%s"}}
+                """
+                    .formatted(LocalDate.now().minusYears(12), organization))
+            .post("/Patient")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
     fhir()
         .body(
             """
@@ -143,6 +162,12 @@ class CdsHooksIT extends IntegrationTestBase {
         .post("/Condition")
         .then()
         .statusCode(201);
+    return patient;
+  }
+
+  @Test
+  void withoutAnyPrefetchThisServersCopyOfTheEhrsPatientIsRead() {
+    String patient = storedChild(TestEhr.ORGANIZATION);
     JsonPath cards =
         ehr(SERVICE)
             .body(call(patient, null))
@@ -153,13 +178,48 @@ class CdsHooksIT extends IntegrationTestBase {
             .jsonPath();
     assertThat((String) nctCard(cards).get("detail")).contains("C-peptide");
 
-    // A patient this server does not hold: 404 from the read, an OperationOutcome.
+    // Another hospital's patient is answered as one this server does not hold: the same 404.
+    String foreign = storedChild("cds-other-hospital");
+    String unknown = "no-such-patient-" + UUID.randomUUID().toString().substring(0, 8);
+    for (String id : List.of(foreign, unknown)) {
+      ehr(SERVICE)
+          .body(call(id, null))
+          .post(SERVICE)
+          .then()
+          .statusCode(404)
+          .body("resourceType", equalTo("OperationOutcome"))
+          .body("issue[0].diagnostics", containsString("of the calling EHR's organisation"));
+    }
+    // Part of the prefetch and no fhirServer: nothing is mixed in from the store; 412 names the
+    // key.
+    String onlyPatient =
+        "{\"patient\":{\"resourceType\":\"Patient\",\"id\":\""
+            + patient
+            + "\",\"birthDate\":\"2014-01-01\"}}";
     ehr(SERVICE)
-        .body(call("no-such-patient-" + UUID.randomUUID(), null))
+        .body(call(patient, onlyPatient))
         .post(SERVICE)
         .then()
-        .statusCode(404)
-        .body("resourceType", equalTo("OperationOutcome"));
+        .statusCode(412)
+        .body("issue[0].diagnostics", containsString("conditions"));
+  }
+
+  @Test
+  void aFhirServerNotConfiguredForTheEhrIsNeverFetchedFrom() {
+    String body =
+        """
+        {"hook":"patient-view","hookInstance":"%s","fhirServer":"https://169.254.169.254/fhir",
+         "fhirAuthorization":{"access_token":"x","token_type":"Bearer","expires_in":300,
+           "scope":"patient/*.read","subject":"trialfhir"},
+         "context":{"userId":"Practitioner/1","patientId":"p1"}}
+        """
+            .formatted(UUID.randomUUID());
+    ehr(SERVICE)
+        .body(body)
+        .post(SERVICE)
+        .then()
+        .statusCode(403)
+        .body("issue[0].diagnostics", containsString("fhirServer"));
   }
 
   @Test
@@ -175,7 +235,9 @@ class CdsHooksIT extends IntegrationTestBase {
         .body("issue[0].diagnostics", containsString("signed JWT"));
     given()
         .contentType("application/json")
-        .header("Authorization", "Bearer " + TestEhr.jwt("http://localhost:" + port + "/other"))
+        // a JWT for the address the request arrived at (what a Host header makes it) is not one
+        // for this server's configured address
+        .header("Authorization", "Bearer " + TestEhr.jwt("http://localhost:" + port + SERVICE))
         .body(body)
         .post(SERVICE)
         .then()
@@ -213,6 +275,7 @@ class CdsHooksIT extends IntegrationTestBase {
         .then()
         .statusCode(400)
         .body("issue[0].diagnostics", containsString("patientId"));
+    ehr(SERVICE).body(call("../Patient/x", null)).post(SERVICE).then().statusCode(400);
     String otherPatient =
         "{\"patient\":{\"resourceType\":\"Patient\",\"id\":\"someone-else\",\"birthDate\":\"2014-01-01\"}}";
     ehr(SERVICE).body(call("ehr-y", otherPatient)).post(SERVICE).then().statusCode(400);

@@ -26,15 +26,17 @@ class EhrJwtVerifierTest {
           List.of(
               new CdsProperties.Issuer(
                   TestEhr.ISSUER,
+                  TestEhr.CLIENT_ID,
                   null,
                   TestEhr.jwks(),
+                  List.of(),
                   new CdsProperties.Identity(List.of("system/ResearchStudy.rs"), List.of(), null))),
           Clock.systemUTC());
 
   private static JWTClaimsSet.Builder claims() {
     return new JWTClaimsSet.Builder()
         .issuer(TestEhr.ISSUER)
-        .subject("ehr-client")
+        .subject(TestEhr.CLIENT_ID)
         .audience(AUD)
         .issueTime(new Date())
         .expirationTime(Date.from(Instant.now().plusSeconds(60)))
@@ -70,6 +72,12 @@ class EhrJwtVerifierTest {
     String forAnHour =
         TestEhr.sign(claims().expirationTime(Date.from(Instant.now().plusSeconds(3600))).build());
     assertThatThrownBy(() -> verifier.verify(forAnHour, AUD)).hasMessageContaining("five minutes");
+  }
+
+  @Test
+  void aJwtNamingAnotherClientIsRefused() {
+    String jwt = TestEhr.sign(claims().subject("someone-else").build());
+    assertThatThrownBy(() -> verifier.verify(jwt, AUD)).isInstanceOf(EhrJwtVerifier.Refused.class);
   }
 
   @Test

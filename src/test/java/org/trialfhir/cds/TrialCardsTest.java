@@ -24,13 +24,15 @@ class TrialCardsTest {
       Parameters eligibility = new Parameters();
       eligibility.setId("eligibility");
       eligibility.addParameter().setName("verdict").setValue(new CodeType(verdict));
-      criterion(eligibility, "Ages 8 to 18 years", "pass", "12 years old");
+      criterion(eligibility, "inclusion", "Ages 8 to 18 years", "pass", "12 years old");
       criterion(
           eligibility,
+          "inclusion",
           "Fasting C-peptide \u22650.1 nmol/L",
           "missing-data",
           "no result within 90 days");
-      criterion(eligibility, "Investigator *judgement*", "manual-review", "a person decides");
+      criterion(eligibility, "exclusion", "Investigator *judgement*", "manual-review", "a person");
+      criterion(eligibility, "exclusion", "Pregnancy.", "pass", "no pregnancy recorded");
       study.addContained(eligibility);
       study.addExtension("http://trialfhir.org/x", new Reference("#eligibility"));
       bundle.addEntry().setResource(study);
@@ -38,8 +40,10 @@ class TrialCardsTest {
     return bundle;
   }
 
-  private static void criterion(Parameters p, String description, String outcome, String reason) {
+  private static void criterion(
+      Parameters p, String type, String description, String outcome, String reason) {
     var c = p.addParameter().setName("criterion");
+    c.addPart().setName("type").setValue(new CodeType(type));
     c.addPart().setName("description").setValue(new StringType(description));
     c.addPart().setName("outcome").setValue(new CodeType(outcome));
     c.addPart().setName("reason").setValue(new StringType(reason));
@@ -70,7 +74,8 @@ class TrialCardsTest {
         .contains("- Fasting C-peptide \u22650.1 nmol/L — no result within 90 days")
         .contains("**For a person to judge**")
         .contains("Investigator \\*judgement\\*")
-        .contains("**Met**\n\n- Ages 8 to 18 years");
+        .contains("**Met**\n\n- Ages 8 to 18 years\n")
+        .contains("**Not excluded by**\n\n- Pregnancy.");
     assertThat(card.json().getSource().getLabel()).startsWith("NCT06407291 ");
     assertThat(card.json().getSource().getUrl())
         .isEqualTo("https://clinicaltrials.gov/study/NCT06407291");
