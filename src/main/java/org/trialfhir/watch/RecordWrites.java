@@ -1,0 +1,99 @@
+package org.trialfhir.watch;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.AllergyIntolerance;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.trialfhir.server.FhirInterceptor;
+
+/**
+ * Notices each committed write of data that eligibility criteria read (a Patient, Condition,
+ * Observation, Consent, AllergyIntolerance) and hands its patient to {@link Rescreening} once the
+ * write's transaction has committed: a storage rule, so REST writes, transaction entries, {@code
+ * $import} and every other writer are seen; after commit, so a write that rolls back starts nothing
+ * and the request is never slowed by the evaluation.
+ */
+@Component
+@Interceptor
+@ConditionalOnProperty(name = "trialfhir.watch.enabled", matchIfMissing = true)
+public class RecordWrites implements FhirInterceptor {
+
+  private static final Set<String> WATCHED =
+      Set.of("Patient", "Condition", "Observation", "Consent", "AllergyIntolerance");
+
+  private final Rescreening rescreening;
+
+  RecordWrites(Rescreening rescreening) {
+    this.rescreening = rescreening;
+  }
+
+  @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+  public void created(IBaseResource resource) {
+    changed(resource);
+  }
+
+  @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+  public void updated(IBaseResource previous, IBaseResource resource) {
+    changed(resource);
+  }
+
+  @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+  public void deleted(IBaseResource resource) {
+    changed(resource);
+  }
+
+  private void changed(IBaseResource resource) {
+    if (!WATCHED.contains(resource.fhirType())) {
+      return;
+    }
+    String patient = patientOf(resource);
+    if (patient == null) {
+      return;
+    }
+    if (TransactionSynchronizationManager.isSynchronizationActive()) {
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+              rescreening.submit(patient);
+            }
+          });
+    } else {
+      rescreening.submit(patient);
+    }
+  }
+
+  static String patientOf(IBaseResource resource) {
+    Reference reference = null;
+    if (resource instanceof Patient p) {
+      reference = new Reference("Patient/" + p.getIdElement().getIdPart());
+    } else if (resource instanceof Condition c) {
+      reference = c.getSubject();
+    } else if (resource instanceof Observation o) {
+      reference = o.getSubject();
+    } else if (resource instanceof Consent c) {
+      reference = c.getPatient();
+    } else if (resource instanceof AllergyIntolerance a) {
+      reference = a.getPatient();
+    }
+    if (reference == null || !reference.hasReference()) {
+      return null;
+    }
+    IdType id = new IdType(reference.getReference());
+    return "Patient".equals(id.getResourceType()) && id.hasIdPart() && !id.isAbsolute()
+        ? id.getIdPart()
+        : null;
+  }
+}
