@@ -3,6 +3,7 @@ package org.trialfhir.projection;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -41,7 +42,17 @@ public class ProjectionRecords {
 
   private static final List<String> OBSERVATION_FLAGS = List.of("labelled", "effective_timing");
 
-  private static final Set<String> BOOLEANS = Set.of("data_absent", "labelled", "effective_timing");
+  /**
+   * An Observation whose period ends before it starts: whether a record read by a look-back window
+   * holds it depends on that window's start, not only on the day the rules read.
+   */
+  private static final String INVERTED = "inverted";
+
+  private static final List<String> CODED_OBSERVATION_FLAGS =
+      List.of("labelled", "effective_timing", INVERTED);
+
+  private static final Set<String> BOOLEANS =
+      Set.of("data_absent", "labelled", "effective_timing", INVERTED);
 
   private final ProjectionReads reads;
   private final JdbcTemplate jdbc;
@@ -87,6 +98,116 @@ public class ProjectionRecords {
         request);
   }
 
+  /**
+   * For population screening ({@code $screen}'s set-based step): of these patients, the Conditions
+   * coded with one of these code values (each resource whole, with all its codings), by patient;
+   * one query for all the patients, whatever their number. A patient the answer leaves out (the
+   * same rules as {@link #conditions}) must be judged otherwise; an answered patient without such a
+   * Condition has an empty list. Every resource used is shown to the caller first.
+   */
+  public Map<String, List<Condition>> codedConditions(
+      Collection<String> patients, Collection<String> codes, int most, RequestDetails request) {
+    return coded(
+        "TRIALFHIR_PX_CONDITION",
+        RowResources.CONDITION_COLUMNS,
+        CONDITION_FLAGS,
+        "",
+        List.of(),
+        patients,
+        codes,
+        most,
+        RowResources::condition,
+        request);
+  }
+
+  /**
+   * As {@link #codedConditions}, for the Observations whose date, as written, may be a day from
+   * {@code from} to {@code to} (every Observation a look-back window's rule may count, and those
+   * dated by a Timing, which send their patient to the resources). A patient with an Observation
+   * whose period ends before it starts is left out too: whether the record read for the patient
+   * holds it depends on the other criteria's windows.
+   */
+  public Map<String, List<Observation>> codedObservations(
+      Collection<String> patients,
+      Collection<String> codes,
+      LocalDate from,
+      LocalDate to,
+      int most,
+      RequestDetails request) {
+    return coded(
+        "TRIALFHIR_PX_OBSERVATION",
+        RowResources.OBSERVATION_COLUMNS,
+        CODED_OBSERVATION_FLAGS,
+        " AND ((EFFECTIVE_LOW >= ? AND EFFECTIVE_LOW <= ?) OR EFFECTIVE_TIMING = TRUE)",
+        List.of(day(from), day(to)),
+        patients,
+        codes,
+        most,
+        RowResources::observation,
+        request);
+  }
+
+  private <T extends Resource> Map<String, List<T>> coded(
+      String table,
+      List<String> columns,
+      List<String> flags,
+      String window,
+      List<Object> windowArguments,
+      Collection<String> patients,
+      Collection<String> codes,
+      int most,
+      Function<List<Map<String, Object>>, T> rebuild,
+      RequestDetails request) {
+    if (!reads.available() || patients.isEmpty()) {
+      return Map.of();
+    }
+    if (codes.isEmpty()) {
+      // Nothing so coded is held: every patient's answer is empty, without a query.
+      Map<String, List<T>> none = new LinkedHashMap<>();
+      patients.forEach(p -> none.put(p, List.of()));
+      return none;
+    }
+    List<String> values = List.copyOf(new java.util.LinkedHashSet<>(codes));
+    Map<String, List<T>> records = new LinkedHashMap<>();
+    Set<String> left = new HashSet<>();
+    // One query per page of code values (a ValueSet's held codes are seldom over a page).
+    for (int from = 0; from < values.size(); from += PAGE) {
+      List<String> page = values.subList(from, Math.min(values.size(), from + PAGE));
+      List<Object> arguments = new ArrayList<>(page);
+      arguments.addAll(windowArguments);
+      Map<String, List<T>> answered =
+          read(
+              table,
+              columns,
+              flags,
+              "ID IN (SELECT ID FROM "
+                  + table
+                  + " WHERE CODE IN ("
+                  + String.join(", ", Collections.nCopies(page.size(), "?"))
+                  + "))",
+              window,
+              arguments,
+              patients,
+              most,
+              rebuild,
+              request);
+      for (String patient : patients) {
+        List<T> found = answered.get(patient);
+        if (found == null) {
+          left.add(patient);
+        } else {
+          // A resource with codes on two pages comes twice: once is what the record holds.
+          List<T> record = records.computeIfAbsent(patient, p -> new ArrayList<>());
+          Set<String> ids = new HashSet<>();
+          record.forEach(r -> ids.add(r.getIdElement().getValue()));
+          found.stream().filter(r -> ids.add(r.getIdElement().getValue())).forEach(record::add);
+        }
+      }
+    }
+    left.forEach(records::remove);
+    return records;
+  }
+
   private <T extends Resource> Map<String, List<T>> read(
       String table,
       List<String> columns,
@@ -97,27 +218,52 @@ public class ProjectionRecords {
       int most,
       Function<List<Map<String, Object>>, T> rebuild,
       RequestDetails request) {
-    if (!reads.available() || patients.isEmpty()) {
+    return read(
+        table, columns, flags, null, window, windowArguments, patients, most, rebuild, request);
+  }
+
+  /**
+   * The records of these patients from the table: with {@code where} null, the rows of a page of
+   * patients at a time (and {@code window}); else the rows {@code where} selects, in one query, of
+   * which those of other patients are skipped.
+   */
+  private <T extends Resource> Map<String, List<T>> read(
+      String table,
+      List<String> columns,
+      List<String> flags,
+      String where,
+      String window,
+      List<Object> windowArguments,
+      Collection<String> asked,
+      int most,
+      Function<List<Map<String, Object>>, T> rebuild,
+      RequestDetails request) {
+    if (!reads.available() || asked.isEmpty()) {
       return Map.of();
     }
+    List<String> patients = List.copyOf(asked);
     List<String> selected = new ArrayList<>(columns);
     selected.addAll(flags);
     // patient → resource id → its rows, in the order the resources were stored
     Map<String, Map<String, List<Map<String, Object>>>> rows = new LinkedHashMap<>();
     patients.forEach(p -> rows.put(p, new LinkedHashMap<>()));
     Set<String> toResources = new HashSet<>();
-    for (int from = 0; from < patients.size(); from += PAGE) {
-      List<String> page = patients.subList(from, Math.min(patients.size(), from + PAGE));
-      List<Object> arguments = new ArrayList<>(page);
+    int pageSize = where == null ? PAGE : Math.max(1, patients.size());
+    for (int from = 0; from < patients.size(); from += pageSize) {
+      List<String> page = patients.subList(from, Math.min(patients.size(), from + pageSize));
+      List<Object> arguments = new ArrayList<>(where == null ? page : List.of());
       arguments.addAll(windowArguments);
       jdbc.query(
           "SELECT "
-              + String.join(", ", selected.stream().map(c -> c.toUpperCase(Locale.ROOT)).toList())
+              + String.join(
+                  ", ", selected.stream().map(ProjectionRecords::selectExpression).toList())
               + " FROM "
               + table
-              + " WHERE PATIENT_ID IN ("
-              + String.join(", ", Collections.nCopies(page.size(), "?"))
-              + ")"
+              + (where == null
+                  ? " WHERE PATIENT_ID IN ("
+                      + String.join(", ", Collections.nCopies(page.size(), "?"))
+                      + ")"
+                  : " WHERE PATIENT_ID IS NOT NULL AND " + where)
               + window
               + " ORDER BY PATIENT_ID, RESOURCE_PID NULLS LAST, ID, ROW_NO",
           rs -> {
@@ -131,12 +277,14 @@ public class ProjectionRecords {
                       : rs.getString(sqlName));
             }
             String patient = (String) row.get("patient_id");
+            Map<String, List<Map<String, Object>>> ofPatient = rows.get(patient);
+            if (ofPatient == null) {
+              return; // not asked about
+            }
             if (flags.stream().anyMatch(flag -> Boolean.TRUE.equals(row.get(flag)))) {
               toResources.add(patient);
             }
-            rows.get(patient)
-                .computeIfAbsent((String) row.get("id"), id -> new ArrayList<>())
-                .add(row);
+            ofPatient.computeIfAbsent((String) row.get("id"), id -> new ArrayList<>()).add(row);
           },
           arguments.toArray());
     }
@@ -189,6 +337,13 @@ public class ProjectionRecords {
     Object subject =
         resource instanceof Condition c ? c.getSubject() : ((Observation) resource).getSubject();
     return ((org.hl7.fhir.r4.model.Reference) subject).getReferenceElement().getIdPart();
+  }
+
+  /** A column as selected; a flag computed from others, as its expression named after it. */
+  private static String selectExpression(String column) {
+    return INVERTED.equals(column)
+        ? "CASE WHEN EFFECTIVE_HIGH < EFFECTIVE_LOW THEN TRUE ELSE FALSE END AS INVERTED"
+        : column.toUpperCase(Locale.ROOT);
   }
 
   private static int day(LocalDate date) {
