@@ -223,9 +223,9 @@ public class ProjectionRecords {
   }
 
   /**
-   * The records of these patients from the table: with {@code where} null, the rows of a page of
-   * patients at a time (and {@code window}); else the rows {@code where} selects, in one query, of
-   * which those of other patients are skipped.
+   * The records of these patients from the table: the rows of a page of patients at a time that
+   * {@code where} (when not null) and {@code window} select; with {@code where}, over a page of
+   * patients, the rows they select in one query, of which those of other patients are skipped.
    */
   private <T extends Resource> Map<String, List<T>> read(
       String table,
@@ -248,10 +248,12 @@ public class ProjectionRecords {
     Map<String, Map<String, List<Map<String, Object>>>> rows = new LinkedHashMap<>();
     patients.forEach(p -> rows.put(p, new LinkedHashMap<>()));
     Set<String> toResources = new HashSet<>();
-    int pageSize = where == null ? PAGE : Math.max(1, patients.size());
+    // Over a page of patients, one query selects every row so wanted, whoever it is about.
+    boolean byPatient = where == null || patients.size() <= PAGE;
+    int pageSize = byPatient ? PAGE : patients.size();
     for (int from = 0; from < patients.size(); from += pageSize) {
       List<String> page = patients.subList(from, Math.min(patients.size(), from + pageSize));
-      List<Object> arguments = new ArrayList<>(where == null ? page : List.of());
+      List<Object> arguments = new ArrayList<>(byPatient ? page : List.of());
       arguments.addAll(windowArguments);
       jdbc.query(
           "SELECT "
@@ -259,11 +261,12 @@ public class ProjectionRecords {
                   ", ", selected.stream().map(ProjectionRecords::selectExpression).toList())
               + " FROM "
               + table
-              + (where == null
+              + (byPatient
                   ? " WHERE PATIENT_ID IN ("
                       + String.join(", ", Collections.nCopies(page.size(), "?"))
                       + ")"
-                  : " WHERE PATIENT_ID IS NOT NULL AND " + where)
+                  : " WHERE PATIENT_ID IS NOT NULL")
+              + (where == null ? "" : " AND " + where)
               + window
               + " ORDER BY PATIENT_ID, RESOURCE_PID NULLS LAST, ID, ROW_NO",
           rs -> {

@@ -46,7 +46,8 @@ class CodedCriteriaTest {
     assertThat(Stream.of(DKA, T1D_HISTORY, NEW_ONSET, CPEPTIDE, AUTOANTIBODY))
         .allMatch(CodedCriteria::decides);
     Criterion bmi = criterion("exc-bmi", "bmi", true, null, quantity(null, 35, "kg/m2"));
-    Criterion pregnancy = criterion("exc-preg", "pregnancy", true, "vs:preg", new BooleanType(true));
+    Criterion pregnancy =
+        criterion("exc-preg", "pregnancy", true, "vs:preg", new BooleanType(true));
     Criterion age = criterion("inc-age", "age", false, null, quantity(null, 8, "a"));
     Criterion anyOf = criterion("inc-any", "any-of", false, null, null);
     Criterion partlyForAPerson =
@@ -117,8 +118,8 @@ class CodedCriteriaTest {
   }
 
   /**
-   * Diagnoses of DKA and type 1 diabetes with every clinical and verification status and onsets
-   * of every precision, C-peptide and autoantibody results in and out of the window, superseded,
+   * Diagnoses of DKA and type 1 diabetes with every clinical and verification status and onsets of
+   * every precision, C-peptide and autoantibody results in and out of the window, superseded,
    * beyond detection limits, cancelled, and results of other tests mixed in.
    */
   private static RecordFixture randomRecord(Random random) {

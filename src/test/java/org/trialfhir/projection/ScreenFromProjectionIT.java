@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.restassured.response.Response;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,7 @@ class ScreenFromProjectionIT extends IntegrationTestBase {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Autowired ProjectionReads projection;
+  @Autowired ProjectionRecords records;
 
   @AfterEach
   void projectionBackOn() {
@@ -156,6 +158,41 @@ class ScreenFromProjectionIT extends IntegrationTestBase {
     // Over the resources only age and the enumerated diagnoses are decided set-based.
     assertThat(fromResources.funnel().get("exc-dka").get("set-based-fail")).isZero();
     assertThat(fromResources.funnel().get("inc-cpeptide-fasting").get("set-based-fail")).isZero();
+  }
+
+  /**
+   * Over a page of patients (a whole population) the query for a criterion's coded resources
+   * selects by code alone, whoever the rows are about: the same records as page by page.
+   */
+  @Test
+  void codedResourcesReadForManyPatientsAreThoseReadForFew() throws Exception {
+    List<String> ids = new ArrayList<>();
+    population(30, new Random(29), ScreenFromProjectionIT::edgePatient, ids);
+    List<String> many = new ArrayList<>(ids);
+    for (int i = 0; many.size() <= 1000; i++) {
+      many.add(unique("no-such-patient-" + i));
+    }
+    List<String> codes = List.of("c-peptide-fasting", "1986-9", "420422005", "396331005");
+    var request = new ca.uhn.fhir.rest.api.server.SystemRequestDetails();
+    LocalDate date = LocalDate.parse(DATE);
+    var fewObservations =
+        records.codedObservations(ids, codes, date.minusDays(90), date, 20_000, request);
+    var manyObservations =
+        records.codedObservations(many, codes, date.minusDays(90), date, 20_000, request);
+    var fewConditions = records.codedConditions(ids, codes, 20_000, request);
+    var manyConditions = records.codedConditions(many, codes, 20_000, request);
+    assertThat(fewObservations.values().stream().mapToInt(List::size).sum()).isPositive();
+    assertThat(fewConditions.values().stream().mapToInt(List::size).sum()).isPositive();
+    for (String id : ids) {
+      assertThat(encoded(manyObservations.get(id))).isEqualTo(encoded(fewObservations.get(id)));
+      assertThat(encoded(manyConditions.get(id))).isEqualTo(encoded(fewConditions.get(id)));
+    }
+    assertThat(manyObservations.get(many.get(many.size() - 1))).isEmpty();
+  }
+
+  private static List<String> encoded(List<? extends org.hl7.fhir.r4.model.Resource> resources) {
+    var parser = ca.uhn.fhir.context.FhirContext.forR4Cached().newJsonParser();
+    return resources.stream().map(parser::encodeResourceToString).toList();
   }
 
   /**
