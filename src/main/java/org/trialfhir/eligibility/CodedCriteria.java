@@ -12,8 +12,8 @@ import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
+import org.trialfhir.projection.CodedRecords;
 import org.trialfhir.projection.ProjectionReads;
-import org.trialfhir.projection.ProjectionRecords;
 
 /**
  * Population screening's set-based step for the criteria whose rule reads only the record's
@@ -30,10 +30,10 @@ import org.trialfhir.projection.ProjectionRecords;
 final class CodedCriteria {
 
   private final ProjectionReads projection;
-  private final ProjectionRecords records;
+  private final CodedRecords records;
   private final CodeMembership terms;
 
-  CodedCriteria(ProjectionReads projection, ProjectionRecords records, CodeMembership terms) {
+  CodedCriteria(ProjectionReads projection, CodedRecords records, CodeMembership terms) {
     this.projection = projection;
     this.records = records;
     this.terms = terms;
@@ -46,6 +46,33 @@ final class CodedCriteria {
         && criterion.valueSet() != null
         && (screening == CriterionKind.Screening.NEEDS_CONDITION
             || screening == CriterionKind.Screening.OWN_CODES);
+  }
+
+  /**
+   * The patients among {@code survivors} that the plan's criteria decided from coded resources
+   * fail, each under the first one failing them (in the study's order); they are taken out of
+   * {@code survivors}, which each later criterion's query reads no more.
+   */
+  List<PopulationScreening.Screened> ruleOut(
+      PopulationScreening.Plan plan,
+      Map<String, Patient> population,
+      Set<String> survivors,
+      LocalDate date,
+      RequestDetails request) {
+    String studyReference = "ResearchStudy/" + plan.study().getIdElement().getIdPart();
+    List<PopulationScreening.Screened> decided = new ArrayList<>();
+    for (Criterion criterion : plan.coded()) {
+      if (survivors.isEmpty()) {
+        break;
+      }
+      Map<String, Patient> candidates = new LinkedHashMap<>();
+      survivors.forEach(id -> candidates.put(id, population.get(id)));
+      for (String id : failing(criterion, candidates, date, studyReference, request)) {
+        survivors.remove(id);
+        decided.add(PopulationScreening.Screened.ruledOut(id, criterion.id()));
+      }
+    }
+    return decided;
   }
 
   /**

@@ -22,8 +22,8 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.trialfhir.projection.CodedRecords;
 import org.trialfhir.projection.ProjectionReads;
-import org.trialfhir.projection.ProjectionRecords;
 
 /**
  * Screening a whole population against one study without running {@code $eligibility} per patient.
@@ -51,14 +51,14 @@ public class PopulationScreening {
   private final EligibilityService eligibility;
   private final IValidationSupport validationSupport;
   private final ProjectionReads projection;
-  private final ProjectionRecords records;
+  private final CodedRecords records;
 
   PopulationScreening(
       DaoRegistry daos,
       EligibilityService eligibility,
       IValidationSupport validationSupport,
       ProjectionReads projection,
-      ProjectionRecords records) {
+      CodedRecords records) {
     this.daos = daos;
     this.eligibility = eligibility;
     this.validationSupport = validationSupport;
@@ -132,22 +132,10 @@ public class PopulationScreening {
         }
       }
     }
-    // Then each criterion decided by its coded resources, in the study's order, for the patients
-    // still undecided: one query each.
-    CodedCriteria coded = new CodedCriteria(projection, records, membership);
-    Map<String, Patient> byId = CodedCriteria.byId(patients);
-    String studyReference = "ResearchStudy/" + plan.study().getIdElement().getIdPart();
-    for (Criterion criterion : plan.coded()) {
-      if (survivors.isEmpty()) {
-        break;
-      }
-      Map<String, Patient> candidates = new LinkedHashMap<>();
-      survivors.forEach(id -> candidates.put(id, byId.get(id)));
-      for (String id : coded.failing(criterion, candidates, date, studyReference, request)) {
-        survivors.remove(id);
-        decided.add(Screened.ruledOut(id, criterion.id()));
-      }
-    }
+    // Then each criterion decided by its coded resources, in the study's order: one query each.
+    decided.addAll(
+        new CodedCriteria(projection, records, membership)
+            .ruleOut(plan, CodedCriteria.byId(patients), survivors, date, request));
     return Optional.of(new Narrowed(patients.size(), decided, new ArrayList<>(survivors)));
   }
 

@@ -35,21 +35,18 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public class ProjectionRecords {
 
-  private static final int PAGE = 1000;
+  static final int PAGE = 1000;
 
   /** Flags of a row that send its patient's part of the record to the resources. */
-  private static final List<String> CONDITION_FLAGS = List.of("labelled");
+  static final List<String> CONDITION_FLAGS = List.of("labelled");
 
-  private static final List<String> OBSERVATION_FLAGS = List.of("labelled", "effective_timing");
+  static final List<String> OBSERVATION_FLAGS = List.of("labelled", "effective_timing");
 
   /**
    * An Observation whose period ends before it starts: whether a record read by a look-back window
    * holds it depends on that window's start, not only on the day the rules read.
    */
-  private static final String INVERTED = "inverted";
-
-  private static final List<String> CODED_OBSERVATION_FLAGS =
-      List.of("labelled", "effective_timing", INVERTED);
+  static final String INVERTED = "inverted";
 
   private static final Set<String> BOOLEANS =
       Set.of("data_absent", "labelled", "effective_timing", INVERTED);
@@ -98,116 +95,6 @@ public class ProjectionRecords {
         request);
   }
 
-  /**
-   * For population screening ({@code $screen}'s set-based step): of these patients, the Conditions
-   * coded with one of these code values (each resource whole, with all its codings), by patient;
-   * one query for all the patients, whatever their number. A patient the answer leaves out (the
-   * same rules as {@link #conditions}) must be judged otherwise; an answered patient without such a
-   * Condition has an empty list. Every resource used is shown to the caller first.
-   */
-  public Map<String, List<Condition>> codedConditions(
-      Collection<String> patients, Collection<String> codes, int most, RequestDetails request) {
-    return coded(
-        "TRIALFHIR_PX_CONDITION",
-        RowResources.CONDITION_COLUMNS,
-        CONDITION_FLAGS,
-        "",
-        List.of(),
-        patients,
-        codes,
-        most,
-        RowResources::condition,
-        request);
-  }
-
-  /**
-   * As {@link #codedConditions}, for the Observations whose date, as written, may be a day from
-   * {@code from} to {@code to} (every Observation a look-back window's rule may count, and those
-   * dated by a Timing, which send their patient to the resources). A patient with an Observation
-   * whose period ends before it starts is left out too: whether the record read for the patient
-   * holds it depends on the other criteria's windows.
-   */
-  public Map<String, List<Observation>> codedObservations(
-      Collection<String> patients,
-      Collection<String> codes,
-      LocalDate from,
-      LocalDate to,
-      int most,
-      RequestDetails request) {
-    return coded(
-        "TRIALFHIR_PX_OBSERVATION",
-        RowResources.OBSERVATION_COLUMNS,
-        CODED_OBSERVATION_FLAGS,
-        " AND ((EFFECTIVE_LOW >= ? AND EFFECTIVE_LOW <= ?) OR EFFECTIVE_TIMING = TRUE)",
-        List.of(day(from), day(to)),
-        patients,
-        codes,
-        most,
-        RowResources::observation,
-        request);
-  }
-
-  private <T extends Resource> Map<String, List<T>> coded(
-      String table,
-      List<String> columns,
-      List<String> flags,
-      String window,
-      List<Object> windowArguments,
-      Collection<String> patients,
-      Collection<String> codes,
-      int most,
-      Function<List<Map<String, Object>>, T> rebuild,
-      RequestDetails request) {
-    if (!reads.available() || patients.isEmpty()) {
-      return Map.of();
-    }
-    if (codes.isEmpty()) {
-      // Nothing so coded is held: every patient's answer is empty, without a query.
-      Map<String, List<T>> none = new LinkedHashMap<>();
-      patients.forEach(p -> none.put(p, List.of()));
-      return none;
-    }
-    List<String> values = List.copyOf(new java.util.LinkedHashSet<>(codes));
-    Map<String, List<T>> records = new LinkedHashMap<>();
-    Set<String> left = new HashSet<>();
-    // One query per page of code values (a ValueSet's held codes are seldom over a page).
-    for (int from = 0; from < values.size(); from += PAGE) {
-      List<String> page = values.subList(from, Math.min(values.size(), from + PAGE));
-      List<Object> arguments = new ArrayList<>(page);
-      arguments.addAll(windowArguments);
-      Map<String, List<T>> answered =
-          read(
-              table,
-              columns,
-              flags,
-              "ID IN (SELECT ID FROM "
-                  + table
-                  + " WHERE CODE IN ("
-                  + String.join(", ", Collections.nCopies(page.size(), "?"))
-                  + "))",
-              window,
-              arguments,
-              patients,
-              most,
-              rebuild,
-              request);
-      for (String patient : patients) {
-        List<T> found = answered.get(patient);
-        if (found == null) {
-          left.add(patient);
-        } else {
-          // A resource with codes on two pages comes twice: once is what the record holds.
-          List<T> record = records.computeIfAbsent(patient, p -> new ArrayList<>());
-          Set<String> ids = new HashSet<>();
-          record.forEach(r -> ids.add(r.getIdElement().getValue()));
-          found.stream().filter(r -> ids.add(r.getIdElement().getValue())).forEach(record::add);
-        }
-      }
-    }
-    left.forEach(records::remove);
-    return records;
-  }
-
   private <T extends Resource> Map<String, List<T>> read(
       String table,
       List<String> columns,
@@ -227,7 +114,7 @@ public class ProjectionRecords {
    * {@code where} (when not null) and {@code window} select; with {@code where}, over a page of
    * patients, the rows they select in one query, of which those of other patients are skipped.
    */
-  private <T extends Resource> Map<String, List<T>> read(
+  <T extends Resource> Map<String, List<T>> read(
       String table,
       List<String> columns,
       List<String> flags,
@@ -349,7 +236,7 @@ public class ProjectionRecords {
         : column.toUpperCase(Locale.ROOT);
   }
 
-  private static int day(LocalDate date) {
+  static int day(LocalDate date) {
     return DerivedColumns.day(date.toString(), false);
   }
 }

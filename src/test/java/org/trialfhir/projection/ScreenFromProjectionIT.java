@@ -50,7 +50,7 @@ class ScreenFromProjectionIT extends IntegrationTestBase {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Autowired ProjectionReads projection;
-  @Autowired ProjectionRecords records;
+  @Autowired CodedRecords records;
 
   @AfterEach
   void projectionBackOn() {
