@@ -105,7 +105,7 @@ public class CodedRecords {
       return none;
     }
     List<String> values = List.copyOf(new LinkedHashSet<>(codes));
-    Map<String, List<T>> records = new LinkedHashMap<>();
+    Map<String, List<T>> coded = new LinkedHashMap<>();
     Set<String> left = new HashSet<>();
     // One query per page of code values (a ValueSet's held codes are seldom over a page).
     for (int from = 0; from < values.size(); from += ProjectionRecords.PAGE) {
@@ -135,14 +135,14 @@ public class CodedRecords {
           left.add(patient);
         } else {
           // A resource with codes on two pages comes twice: once is what the record holds.
-          List<T> record = records.computeIfAbsent(patient, p -> new ArrayList<>());
+          List<T> record = coded.computeIfAbsent(patient, p -> new ArrayList<>());
           Set<String> ids = new HashSet<>();
           record.forEach(r -> ids.add(r.getIdElement().getValue()));
           found.stream().filter(r -> ids.add(r.getIdElement().getValue())).forEach(record::add);
         }
       }
     }
-    left.forEach(records::remove);
-    return records;
+    left.forEach(coded::remove);
+    return coded;
   }
 }
