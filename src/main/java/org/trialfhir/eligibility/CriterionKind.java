@@ -42,19 +42,19 @@ enum CriterionKind {
       "observation-value",
       Set.of(Observation.class),
       Lookback.LABS,
-      Screening.FULL,
+      Screening.OWN_CODES,
       (c, e) -> e.observations().observationValue(c)),
   OBSERVATION_POSITIVE(
       "observation-positive",
       Set.of(Observation.class),
       Lookback.LABS,
-      Screening.FULL,
+      Screening.OWN_CODES,
       (c, e) -> e.results().results(c, true)),
   OBSERVATION_ALL_NEGATIVE(
       "observation-all-negative",
       Set.of(Observation.class),
       Lookback.LABS,
-      Screening.FULL,
+      Screening.OWN_CODES,
       (c, e) -> e.results().results(c, false)),
   BMI(
       "bmi",
@@ -94,6 +94,12 @@ enum CriterionKind {
     PATIENT_ONLY,
     /** Present only when a Condition coded from its ValueSet exists (closed world). */
     NEEDS_CONDITION,
+    /**
+     * Its rule reads only the record's Observations coded from the criterion's own ValueSet, so
+     * those alone decide whether it fails (population screening reads just them for every candidate
+     * at once). Condition kinds are decided the same way.
+     */
+    OWN_CODES,
     /** Only a full evaluation of the record decides it. */
     FULL
   }

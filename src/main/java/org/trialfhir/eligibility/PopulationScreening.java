@@ -22,6 +22,7 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.trialfhir.projection.CodedRecords;
 import org.trialfhir.projection.ProjectionReads;
 
 /**
@@ -33,7 +34,11 @@ import org.trialfhir.projection.ProjectionReads;
  *       page at a time, by the engine's own code;
  *   <li>an inclusion criterion that requires a diagnosis from an enumerated value set becomes one
  *       Condition search by those codes: a patient outside that set has no such Condition at all,
- *       which the engine judges a fail.
+ *       which the engine judges a fail;
+ *   <li>from the projection only, each other criterion whose rule reads just the Conditions or
+ *       Observations coded from its ValueSet (exclusion diagnoses, onsets, lab thresholds, positive
+ *       or negative results) becomes one query for every candidate's resources so coded, judged by
+ *       the engine's own rule ({@link CodedCriteria}).
  * </ol>
  *
  * Only a failing criterion decides a patient here (a fail makes the verdict ineligible whatever the
@@ -46,16 +51,19 @@ public class PopulationScreening {
   private final EligibilityService eligibility;
   private final IValidationSupport validationSupport;
   private final ProjectionReads projection;
+  private final CodedRecords records;
 
   PopulationScreening(
       DaoRegistry daos,
       EligibilityService eligibility,
       IValidationSupport validationSupport,
-      ProjectionReads projection) {
+      ProjectionReads projection,
+      CodedRecords records) {
     this.daos = daos;
     this.eligibility = eligibility;
     this.validationSupport = validationSupport;
     this.projection = projection;
+    this.records = records;
   }
 
   /**
@@ -120,16 +128,29 @@ public class PopulationScreening {
       for (String id : List.copyOf(survivors)) {
         if (!diagnosed.contains(id)) {
           survivors.remove(id);
-          decided.add(
-              new Screened(id, Verdict.INELIGIBLE, Map.of(required.getKey(), Outcome.FAIL)));
+          decided.add(Screened.ruledOut(id, required.getKey()));
         }
       }
     }
+    // Then each criterion decided by its coded resources, in the study's order: one query each.
+    decided.addAll(
+        new CodedCriteria(projection, records, membership)
+            .ruleOut(plan, CodedCriteria.byId(patients), survivors, date, request));
     return Optional.of(new Narrowed(patients.size(), decided, new ArrayList<>(survivors)));
   }
 
-  /** One patient's screening result: verdict and the outcome of each criterion known. */
-  public record Screened(String patient, Verdict verdict, Map<String, Outcome> outcomes) {}
+  /**
+   * One patient's screening result: verdict and the outcome of each criterion known, and whether it
+   * was decided set-based (only the failing criteria known) or by the full evaluation.
+   */
+  public record Screened(
+      String patient, Verdict verdict, Map<String, Outcome> outcomes, boolean setBased) {
+
+    /** Ruled out set-based by this criterion's fail. */
+    static Screened ruledOut(String patient, String criterion) {
+      return new Screened(patient, Verdict.INELIGIBLE, Map.of(criterion, Outcome.FAIL), true);
+    }
+  }
 
   /** The criteria of a study that set-based steps can decide, read once per screening. */
   public record Plan(
@@ -137,7 +158,8 @@ public class PopulationScreening {
       List<String> criterionIds,
       List<Criterion> demographic,
       Map<String, TokenOrListParam> requiredDiagnoses,
-      Map<String, String> requiredValueSets) {}
+      Map<String, String> requiredValueSets,
+      List<Criterion> coded) {}
 
   /**
    * The study's criteria and what set-based steps can decide of them. Every method here reads with
@@ -151,9 +173,13 @@ public class PopulationScreening {
     List<Criterion> demographic = new ArrayList<>();
     Map<String, TokenOrListParam> diagnoses = new LinkedHashMap<>();
     Map<String, String> valueSets = new LinkedHashMap<>();
+    List<Criterion> coded = new ArrayList<>();
     for (Criterion criterion : criteria) {
       if (criterion.manualReview() != null) {
         continue; // a person may still judge it: not decidable by data alone
+      }
+      if (CodedCriteria.decides(criterion)) {
+        coded.add(criterion);
       }
       if (criterion.kind().screening() == CriterionKind.Screening.PATIENT_ONLY) {
         demographic.add(criterion);
@@ -169,7 +195,12 @@ public class PopulationScreening {
       }
     }
     return new Plan(
-        study, criteria.stream().map(Criterion::id).toList(), demographic, diagnoses, valueSets);
+        study,
+        criteria.stream().map(Criterion::id).toList(),
+        demographic,
+        diagnoses,
+        valueSets,
+        coded);
   }
 
   /**
@@ -194,7 +225,7 @@ public class PopulationScreening {
       }
       if (!failed.isEmpty()) {
         String id = patient.getIdElement().getIdPart();
-        ruledOut.put(id, new Screened(id, Verdict.INELIGIBLE, failed));
+        ruledOut.put(id, new Screened(id, Verdict.INELIGIBLE, failed, true));
       }
     }
     return ruledOut;
@@ -242,7 +273,10 @@ public class PopulationScreening {
       evaluation.results().forEach(r -> outcomes.put(r.criterion().id(), r.outcome()));
       screened.add(
           new Screened(
-              evaluation.patient().getIdElement().getIdPart(), evaluation.verdict(), outcomes));
+              evaluation.patient().getIdElement().getIdPart(),
+              evaluation.verdict(),
+              outcomes,
+              false));
     }
     return screened;
   }

@@ -40,6 +40,11 @@ class ProjectionConfig {
   }
 
   @Bean
+  CodedRecords codedRecords(ProjectionReads reads, ProjectionRecords records) {
+    return new CodedRecords(reads, records);
+  }
+
+  @Bean
   ProjectionRebuild projectionRebuild(
       Projection projection, DaoRegistry daos, PlatformTransactionManager transactions) {
     return new ProjectionRebuild(projection, daos, transactions);

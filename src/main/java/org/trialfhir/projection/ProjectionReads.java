@@ -90,10 +90,20 @@ public class ProjectionReads {
 
   /** The distinct codings of every projected Condition (which codes the record holds at all). */
   public List<Code> conditionCodes() {
+    return codes("TRIALFHIR_PX_CONDITION");
+  }
+
+  /** The distinct codings of every projected Observation. */
+  public List<Code> observationCodes() {
+    return codes("TRIALFHIR_PX_OBSERVATION");
+  }
+
+  private List<Code> codes(String table) {
     return tables
         .jdbc()
         .query(
-            "SELECT DISTINCT CODE_SYSTEM, CODE FROM TRIALFHIR_PX_CONDITION"
+            "SELECT DISTINCT CODE_SYSTEM, CODE FROM "
+                + table
                 + " WHERE CODE_SYSTEM IS NOT NULL AND CODE IS NOT NULL",
             (rs, n) -> new Code(rs.getString(1), rs.getString(2)));
   }
@@ -221,18 +231,38 @@ public class ProjectionReads {
     if (!available()) {
       return Optional.empty();
     }
-    List<Condition> probes = new ArrayList<>();
-    for (String patient : patients) {
-      Condition probe = new Condition();
-      probe.setId("Condition/none-of-" + patient);
-      probe.setSubject(new Reference("Patient/" + patient));
-      probes.add(probe);
-    }
-    for (int from = 0; from < probes.size(); from += PAGE) {
-      rights.show(request, probes.subList(from, Math.min(probes.size(), from + PAGE)));
-    }
+    mayRead("Condition", patients, request);
     answered.incrementAndGet();
     return Optional.of(Set.of());
+  }
+
+  /**
+   * Those of these patients whose resources of this type (Condition or Observation) the caller is
+   * shown, as a search of them would show them: for a fact the projection holds no row of (a
+   * patient without such a Condition), one made-up resource of each patient is passed through the
+   * read hooks. One the caller may not read is a 403; one withheld leaves its patient out.
+   */
+  public Set<String> mayRead(String type, Collection<String> patients, RequestDetails request) {
+    List<org.hl7.fhir.r4.model.Resource> probes = new ArrayList<>();
+    for (String patient : patients) {
+      Reference subject = new Reference("Patient/" + patient);
+      org.hl7.fhir.r4.model.Resource probe =
+          "Observation".equals(type)
+              ? new org.hl7.fhir.r4.model.Observation().setSubject(subject)
+              : new Condition().setSubject(subject);
+      probe.setId(type + "/none-of-" + patient);
+      probes.add(probe);
+    }
+    Set<String> shown = new HashSet<>();
+    for (int from = 0; from < probes.size(); from += PAGE) {
+      for (org.hl7.fhir.instance.model.api.IBaseResource probe :
+          rights.show(request, probes.subList(from, Math.min(probes.size(), from + PAGE)))) {
+        if (probe != null) {
+          shown.add(probe.getIdElement().getIdPart().substring("none-of-".length()));
+        }
+      }
+    }
+    return shown;
   }
 
   private Optional<List<PatientFacts>> shown(List<Row> rows, RequestDetails request) {

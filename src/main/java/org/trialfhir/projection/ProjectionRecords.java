@@ -3,6 +3,7 @@ package org.trialfhir.projection;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -34,14 +35,21 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public class ProjectionRecords {
 
-  private static final int PAGE = 1000;
+  static final int PAGE = 1000;
 
   /** Flags of a row that send its patient's part of the record to the resources. */
-  private static final List<String> CONDITION_FLAGS = List.of("labelled");
+  static final List<String> CONDITION_FLAGS = List.of("labelled");
 
-  private static final List<String> OBSERVATION_FLAGS = List.of("labelled", "effective_timing");
+  static final List<String> OBSERVATION_FLAGS = List.of("labelled", "effective_timing");
 
-  private static final Set<String> BOOLEANS = Set.of("data_absent", "labelled", "effective_timing");
+  /**
+   * An Observation whose period ends before it starts: whether a record read by a look-back window
+   * holds it depends on that window's start, not only on the day the rules read.
+   */
+  static final String INVERTED = "inverted";
+
+  private static final Set<String> BOOLEANS =
+      Set.of("data_absent", "labelled", "effective_timing", INVERTED);
 
   private final ProjectionReads reads;
   private final JdbcTemplate jdbc;
@@ -97,27 +105,55 @@ public class ProjectionRecords {
       int most,
       Function<List<Map<String, Object>>, T> rebuild,
       RequestDetails request) {
-    if (!reads.available() || patients.isEmpty()) {
+    return read(
+        table, columns, flags, null, window, windowArguments, patients, most, rebuild, request);
+  }
+
+  /**
+   * The records of these patients from the table: the rows of a page of patients at a time that
+   * {@code where} (when not null) and {@code window} select; with {@code where}, over a page of
+   * patients, the rows they select in one query, of which those of other patients are skipped.
+   */
+  <T extends Resource> Map<String, List<T>> read(
+      String table,
+      List<String> columns,
+      List<String> flags,
+      String where,
+      String window,
+      List<Object> windowArguments,
+      Collection<String> asked,
+      int most,
+      Function<List<Map<String, Object>>, T> rebuild,
+      RequestDetails request) {
+    if (!reads.available() || asked.isEmpty()) {
       return Map.of();
     }
+    List<String> patients = List.copyOf(asked);
     List<String> selected = new ArrayList<>(columns);
     selected.addAll(flags);
     // patient → resource id → its rows, in the order the resources were stored
     Map<String, Map<String, List<Map<String, Object>>>> rows = new LinkedHashMap<>();
     patients.forEach(p -> rows.put(p, new LinkedHashMap<>()));
     Set<String> toResources = new HashSet<>();
-    for (int from = 0; from < patients.size(); from += PAGE) {
-      List<String> page = patients.subList(from, Math.min(patients.size(), from + PAGE));
-      List<Object> arguments = new ArrayList<>(page);
+    // Over a page of patients, one query selects every row so wanted, whoever it is about.
+    boolean byPatient = where == null || patients.size() <= PAGE;
+    int pageSize = byPatient ? PAGE : patients.size();
+    for (int from = 0; from < patients.size(); from += pageSize) {
+      List<String> page = patients.subList(from, Math.min(patients.size(), from + pageSize));
+      List<Object> arguments = new ArrayList<>(byPatient ? page : List.of());
       arguments.addAll(windowArguments);
       jdbc.query(
           "SELECT "
-              + String.join(", ", selected.stream().map(c -> c.toUpperCase(Locale.ROOT)).toList())
+              + String.join(
+                  ", ", selected.stream().map(ProjectionRecords::selectExpression).toList())
               + " FROM "
               + table
-              + " WHERE PATIENT_ID IN ("
-              + String.join(", ", Collections.nCopies(page.size(), "?"))
-              + ")"
+              + (byPatient
+                  ? " WHERE PATIENT_ID IN ("
+                      + String.join(", ", Collections.nCopies(page.size(), "?"))
+                      + ")"
+                  : " WHERE PATIENT_ID IS NOT NULL")
+              + (where == null ? "" : " AND " + where)
               + window
               + " ORDER BY PATIENT_ID, RESOURCE_PID NULLS LAST, ID, ROW_NO",
           rs -> {
@@ -131,12 +167,14 @@ public class ProjectionRecords {
                       : rs.getString(sqlName));
             }
             String patient = (String) row.get("patient_id");
+            Map<String, List<Map<String, Object>>> ofPatient = rows.get(patient);
+            if (ofPatient == null) {
+              return; // not asked about
+            }
             if (flags.stream().anyMatch(flag -> Boolean.TRUE.equals(row.get(flag)))) {
               toResources.add(patient);
             }
-            rows.get(patient)
-                .computeIfAbsent((String) row.get("id"), id -> new ArrayList<>())
-                .add(row);
+            ofPatient.computeIfAbsent((String) row.get("id"), id -> new ArrayList<>()).add(row);
           },
           arguments.toArray());
     }
@@ -191,7 +229,14 @@ public class ProjectionRecords {
     return ((org.hl7.fhir.r4.model.Reference) subject).getReferenceElement().getIdPart();
   }
 
-  private static int day(LocalDate date) {
+  /** A column as selected; a flag computed from others, as its expression named after it. */
+  private static String selectExpression(String column) {
+    return INVERTED.equals(column)
+        ? "CASE WHEN EFFECTIVE_HIGH < EFFECTIVE_LOW THEN TRUE ELSE FALSE END AS INVERTED"
+        : column.toUpperCase(Locale.ROOT);
+  }
+
+  static int day(LocalDate date) {
     return DerivedColumns.day(date.toString(), false);
   }
 }

@@ -29,15 +29,20 @@ final class ScreenModels {
       @JsonProperty("serverBase") String serverBase)
       implements IModelJson {}
 
-  /** One patient's result as stored in a chunk. */
+  /**
+   * One patient's result as stored in a chunk; {@code setBased}: ruled out before the full
+   * evaluation (only the failing criteria known).
+   */
   record Result(
       @JsonProperty("patient") String patient,
       @JsonProperty("verdict") Verdict verdict,
-      @JsonProperty("outcomes") Map<String, Outcome> outcomes)
+      @JsonProperty("outcomes") Map<String, Outcome> outcomes,
+      @JsonProperty("setBased") boolean setBased)
       implements IModelJson {
 
     static Result of(Screened screened) {
-      return new Result(screened.patient(), screened.verdict(), screened.outcomes());
+      return new Result(
+          screened.patient(), screened.verdict(), screened.outcomes(), screened.setBased());
     }
   }
 
@@ -53,7 +58,9 @@ final class ScreenModels {
   /**
    * The whole screening: results ordered best first, how many patients per verdict, and per
    * criterion how many patients had each outcome (for patients ruled out by a set-based step only
-   * the failing criterion is known).
+   * the failing criterion is known) and how many of its fails were decided set-based ({@link
+   * #SET_BASED_FAIL}); how many patients were ruled out set-based, the others being evaluated in
+   * full.
    */
   record Report(
       @JsonProperty("study") String study,
@@ -61,6 +68,11 @@ final class ScreenModels {
       @JsonProperty("patients") int patients,
       @JsonProperty("verdicts") Map<String, Integer> verdicts,
       @JsonProperty("funnel") Map<String, Map<String, Integer>> funnel,
+      @JsonProperty("setBased") int setBased,
       @JsonProperty("results") List<Result> results)
-      implements IModelJson {}
+      implements IModelJson {
+
+    /** A funnel count: the criterion's fails decided before the full evaluation. */
+    static final String SET_BASED_FAIL = "set-based-fail";
+  }
 }

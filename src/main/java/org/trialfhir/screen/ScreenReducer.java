@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.trialfhir.eligibility.Outcome;
 import org.trialfhir.eligibility.Verdict;
 import org.trialfhir.screen.ScreenModels.Parameters;
 import org.trialfhir.screen.ScreenModels.Report;
@@ -47,21 +48,42 @@ class ScreenReducer implements IReductionStepWorker<Parameters, ResultChunk, Rep
       verdicts.put(verdict.code(), 0);
     }
     Map<String, Map<String, Integer>> funnel = new LinkedHashMap<>();
+    int setBased = 0;
     for (Result result : ordered) {
       verdicts.merge(result.verdict().code(), 1, Integer::sum);
+      setBased += result.setBased() ? 1 : 0;
       result
           .outcomes()
           .forEach(
-              (criterion, outcome) ->
-                  funnel
-                      .computeIfAbsent(criterion, c -> new LinkedHashMap<>())
-                      .merge(outcome.code(), 1, Integer::sum));
+              (criterion, outcome) -> {
+                Map<String, Integer> counts = funnel.computeIfAbsent(criterion, c -> newCounts());
+                counts.merge(outcome.code(), 1, Integer::sum);
+                if (result.setBased() && outcome == Outcome.FAIL) {
+                  counts.merge(Report.SET_BASED_FAIL, 1, Integer::sum);
+                }
+              });
     }
     Parameters parameters = details.getParameters();
     sink.accept(
         new Report(
-            parameters.study(), parameters.date(), ordered.size(), verdicts, funnel, ordered));
+            parameters.study(),
+            parameters.date(),
+            ordered.size(),
+            verdicts,
+            funnel,
+            setBased,
+            ordered));
     return RunOutcome.SUCCESS;
+  }
+
+  /** A criterion's counts: every outcome, then its set-based fails, each from zero. */
+  private static Map<String, Integer> newCounts() {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (Outcome outcome : Outcome.values()) {
+      counts.put(outcome.code(), 0);
+    }
+    counts.put(Report.SET_BASED_FAIL, 0);
+    return counts;
   }
 
   @Override

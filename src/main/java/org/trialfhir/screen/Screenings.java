@@ -136,6 +136,10 @@ class Screenings {
     out.addParameter().setName("study").setValue(new Reference("ResearchStudy/" + report.study()));
     out.addParameter().setName("date").setValue(new StringType(report.date()));
     out.addParameter().setName("patients").setValue(new IntegerType(report.patients()));
+    out.addParameter().setName("set-based").setValue(new IntegerType(report.setBased()));
+    out.addParameter()
+        .setName("evaluated")
+        .setValue(new IntegerType(report.patients() - report.setBased()));
     var verdicts = out.addParameter().setName("verdicts");
     report.verdicts().forEach((v, n) -> verdicts.addPart().setName(v).setValue(new IntegerType(n)));
     for (Map.Entry<String, Map<String, Integer>> criterion : report.funnel().entrySet()) {

@@ -88,7 +88,7 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
         if (!diagnosed.contains(id)) {
           survivors.remove(id);
           without.add(
-              new Screened(id, Verdict.INELIGIBLE, Map.of(diagnosis.getKey(), Outcome.FAIL)));
+              new Screened(id, Verdict.INELIGIBLE, Map.of(diagnosis.getKey(), Outcome.FAIL), true));
         }
       }
       emitDecided(without, sink);

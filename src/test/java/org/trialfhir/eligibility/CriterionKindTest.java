@@ -75,5 +75,12 @@ class CriterionKindTest {
                 .filter(k -> k.screening() == CriterionKind.Screening.NEEDS_CONDITION))
         .containsExactlyInAnyOrder(
             CriterionKind.CONDITION, CriterionKind.CONDITION_ACTIVE, CriterionKind.CONDITION_ONSET);
+    assertThat(
+            Arrays.stream(CriterionKind.values())
+                .filter(k -> k.screening() == CriterionKind.Screening.OWN_CODES))
+        .containsExactlyInAnyOrder(
+            CriterionKind.OBSERVATION_VALUE,
+            CriterionKind.OBSERVATION_POSITIVE,
+            CriterionKind.OBSERVATION_ALL_NEGATIVE);
   }
 }

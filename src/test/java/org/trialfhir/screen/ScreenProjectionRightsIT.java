@@ -1,34 +1,42 @@
 package org.trialfhir.screen;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.trialfhir.eligibility.PatientFixture.eligibleChild;
+import static org.trialfhir.eligibility.PatientFixture.fastingCPeptide;
 
 import ca.uhn.fhir.batch2.api.IJobCoordinator;
 import ca.uhn.fhir.batch2.api.IJobMaintenanceService;
 import ca.uhn.fhir.batch2.model.JobInstanceStartRequest;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.restassured.response.Response;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.hl7.fhir.r4.model.IdType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.trialfhir.IntegrationTestBase;
 import org.trialfhir.TestTokens;
+import org.trialfhir.eligibility.Outcome;
 import org.trialfhir.eligibility.PatientFixture;
+import org.trialfhir.eligibility.PopulationScreening;
 import org.trialfhir.projection.ProjectionReads;
 import org.trialfhir.screen.ScreenModels.Parameters;
 import org.trialfhir.security.JobCaller;
+import org.trialfhir.security.JobCallerRequests;
 
 /**
  * A screening narrowed over the projection obeys the caller's rights as one over the resources
- * does: a caller who may not read Conditions (or Patients) gets the same refusal either way, and no
- * results built from the facts they may not see.
+ * does: a caller who may not read Conditions, Observations (or Patients) gets the same refusal
+ * either way, and no results built from the facts they may not see.
  */
 class ScreenProjectionRightsIT extends IntegrationTestBase {
 
@@ -38,6 +46,8 @@ class ScreenProjectionRightsIT extends IntegrationTestBase {
   @Autowired IJobCoordinator jobs;
   @Autowired IJobMaintenanceService maintenance;
   @Autowired ProjectionReads projection;
+  @Autowired PopulationScreening screening;
+  @Autowired JobCallerRequests callers;
 
   @AfterEach
   void projectionBackOn() {
@@ -69,6 +79,68 @@ class ScreenProjectionRightsIT extends IntegrationTestBase {
         assertThat(projection.answered()).isEqualTo(answeredBefore + 1);
       }
     }
+  }
+
+  @Test
+  void aCallerWhoMayNotReadObservationsGetsNoDecisionBuiltFromThem() throws Exception {
+    // Only the fasting C-peptide rules this child out, and it is decided set-based from the
+    // projection's Observations: never for a caller who may not read them.
+    String lowCPeptide =
+        load(eligibleChild().set(PatientFixture.CPEP_FASTING, fastingCPeptide("0.05", "nmol/L")));
+    List<String> all =
+        List.of(
+            "user/ResearchStudy.rs",
+            "user/Group.rs",
+            "user/Patient.rs",
+            "user/Condition.rs",
+            "user/Observation.rs",
+            "user/AllergyIntolerance.rs",
+            "user/Consent.rs");
+    List<String> withoutObservations =
+        all.stream().filter(s -> !s.equals("user/Observation.rs")).toList();
+    projection.setEnabled(true);
+    assertThat(narrow(lowCPeptide, all).decided())
+        .extracting(PopulationScreening.Screened::outcomes)
+        .containsExactly(Map.of("inc-cpeptide-fasting", Outcome.FAIL));
+    assertThatThrownBy(() -> narrow(lowCPeptide, withoutObservations))
+        .isInstanceOf(ForbiddenOperationException.class);
+
+    String group = group(List.of(lowCPeptide, load(eligibleChild())));
+    for (boolean on : List.of(false, true)) {
+      projection.setEnabled(on);
+      Response status = screen(group, withoutObservations);
+      assertThat(status.statusCode()).as("projection %s: %s", on, status.asString()).isEqualTo(403);
+      assertThat(status.asString())
+          .contains("Refused for the caller who started the screening")
+          .doesNotContain("verdict");
+    }
+  }
+
+  /** The set-based narrowing of one patient, read as a screening's step acting for a caller. */
+  private PopulationScreening.Narrowed narrow(String patient, List<String> scopes) {
+    JobCaller caller =
+        new JobCaller(
+            unique("px-rights-app"),
+            unique("px-rights-user"),
+            TestTokens.ISSUER,
+            null,
+            scopes,
+            List.of("COORDINATOR"),
+            null,
+            null);
+    return callers.call(
+        caller,
+        "http://localhost:" + port + "/fhir",
+        "ResearchStudy/" + STUDY + "/$screen",
+        unique("px-step"),
+        request -> {
+          LocalDate date = LocalDate.parse("2026-06-15");
+          PopulationScreening.Plan plan =
+              screening.plan(new IdType("ResearchStudy", STUDY), request);
+          return screening
+              .narrowFromProjection(plan, List.of(patient), date, request)
+              .orElseThrow();
+        });
   }
 
   @Test
