@@ -9,8 +9,7 @@ import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.ConceptMap;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.trialfhir.server.AfterCommit;
 import org.trialfhir.server.FhirInterceptor;
 
 /**
@@ -51,16 +50,6 @@ class TerminologyChanges implements FhirInterceptor {
         || resource instanceof ConceptMap)) {
       return;
     }
-    if (TransactionSynchronizationManager.isSynchronizationActive()) {
-      TransactionSynchronizationManager.registerSynchronization(
-          new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-              validationSupport.invalidateCaches();
-            }
-          });
-    } else {
-      validationSupport.invalidateCaches();
-    }
+    AfterCommit.run(validationSupport::invalidateCaches);
   }
 }

@@ -5,8 +5,6 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Drops the cached CapabilityStatements ({@link CapabilityStatementCache}) when a SearchParameter
@@ -47,16 +45,6 @@ public class CapabilityStatementChanges implements FhirInterceptor {
       return;
     }
     String why = resource.fhirType() + " " + how;
-    if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-      cache.invalidate(why);
-      return;
-    }
-    TransactionSynchronizationManager.registerSynchronization(
-        new TransactionSynchronization() {
-          @Override
-          public void afterCommit() {
-            cache.invalidate(why);
-          }
-        });
+    AfterCommit.run(() -> cache.invalidate(why));
   }
 }

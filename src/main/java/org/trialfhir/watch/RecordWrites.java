@@ -14,8 +14,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.trialfhir.server.AfterCommit;
 import org.trialfhir.server.FhirInterceptor;
 
 /**
@@ -62,17 +61,7 @@ public class RecordWrites implements FhirInterceptor {
     if (patient == null) {
       return;
     }
-    if (TransactionSynchronizationManager.isSynchronizationActive()) {
-      TransactionSynchronizationManager.registerSynchronization(
-          new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-              rescreening.submit(patient);
-            }
-          });
-    } else {
-      rescreening.submit(patient);
-    }
+    AfterCommit.run(() -> rescreening.submit(patient));
   }
 
   static String patientOf(IBaseResource resource) {
