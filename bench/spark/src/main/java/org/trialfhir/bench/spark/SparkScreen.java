@@ -1,0 +1,140 @@
+package org.trialfhir.bench.spark;
+
+import au.csiro.pathling.library.PathlingContext;
+import au.csiro.pathling.library.io.source.QueryableDataSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A benchmark, not a test: the projection's ViewDefinitions, unchanged, run by Pathling on a local
+ * Spark over a Bulk-export-shaped NDJSON directory, then the set-based criteria of a study as Spark
+ * SQL over the views' rows. Prints what it read, each view's rows and time, the criterion query's
+ * time, the funnel and the total.
+ *
+ * <pre>
+ * SparkScreen --data DIR --profiles fhir-profiles --study nct06407297 --date 2026-06-15
+ *             [--master local[2]] [--partitions 4] [--survivors FILE] [--debug-sql QUERY]
+ * </pre>
+ */
+public final class SparkScreen {
+
+  private static final String[] VIEWS = {"patient", "condition", "observation"};
+
+  private SparkScreen() {}
+
+  public static void main(String[] args) throws IOException {
+    Map<String, String> opts = options(args);
+    long start = System.nanoTime();
+    Path profiles = Path.of(opts.getOrDefault("profiles", "fhir-profiles"));
+    String date = opts.getOrDefault("date", "2026-06-15");
+    Path work = Files.createTempDirectory("trialfhir-spark-views");
+    Criteria criteria =
+        Criteria.of(profiles, opts.getOrDefault("study", "nct06407297"), date);
+
+    SparkSession spark =
+        SparkSession.builder()
+            .master(opts.getOrDefault("master", "local[2]"))
+            .appName("trialfhir-spark-bench")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", opts.getOrDefault("partitions", "4"))
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    PathlingContext pathling = PathlingContext.create(spark);
+    double sparkUp = seconds(start);
+
+    // Read and encode the NDJSON once (cached), so each view's time below is the view's own.
+    long t = System.nanoTime();
+    QueryableDataSource data =
+        pathling.read().ndjson(opts.getOrDefault("data", "ndjson")).map(ds -> ds.cache());
+    Map<String, Long> read = new LinkedHashMap<>();
+    long resources = 0;
+    for (String type : new String[] {"Patient", "Condition", "Observation"}) {
+      long n = data.read(type).count();
+      read.put(type, n);
+      resources += n;
+    }
+    double readSeconds = seconds(t);
+
+    List<String> lines = new ArrayList<>();
+    lines.add(String.format(Locale.ROOT, "%-34s %12s %10s", "step", "rows", "seconds"));
+    lines.add(row("Spark + Pathling start", "", sparkUp));
+    read.forEach((type, n) -> lines.add(row("read " + type + ".ndjson", String.valueOf(n), -1)));
+    lines.add(row("read + encode NDJSON (all)", String.valueOf(resources), readSeconds));
+    for (String view : VIEWS) {
+      String json =
+          Adaptations.apply(Files.readString(profiles.resolve("views").resolve(view + ".json")));
+      String resource = view.substring(0, 1).toUpperCase(Locale.ROOT) + view.substring(1);
+      t = System.nanoTime();
+      // Each view's rows are written as a Parquet table and read back, as an analytics pipeline
+      // keeps them. Not Dataset.cache(): with Pathling 9.4.0's view output cached in memory, the
+      // columns of the cached rows came back shifted (a boolean read as a string, no code matched).
+      String table = work.resolve(view).toUri().toString();
+      data.view(resource).json(json).execute().write().mode("overwrite").parquet(table);
+      Dataset<Row> rows = spark.read().parquet(table);
+      long n = rows.count();
+      rows.createOrReplaceTempView(view);
+      lines.add(row("view trialfhir_" + view, String.valueOf(n), seconds(t)));
+    }
+
+    if (opts.containsKey("debug-sql")) {
+      spark.sql(opts.get("debug-sql")).show(50, false);
+    }
+    t = System.nanoTime();
+    Funnel funnel = Funnel.run(spark, criteria);
+    double criterionSeconds = seconds(t);
+    lines.add(row("criterion query (Spark SQL)", String.valueOf(funnel.population()), criterionSeconds));
+    double total = seconds(start);
+    lines.forEach(System.out::println);
+    System.out.println();
+    Adaptations.describe().forEach(System.out::println);
+    System.out.println();
+    System.out.println("funnel for " + criteria.study() + " on " + date + ":");
+    funnel.steps().forEach((name, n) -> System.out.printf(Locale.ROOT, "  %-58s %10d%n", name, n));
+    System.out.println();
+    double busy = total - sparkUp;
+    System.out.printf(
+        Locale.ROOT,
+        "total wall time %.1f s (%.1f s without Spark's start); %d resources, %.0f resources/s"
+            + " (views and criteria, start excluded)%n",
+        total,
+        busy,
+        resources,
+        resources / busy);
+    if (opts.containsKey("survivors")) {
+      Files.write(Path.of(opts.get("survivors")), funnel.survivors());
+    }
+    spark.stop();
+    try (var files = Files.walk(work)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  private static String row(String step, String rows, double secs) {
+    return String.format(
+        Locale.ROOT, "%-34s %12s %10s", step, rows, secs < 0 ? "" : String.format(Locale.ROOT, "%.2f", secs));
+  }
+
+  private static double seconds(long since) {
+    return (System.nanoTime() - since) / 1e9;
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("expected --option value, got " + args[i]);
+      }
+      opts.put(args[i].substring(2), args[i + 1]);
+    }
+    return opts;
+  }
+}
