@@ -84,4 +84,4 @@ args=(--data "$ndjson" --profiles fhir-profiles --study nct06407297 --date 2026-
   --add-opens=java.base/java.util=ALL-UNNAMED --enable-native-access=ALL-UNNAMED \
   -cp "bench/spark/target/classes:$(cat bench/spark/target/classpath.txt)" \
   org.trialfhir.bench.spark.SparkScreen "${args[@]}" 2> "$work/spark.log" || {
-  grep -v ' INFO ' "$work/spark.log" | tail -40 >&2; exit 1; }
+  grep -v ' INFO \|^\s*at \|^\s*\.\.\.' "$work/spark.log" | tail -30 >&2; exit 1; }

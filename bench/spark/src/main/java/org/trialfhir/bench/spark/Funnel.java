@@ -66,10 +66,9 @@ record Funnel(long population, Map<String, Long> steps, List<String> survivors) 
       steps.put("+ " + dx.id() + " (" + dx.valueSet() + ")", count(spark, survivors));
     }
     spark.sql(survivors).cache().createOrReplaceTempView("survivors");
-    List<String> kept = new ArrayList<>();
-    for (Row r : spark.sql("SELECT patient FROM survivors ORDER BY patient").collectAsList()) {
-      kept.add(r.getString(0));
-    }
+    long surviving = count(spark, "SELECT * FROM survivors");
+    String labOutcome = "''";
+    String labJoin = "";
     if (c.lab() != null) {
       Criteria.Lab lab = c.lab();
       String day =
@@ -87,6 +86,12 @@ record Funnel(long population, Map<String, Long> steps, List<String> survivors) 
               + " WHERE day BETWEEN date_sub(" + d + ", " + lab.lookbackDays() + ") AND " + d + ")"
               + " WHERE n = 1";
       String comparator = "=".equals(lab.comparator()) ? "=" : lab.comparator();
+      spark.sql(latest).cache().createOrReplaceTempView("latest_lab");
+      labOutcome =
+          "CASE WHEN l.value IS NULL THEN 'missing-data' WHEN l.value " + comparator + " "
+              + lab.value() + " THEN 'pass' ELSE 'fail' END";
+      labJoin = " LEFT JOIN latest_lab l ON l.patient_id = s.patient";
+      latest = "SELECT * FROM latest_lab";
       Row r =
           spark
               .sql(
@@ -98,7 +103,18 @@ record Funnel(long population, Map<String, Long> steps, List<String> survivors) 
               + " within " + lab.lookbackDays() + " d (most recent)",
           r.getLong(0));
       steps.put("  (of them: a value in the window that fails)", r.getLong(1) - r.getLong(0));
-      steps.put("  (of them: no value in the window: missing data)", kept.size() - r.getLong(1));
+      steps.put(
+          "  (of them: no value in the window: missing data)",
+          surviving - r.getLong(1));
+    }
+    // The set-based step's survivors, each with the lab criterion's outcome here (for comparing
+    // with the server's $screen report).
+    List<String> kept = new ArrayList<>();
+    for (Row r :
+        spark
+            .sql("SELECT s.patient, " + labOutcome + " FROM survivors s" + labJoin + " ORDER BY 1")
+            .collectAsList()) {
+      kept.add(r.getString(0) + "\t" + r.getString(1));
     }
     return new Funnel(population, steps, kept);
   }
