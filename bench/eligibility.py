@@ -9,6 +9,9 @@ same statistics for a plain read of the patient (the floor an HTTP round trip co
     java -jar target/trialfhir.jar --trialfhir.data-dir=bench-data &   # wait for readiness
     python3 bench/eligibility.py --patients 1000
 
+With --ndjson DIR it only writes the population as Patient.ndjson, Condition.ndjson and
+Observation.ndjson (the file layout of a Bulk export; bench/spark.sh reads it) and needs no server.
+
 Only the Python standard library; talks to the server on loopback only.
 """
 import argparse, json, random, statistics, time, urllib.request, uuid
@@ -113,7 +116,7 @@ def main():
     ap.add_argument("--patients", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--ndjson", metavar="DIR", help="write the population as NDJSON into DIR (no server)")
-    ap.add_argument("--t1d-share", type=float, default=0.5)
+    ap.add_argument("--t1d-share", type=float, default=0.5, help="share of patients with type 1 diabetes")
     args = ap.parse_args()
     if args.ndjson:
         counts = write_ndjson(args.ndjson, args.patients, args.seed, t1d_share=args.t1d_share)
@@ -122,7 +125,7 @@ def main():
     rng = random.Random(args.seed)
     ids, resources, t0 = [], 0, time.perf_counter()
     for i in range(args.patients):
-        bundle = patient_bundle(rng, i)
+        bundle = patient_bundle(rng, i, t1d_share=args.t1d_share)
         resources += len(bundle["entry"])
         reply = post(args.base, "", bundle)
         ids.append(reply["entry"][0]["response"]["location"].split("/")[1])
