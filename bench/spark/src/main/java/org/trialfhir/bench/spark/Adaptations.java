@@ -9,9 +9,10 @@ import java.util.Map;
 
 /**
  * The only changes made to the views before Pathling runs them: columns whose FHIRPath Pathling
- * 9.4.0 does not evaluate ({@code type()} and {@code select()}; {@code iif()} neither, which are outside SQL on FHIR's
- * required FHIRPath subset) get the nearest expression it does. Every other column runs as written
- * in fhir-profiles/views/. The set-based criteria read none of these columns.
+ * 9.4.0 does not evaluate ({@code type()} and {@code select()}; {@code iif()} neither, which are
+ * outside SQL on FHIR's required FHIRPath subset) get the nearest expression it does. Every other
+ * column runs as written in fhir-profiles/views/. The set-based criteria read none of these
+ * columns.
  */
 final class Adaptations {
 
@@ -37,13 +38,22 @@ final class Adaptations {
         String replacement = PATHS.get(c.get("name").getAsString());
         if (replacement != null) {
           applied.add(
-              "  " + name + "." + c.get("name").getAsString() + ": " + c.get("path").getAsString()
-                  + "  ->  " + (replacement.isEmpty() ? "(left out)" : replacement + " (code)"));
+              "  "
+                  + name
+                  + "."
+                  + c.get("name").getAsString()
+                  + ": "
+                  + c.get("path").getAsString()
+                  + "  ->  "
+                  + (replacement.isEmpty() ? "(left out)" : replacement + " (code)"));
           c.addProperty("path", replacement);
           c.addProperty("type", "code"); // what the replacement gives (Pathling checks it)
         }
       }
-      select.getAsJsonObject().getAsJsonArray("column").asList()
+      select
+          .getAsJsonObject()
+          .getAsJsonArray("column")
+          .asList()
           .removeIf(c -> c.getAsJsonObject().get("path").getAsString().isEmpty());
     }
     return view.toString();

@@ -39,12 +39,18 @@ record Criteria(
 
   /** A lab threshold: the most recent value in the look-back window decides. */
   record Lab(
-      String id, String valueSet, String predicate, int lookbackDays, String comparator,
-      String value, String unitCode) {}
+      String id,
+      String valueSet,
+      String predicate,
+      int lookbackDays,
+      String comparator,
+      String value,
+      String unitCode) {}
 
   /** The criteria of the study's eligibility Group (the package's example Group of that id). */
   static Criteria of(Path profiles, String study, String date) {
-    JsonObject group = read(profiles.resolve("example").resolve("Group-" + study + "-eligibility.json"));
+    JsonObject group =
+        read(profiles.resolve("example").resolve("Group-" + study + "-eligibility.json"));
     Integer low = null;
     Integer high = null;
     String sex = "all";
@@ -149,7 +155,12 @@ record Criteria(
         return undotted + " LIKE " + literal(parent + "%");
       }
       if ("descendent-of".equals(op)) {
-        return undotted + " LIKE " + literal(parent + "%") + " AND " + undotted + " <> "
+        return undotted
+            + " LIKE "
+            + literal(parent + "%")
+            + " AND "
+            + undotted
+            + " <> "
             + literal(parent);
       }
     }
@@ -158,7 +169,8 @@ record Criteria(
 
   private static JsonObject valueSet(Path profiles, String url) {
     try (Stream<Path> files = Files.list(profiles)) {
-      for (Path file : files.filter(p -> p.getFileName().toString().startsWith("ValueSet-")).toList()) {
+      for (Path file :
+          files.filter(p -> p.getFileName().toString().startsWith("ValueSet-")).toList()) {
         JsonObject vs = read(file);
         if (url.equals(vs.get("url").getAsString())) {
           return vs;

@@ -14,8 +14,8 @@ import org.apache.spark.sql.SparkSession;
  * outside; no birth date or gender is never ruled out), then each required diagnosis (a counted
  * Condition: coded in the ValueSet, first verification code not refuted or entered-in-error). The
  * survivors are the patients the server's set-based step keeps. A lab threshold follows, which the
- * server leaves to the full evaluation: the most recent final, amended or corrected value with
- * that unit code and a day-precise date in the look-back window decides.
+ * server leaves to the full evaluation: the most recent final, amended or corrected value with that
+ * unit code and a day-precise date in the look-back window decides.
  */
 record Funnel(long population, Map<String, Long> steps, List<String> survivors) {
 
@@ -44,10 +44,13 @@ record Funnel(long population, Map<String, Long> steps, List<String> survivors) 
     if (c.ageHigh() != null) {
       fails.add(String.format(years, d, "latest") + " > " + c.ageHigh());
     }
-    String demographic = fails.isEmpty() ? "false" : "(b IS NOT NULL AND (" + String.join(" OR ", fails) + "))";
+    String demographic =
+        fails.isEmpty() ? "false" : "(b IS NOT NULL AND (" + String.join(" OR ", fails) + "))";
     if (!"all".equals(c.sex())) {
-      demographic += " OR (gender IS NOT NULL AND gender <> 'unknown' AND gender <> "
-          + Criteria.literal(c.sex()) + ")";
+      demographic +=
+          " OR (gender IS NOT NULL AND gender <> 'unknown' AND gender <> "
+              + Criteria.literal(c.sex())
+              + ")";
     }
     String survivors = "SELECT patient FROM births WHERE NOT (" + demographic + ")";
     long population = spark.sql("SELECT count(*) FROM births").first().getLong(0);
@@ -57,7 +60,9 @@ record Funnel(long population, Map<String, Long> steps, List<String> survivors) 
         count(spark, survivors));
     for (Criteria.Diagnosis dx : c.diagnoses()) {
       survivors =
-          "SELECT s.patient FROM (" + survivors + ") s LEFT SEMI JOIN"
+          "SELECT s.patient FROM ("
+              + survivors
+              + ") s LEFT SEMI JOIN"
               + " (SELECT patient_id FROM condition WHERE patient_id IS NOT NULL AND "
               + dx.predicate()
               + " AND (verification_status IS NULL"
@@ -76,36 +81,61 @@ record Funnel(long population, Map<String, Long> steps, List<String> survivors) 
               + " effective_period_start), 1, 10))";
       String latest =
           "SELECT patient_id, value FROM (SELECT patient_id, CAST(value_decimal AS DECIMAL(38, 10))"
-              + " AS value, row_number() OVER (PARTITION BY patient_id ORDER BY day DESC, id DESC) AS n"
-              + " FROM (SELECT DISTINCT id, patient_id, value_decimal, " + day + " AS day"
+              + " AS value, row_number() OVER (PARTITION BY patient_id ORDER BY day DESC, id DESC)"
+              + " AS n FROM (SELECT DISTINCT id, patient_id, value_decimal, "
+              + day
+              + " AS day"
               + " FROM observation WHERE patient_id IN (SELECT patient FROM survivors) AND "
               + lab.predicate()
               + " AND status IN ('final', 'amended', 'corrected')"
               + " AND NOT coalesce(data_absent, false) AND value_decimal IS NOT NULL"
-              + " AND value_code = " + Criteria.literal(lab.unitCode()) + ")"
-              + " WHERE day BETWEEN date_sub(" + d + ", " + lab.lookbackDays() + ") AND " + d + ")"
+              + " AND value_code = "
+              + Criteria.literal(lab.unitCode())
+              + ")"
+              + " WHERE day BETWEEN date_sub("
+              + d
+              + ", "
+              + lab.lookbackDays()
+              + ") AND "
+              + d
+              + ")"
               + " WHERE n = 1";
       String comparator = "=".equals(lab.comparator()) ? "=" : lab.comparator();
       spark.sql(latest).cache().createOrReplaceTempView("latest_lab");
       labOutcome =
-          "CASE WHEN l.value IS NULL THEN 'missing-data' WHEN l.value " + comparator + " "
-              + lab.value() + " THEN 'pass' ELSE 'fail' END";
+          "CASE WHEN l.value IS NULL THEN 'missing-data' WHEN l.value "
+              + comparator
+              + " "
+              + lab.value()
+              + " THEN 'pass' ELSE 'fail' END";
       labJoin = " LEFT JOIN latest_lab l ON l.patient_id = s.patient";
       latest = "SELECT * FROM latest_lab";
       Row r =
           spark
               .sql(
-                  "SELECT count_if(value " + comparator + " " + lab.value() + "), count(*) FROM ("
-                      + latest + ")")
+                  "SELECT count_if(value "
+                      + comparator
+                      + " "
+                      + lab.value()
+                      + "), count(*) FROM ("
+                      + latest
+                      + ")")
               .first();
       steps.put(
-          "+ " + lab.id() + " " + lab.comparator() + " " + lab.value() + " " + lab.unitCode()
-              + " within " + lab.lookbackDays() + " d (most recent)",
+          "+ "
+              + lab.id()
+              + " "
+              + lab.comparator()
+              + " "
+              + lab.value()
+              + " "
+              + lab.unitCode()
+              + " within "
+              + lab.lookbackDays()
+              + " d (most recent)",
           r.getLong(0));
       steps.put("  (of them: a value in the window that fails)", r.getLong(1) - r.getLong(0));
-      steps.put(
-          "  (of them: no value in the window: missing data)",
-          surviving - r.getLong(1));
+      steps.put("  (of them: no value in the window: missing data)", surviving - r.getLong(1));
     }
     // The set-based step's survivors, each with the lab criterion's outcome here (for comparing
     // with the server's $screen report).

@@ -37,8 +37,7 @@ public final class SparkScreen {
     Path profiles = Path.of(opts.getOrDefault("profiles", "fhir-profiles"));
     String date = opts.getOrDefault("date", "2026-06-15");
     Path work = Files.createTempDirectory("trialfhir-spark-views");
-    Criteria criteria =
-        Criteria.of(profiles, opts.getOrDefault("study", "nct06407297"), date);
+    Criteria criteria = Criteria.of(profiles, opts.getOrDefault("study", "nct06407297"), date);
 
     SparkSession spark =
         SparkSession.builder()
@@ -103,7 +102,8 @@ public final class SparkScreen {
     t = System.nanoTime();
     Funnel funnel = Funnel.run(spark, criteria);
     double criterionSeconds = seconds(t);
-    lines.add(row("criterion query (Spark SQL)", String.valueOf(funnel.population()), criterionSeconds));
+    lines.add(
+        row("criterion query (Spark SQL)", String.valueOf(funnel.population()), criterionSeconds));
     double total = seconds(start);
     lines.forEach(System.out::println);
     System.out.println();
@@ -132,7 +132,11 @@ public final class SparkScreen {
 
   private static String row(String step, String rows, double secs) {
     return String.format(
-        Locale.ROOT, "%-34s %12s %10s", step, rows, secs < 0 ? "" : String.format(Locale.ROOT, "%.2f", secs));
+        Locale.ROOT,
+        "%-34s %12s %10s",
+        step,
+        rows,
+        secs < 0 ? "" : String.format(Locale.ROOT, "%.2f", secs));
   }
 
   private static double seconds(long since) {
