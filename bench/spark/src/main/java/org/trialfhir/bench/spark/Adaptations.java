@@ -9,10 +9,9 @@ import java.util.Map;
 
 /**
  * The only changes made to the views before Pathling runs them: columns whose FHIRPath Pathling
- * 9.4.0 does not evaluate ({@code type()} and {@code select()}; {@code iif()} neither, which are
- * outside SQL on FHIR's required FHIRPath subset) get the nearest expression it does. Every other
- * column runs as written in fhir-profiles/views/. The set-based criteria read none of these
- * columns.
+ * 9.4.0 does not implement ({@code type()}, {@code select()}; {@code iif()} neither) get the
+ * nearest expression it does, or are left out. Every other column runs as written in
+ * fhir-profiles/views/. The set-based criteria read none of these columns.
  */
 final class Adaptations {
 
