@@ -78,7 +78,7 @@ echo "== running the views and the criteria on Spark $master, -Xmx$xmx" >&2
 args=(--data "$ndjson" --profiles fhir-profiles --study nct06407297 --date 2026-06-15 --master "$master")
 [ -n "$survivors" ] && args+=(--survivors "$survivors")
 # Spark 4.0 on a current JDK needs these modules opened (as its own launcher does).
-"$jdk/bin/java" -Xmx"$xmx" -Dspark.local.dir="$work" \
+"$jdk/bin/java" -Xmx"$xmx" -Dspark.local.dir="$work" -Djava.io.tmpdir="$work" \
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
   --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
   --add-opens=java.base/java.util=ALL-UNNAMED --enable-native-access=ALL-UNNAMED \
