@@ -52,9 +52,7 @@ public final class SparkScreen {
 
     // Read and encode the NDJSON once into Parquet (Pathling's own encoding of the resources, as an
     // analytics pipeline keeps them), so each view's time below is the view's own. Not
-    // Dataset.cache(): with the encoded resources cached in memory, Pathling 9.4.0's view output
-    // came back with its columns shifted (a boolean read as a string, no code matched), and
-    // writing it failed in Spark's optimizer.
+    // Dataset.cache() of the encoded resources: the views over them failed to be written (below).
     long t = System.nanoTime();
     String encoded = work.resolve("resources").toUri().toString();
     pathling
