@@ -51,8 +51,8 @@ public final class SparkScreen {
     double sparkUp = seconds(start);
 
     // Read and encode the NDJSON once into Parquet (Pathling's own encoding of the resources, as an
-    // analytics pipeline keeps them), so each view's time below is the view's own. Not
-    // Dataset.cache() of the encoded resources: the views over them failed to be written (below).
+    // analytics pipeline keeps them), so each view's time below is the view's own; on disk
+    // rather than Dataset.cache(), so a large export does not have to fit in the heap.
     long t = System.nanoTime();
     String encoded = work.resolve("resources").toUri().toString();
     pathling
