@@ -9,6 +9,9 @@ same statistics for a plain read of the patient (the floor an HTTP round trip co
     java -jar target/trialfhir.jar --trialfhir.data-dir=bench-data &   # wait for readiness
     python3 bench/eligibility.py --patients 1000
 
+With --ndjson DIR it only writes the population as Patient.ndjson, Condition.ndjson and
+Observation.ndjson (the file layout of a Bulk export; bench/spark.sh reads it) and needs no server.
+
 Only the Python standard library; talks to the server on loopback only.
 """
 import argparse, json, random, statistics, time, urllib.request, uuid
@@ -68,6 +71,41 @@ def patient_bundle(rng, i, size=44, t1d_share=0.5):
     entries += [{"resource": r, "request": {"method": "POST", "url": r["resourceType"]}} for r in resources[1:]]
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
+def ndjson_resources(bundle):
+    """The bundle's resources as a Bulk export holds them: each with an id (the Patient's from its
+    urn:uuid fullUrl), references to the Patient as Patient/id."""
+    pid = bundle["entry"][0]["fullUrl"].removeprefix("urn:uuid:")
+    out = []
+    for k, entry in enumerate(bundle["entry"]):
+        r = dict(entry["resource"], id=pid if k == 0 else f"{pid}-{k}")
+        if "subject" in r:
+            r["subject"] = {"reference": "Patient/" + pid}
+        out.append(r)
+    return out
+
+def write_ndjson(out_dir, patients, seed=42, size=44, t1d_share=0.5):
+    """Writes Patient.ndjson, Condition.ndjson and Observation.ndjson (the file layout of $export's
+    output) into out_dir; returns the number of resources written per type."""
+    import os
+    os.makedirs(out_dir, exist_ok=True)
+    rng, counts, files = random.Random(seed), {}, {}
+    uuid_rng = random.Random(seed + 1)  # ids from the seed too, so one seed gives one population
+    try:
+        for i in range(patients):
+            bundle = patient_bundle(rng, i, size, t1d_share)
+            pid = str(uuid.UUID(int=uuid_rng.getrandbits(128), version=4))
+            bundle["entry"][0]["fullUrl"] = "urn:uuid:" + pid
+            for r in ndjson_resources(bundle):
+                t = r["resourceType"]
+                if t not in files:
+                    files[t] = open(os.path.join(out_dir, t + ".ndjson"), "w")
+                files[t].write(json.dumps(r, separators=(",", ":")) + "\n")
+                counts[t] = counts.get(t, 0) + 1
+    finally:
+        for f in files.values():
+            f.close()
+    return counts
+
 def pct(values, p):
     s = sorted(values)
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
@@ -77,11 +115,17 @@ def main():
     ap.add_argument("--base", default="http://localhost:8080/fhir")
     ap.add_argument("--patients", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--ndjson", metavar="DIR", help="write the population as NDJSON into DIR (no server)")
+    ap.add_argument("--t1d-share", type=float, default=0.5, help="share of patients with type 1 diabetes")
     args = ap.parse_args()
+    if args.ndjson:
+        counts = write_ndjson(args.ndjson, args.patients, args.seed, t1d_share=args.t1d_share)
+        print(json.dumps(counts))
+        return
     rng = random.Random(args.seed)
     ids, resources, t0 = [], 0, time.perf_counter()
     for i in range(args.patients):
-        bundle = patient_bundle(rng, i)
+        bundle = patient_bundle(rng, i, t1d_share=args.t1d_share)
         resources += len(bundle["entry"])
         reply = post(args.base, "", bundle)
         ids.append(reply["entry"][0]["response"]["location"].split("/")[1])
