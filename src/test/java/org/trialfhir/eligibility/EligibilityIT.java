@@ -974,14 +974,20 @@ class EligibilityIT extends IntegrationTestBase {
     return stored;
   }
 
+  /** $match-studies for the stored patient, also asked with its record supplied (same answers). */
   private JsonPath matchStudies(String patientId) {
-    return fhir()
-        .queryParam("date", DATE)
-        .get("/Patient/" + patientId + "/$match-studies")
-        .then()
-        .statusCode(200)
-        .extract()
-        .jsonPath();
+    JsonPath stored =
+        fhir()
+            .queryParam("date", DATE)
+            .get("/Patient/" + patientId + "/$match-studies")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    new SuppliedRecords(this::fhir)
+        .assertSameMatchWhenSupplied(
+            patientId, storedOrder.getOrDefault(patientId, List.of()), DATE, stored);
+    return stored;
   }
 
   /**

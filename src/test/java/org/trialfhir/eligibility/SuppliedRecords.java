@@ -153,6 +153,46 @@ public final class SuppliedRecords {
     }
   }
 
+  /**
+   * Asks {@code Patient/$match-studies} with the stored patient's record supplied and asserts that
+   * every study both answers hold has the same score and verdict (studies other tests create
+   * meanwhile may be in one answer only).
+   */
+  public void assertSameMatchWhenSupplied(
+      String patientId, List<String> storedOrder, String date, JsonPath stored) {
+    Supplied supplied = recordOf(patientId, Form.URN, storedOrder);
+    Parameters parameters = new Parameters();
+    parameters.addParameter().setName("record").setResource(supplied.bundle());
+    parameters.addParameter().setName("date").setValue(new DateType(date));
+    Response response =
+        caller
+            .get()
+            .body(FHIR.newJsonParser().encodeResourceToString(parameters))
+            .post("/Patient/$match-studies");
+    assertThat(response.statusCode()).as(response.asString()).isEqualTo(200);
+    Map<String, String> expected = matches(stored);
+    Map<String, String> actual = matches(response.jsonPath());
+    assertThat(actual.keySet()).containsAll(expected.keySet());
+    expected.forEach(
+        (study, match) -> assertThat(actual.get(study)).as("match of %s", study).isEqualTo(match));
+  }
+
+  /** Study id -> "score verdict", from a $match-studies Bundle. */
+  private static Map<String, String> matches(JsonPath bundle) {
+    Map<String, String> matches = new LinkedHashMap<>();
+    List<Map<String, Object>> entries = bundle.getList("entry");
+    for (int i = 0; i < entries.size(); i++) {
+      String at = "entry[" + i + "]";
+      matches.put(
+          bundle.getString(at + ".resource.id"),
+          bundle.getString(at + ".search.score")
+              + " "
+              + bundle.getString(
+                  at + ".resource.contained[0].parameter.find { it.name == 'verdict' }.valueCode"));
+    }
+    return matches;
+  }
+
   /** Same verdict, patient, date, and criteria (evidence and reasons read back). */
   static void assertSame(JsonPath stored, JsonPath supplied, Supplied record, String what) {
     assertThat(value(supplied, "verdict", "valueCode"))
