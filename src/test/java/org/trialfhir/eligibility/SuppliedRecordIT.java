@@ -144,6 +144,47 @@ class SuppliedRecordIT extends IntegrationTestBase {
         .statusCode(403);
   }
 
+  /** Audited like the stored evaluation, naming the study, and no Patient, since none was read. */
+  @Test
+  void theEvaluationIsAuditedNamingTheStudyAndNoPatient() throws Exception {
+    String requestId = unique("supplied-audit");
+    fhir()
+        .header("X-Request-ID", requestId)
+        .body(parameters(eligibleChild().transaction(unique("supplied")), null))
+        .post("/ResearchStudy/" + NCT + "/$eligibility")
+        .then()
+        .statusCode(200);
+    JsonPath event = awaitOperationEvent(requestId);
+    assertThat(event.getString("outcome")).isEqualTo("0");
+    assertThat(event.getList("entity.findAll { it.role?.code == '1' }")).as("patients").isEmpty();
+    assertThat(event.getString("entity.find { it.role?.code == '4' }.what.reference"))
+        .startsWith("ResearchStudy/" + NCT);
+  }
+
+  private JsonPath awaitOperationEvent(String requestId) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (System.currentTimeMillis() < deadline) {
+      JsonPath events =
+          fhir()
+              .queryParam("subtype", "operation")
+              .queryParam("_sort", "-date")
+              .queryParam("_count", 50)
+              .get("/AuditEvent")
+              .then()
+              .statusCode(200)
+              .extract()
+              .jsonPath();
+      List<Map<String, Object>> entries = events.getList("entry.resource");
+      for (int i = 0; i < entries.size(); i++) {
+        if (String.valueOf(entries.get(i)).contains(requestId)) {
+          return JsonPath.from(events.prettify()).setRootPath("entry[" + i + "].resource");
+        }
+      }
+      Thread.sleep(200); // the trail is written through an outbox, asynchronously
+    }
+    throw new AssertionError("no AuditEvent of the request " + requestId);
+  }
+
   private Response eligibility(String parameters) {
     return fhir().body(parameters).post("/ResearchStudy/" + NCT + "/$eligibility");
   }
