@@ -52,7 +52,7 @@ class SuppliedRecordIT extends IntegrationTestBase {
   }
 
   @Test
-  void refusesRecordsThatAreNotOnePatientsAndStoresNothing() {
+  void refusesRecordsThatAreNotOnePatientsAndStoresNothing() throws Exception {
     Map<String, Integer> before = counts();
     String child = eligibleChild().transaction(unique("supplied"));
     String patient = entry(child, 0);
@@ -79,6 +79,11 @@ class SuppliedRecordIT extends IntegrationTestBase {
         .isEqualTo(400);
     String wrongType = entry(child, 0, e -> resource(e).put("gender", List.of(1, 2)));
     assertThat(eligibility(parameters(bundle(wrongType, condition), null)).statusCode())
+        .isEqualTo(400);
+    String patientResource =
+        JSON.writeValueAsString(JsonPath.from(child).getMap("entry[0].resource"));
+    assertThat(eligibility(parameters(patientResource, null)).statusCode())
+        .as("a record that is not a Bundle")
         .isEqualTo(400);
     List<String> many = new ArrayList<>();
     many.add(patient);

@@ -110,6 +110,21 @@ class SuppliedRecordTest {
     assertThat(SuppliedRecord.of(bundle, 100, FHIR).resources(Observation.class)).hasSize(1);
   }
 
+  /** The record the README and docs/eligibility.md send (a transaction Bundle is read as well). */
+  @Test
+  void theDocumentedExampleIsOnePatientsRecord() throws Exception {
+    Bundle example =
+        FHIR.newJsonParser()
+            .parseResource(
+                Bundle.class,
+                java.nio.file.Files.readString(
+                    java.nio.file.Path.of("docs/example-patient-bundle.json")));
+    SuppliedRecord record = SuppliedRecord.of(example, 100, FHIR);
+    assertThat(record.resources(Condition.class)).isNotEmpty();
+    assertThat(record.resources(Observation.class)).isNotEmpty();
+    assertThat(record.patientCitation().getReference()).startsWith("urn:uuid:");
+  }
+
   @Test
   void refusesMoreEntriesThanTheLimitWith413() {
     Bundle bundle = bundle(PATIENT, new Patient());
