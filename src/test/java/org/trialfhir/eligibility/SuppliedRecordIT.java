@@ -142,11 +142,73 @@ class SuppliedRecordIT extends IntegrationTestBase {
         .post("/ResearchStudy/" + NCT + "/$eligibility")
         .then()
         .statusCode(403);
+    fhirAs(studiesOnly)
+        .body(
+            "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"trialMatchClinicalData\","
+                + "\"resource\":"
+                + bundle
+                + "}]}")
+        .post("/ResearchStudy/$match")
+        .then()
+        .statusCode(200)
+        .body("type", equalTo("searchset"));
     fhirAs(TestTokens.token("user/Patient.rs", List.of(), null))
         .body(parameters(bundle, null))
         .post("/Patient/$match-studies")
         .then()
         .statusCode(403);
+  }
+
+  /**
+   * Records from outside are sparser than stored ones: each element of each resource left out in
+   * turn (and a quantity without its value) is judged (a verdict) or refused (4xx), never a 500.
+   */
+  @Test
+  void sparseRecordsAreJudgedOrRefusedNeverAnError() throws Exception {
+    String child = eligibleChild().transaction(unique("supplied"));
+    int entries = JsonPath.from(child).getList("entry").size();
+    List<String> variants = new ArrayList<>();
+    for (int i = 0; i < entries; i++) {
+      Map<String, Object> resource = JsonPath.from(child).getMap("entry[" + i + "].resource");
+      List<String> keys = new ArrayList<>(resource.keySet());
+      for (String key : keys) {
+        if (List.of("resourceType", "subject", "patient").contains(key)) {
+          continue;
+        }
+        variants.add(replaced(child, i, entry(child, i, e -> resource(e).remove(key))));
+      }
+      variants.add(
+          replaced(
+              child,
+              i,
+              entry(
+                  child,
+                  i,
+                  e -> {
+                    if (resource(e).get("valueQuantity") instanceof Map<?, ?> quantity) {
+                      quantity.remove("value");
+                    }
+                  })));
+    }
+    for (String variant : variants) {
+      for (String study : List.of(NCT, "gxipc1-phase1")) {
+        Response response =
+            fhir()
+                .body(parameters(variant, null))
+                .post("/ResearchStudy/" + study + "/$eligibility");
+        assertThat(response.statusCode()).as(response.asString()).isLessThan(500);
+      }
+    }
+  }
+
+  /** The fixture Bundle with its i-th entry replaced. */
+  private static String replaced(String bundle, int i, String entry) throws Exception {
+    List<String> all = new ArrayList<>();
+    int size = JsonPath.from(bundle).getList("entry").size();
+    for (int j = 0; j < size; j++) {
+      all.add(j == i ? entry : entry(bundle, j));
+    }
+    return bundle(all.toArray(String[]::new));
   }
 
   /** Audited like the stored evaluation, naming the study, and no Patient, since none was read. */
