@@ -162,16 +162,21 @@ final class SuppliedRecord {
   /**
    * Whether a compartment owner HAPI found may be a patient: HAPI also offers references without a
    * type (urn:uuid), which are a patient only when they resolve to a Patient entry (one that
-   * resolves to nothing in the Bundle is not known to be a patient, and is left alone).
+   * resolves to nothing in the Bundle is not known to be a patient, and is left alone), and a
+   * reference to a contained resource ({@code #id}) is inside the resource itself.
    */
   private static boolean patientLike(IIdType owner, Map<String, String> typesByUrl) {
     String type = typesByUrl.get(owner.getValue());
     if (type != null) {
       return "Patient".equals(type);
     }
+    String value = owner.getValue();
+    if (value == null || value.startsWith("#")) {
+      return false;
+    }
     return owner.hasResourceType()
         ? "Patient".equals(owner.getResourceType())
-        : !owner.getValue().startsWith("urn:");
+        : !value.startsWith("urn:");
   }
 
   private static List<IIdType> compartmentOwners(FhirContext fhir, Resource resource) {

@@ -107,7 +107,10 @@ class SuppliedRecordTest {
     observation.addPerformer(new Reference("urn:uuid:practitioner"));
     add(bundle, "urn:uuid:o1", observation);
     add(bundle, "urn:uuid:practitioner", new org.hl7.fhir.r4.model.Practitioner());
-    assertThat(SuppliedRecord.of(bundle, 100, FHIR).resources(Observation.class)).hasSize(1);
+    Observation withContained = new Observation().setSubject(new Reference(PATIENT));
+    withContained.addPerformer(new Reference("#lab"));
+    add(bundle, "urn:uuid:o2", withContained);
+    assertThat(SuppliedRecord.of(bundle, 100, FHIR).resources(Observation.class)).hasSize(2);
   }
 
   /** The record the README and docs/eligibility.md send (a transaction Bundle is read as well). */
