@@ -16,7 +16,6 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.BundleEntryComponent;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Consent;
-import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -163,16 +162,21 @@ final class SuppliedRecord {
   /**
    * Whether a compartment owner HAPI found may be a patient: HAPI also offers references without a
    * type (urn:uuid), which are a patient only when they resolve to a Patient entry (one that
-   * resolves to nothing in the Bundle is not known to be a patient, and is left alone).
+   * resolves to nothing in the Bundle is not known to be a patient, and is left alone), and a
+   * reference to a contained resource ({@code #id}) is inside the resource itself.
    */
   private static boolean patientLike(IIdType owner, Map<String, String> typesByUrl) {
     String type = typesByUrl.get(owner.getValue());
     if (type != null) {
       return "Patient".equals(type);
     }
+    String value = owner.getValue();
+    if (value == null || value.startsWith("#")) {
+      return false;
+    }
     return owner.hasResourceType()
         ? "Patient".equals(owner.getResourceType())
-        : !owner.getValue().startsWith("urn:");
+        : !value.startsWith("urn:");
   }
 
   private static List<IIdType> compartmentOwners(FhirContext fhir, Resource resource) {
@@ -281,41 +285,5 @@ final class SuppliedRecord {
               citation.hasReference() ? citation.getReference() : citation.getDisplay());
     }
     return cited;
-  }
-
-  /**
-   * Which references name the record's Patient, by the Bundle's resolution rules: its fullUrl, or
-   * {@code Patient/[id]} (relative, or absolute with any base) with its id, the id being the
-   * resource's, else the last segment of an http(s) fullUrl.
-   */
-  private static final class PatientIdentity {
-    private final String fullUrl;
-    private final String id;
-
-    PatientIdentity(BundleEntryComponent entry) {
-      this.fullUrl = entry.hasFullUrl() ? entry.getFullUrl() : null;
-      IdType own = ((Resource) entry.getResource()).getIdElement();
-      String fromResource = own.hasIdPart() && !own.isUrn() ? own.getIdPart() : null;
-      String fromUrl =
-          fullUrl != null && fullUrl.matches("https?://.*/Patient/[^/]+")
-              ? new IdType(fullUrl).getIdPart()
-              : null;
-      this.id = fromResource != null ? fromResource : fromUrl;
-    }
-
-    boolean is(Reference reference) {
-      if (!reference.hasReference()) {
-        return false;
-      }
-      String target = reference.getReference();
-      if (target.equals(fullUrl)) {
-        return true;
-      }
-      if (target.startsWith("urn:") || target.startsWith("#") || id == null) {
-        return false;
-      }
-      IdType parsed = new IdType(target);
-      return "Patient".equals(parsed.getResourceType()) && id.equals(parsed.getIdPart());
-    }
   }
 }

@@ -45,6 +45,12 @@ final class RoleRules {
       allowOnInstancesReadingAsCaller(rules, "screening", "$eligibility", ResearchStudy.class);
       allowOnInstancesReadingAsCaller(rules, "screening", "$match-studies", Patient.class);
     }
+    if (caller.readsAllOf("ResearchStudy") && caller.readsAllOf("Group")) {
+      // A record supplied in the request (Patient/$match-studies, ResearchStudy/$match) is the
+      // caller's own data: evaluating it reads only the studies and their criteria, as the caller.
+      allowOnTypeReadingAsCaller(rules, "record matching", "$match-studies", Patient.class);
+      allowOnTypeReadingAsCaller(rules, "record matching", "$match", ResearchStudy.class);
+    }
     if (studyTeam && readsRecords && caller.readsAllOf("Group")) {
       // A candidate Group's member list is patient data.
       allowOnInstances(rules, "screening", "$screen", ResearchStudy.class);
@@ -162,6 +168,17 @@ final class RoleRules {
         .operation()
         .named(operation)
         .onInstancesOfType(type)
+        .andRequireExplicitResponseAuthorization();
+  }
+
+  /** As {@link #allowOnInstancesReadingAsCaller}, for an operation on the type. */
+  static void allowOnTypeReadingAsCaller(
+      RuleBuilder rules, String label, String operation, Class<? extends IBaseResource> type) {
+    rules
+        .allow(label)
+        .operation()
+        .named(operation)
+        .onType(type)
         .andRequireExplicitResponseAuthorization();
   }
 

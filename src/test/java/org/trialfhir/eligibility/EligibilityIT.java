@@ -913,6 +913,9 @@ class EligibilityIT extends IntegrationTestBase {
   // ============================================================================ helpers
 
   /** A loaded patient: its server id and the server "Type/id" of each fixture slot. */
+  /** Each loaded patient's resources, "Type/id", in the order the transaction stored them. */
+  private final Map<String, List<String>> storedOrder = new LinkedHashMap<>();
+
   private record Loaded(String patientId, Map<String, String> ids) {
     String id(String slot) {
       return Objects.requireNonNull(ids.get(slot), slot);
@@ -948,6 +951,7 @@ class EligibilityIT extends IntegrationTestBase {
     for (int i = 0; i < slots.size(); i++) {
       ids.put(slots.get(i), typeAndId(locations.get(i + 1)));
     }
+    storedOrder.put(patient.substring("Patient/".length()), List.copyOf(ids.values()));
     return new Loaded(patient.substring("Patient/".length()), ids);
   }
 
@@ -955,14 +959,35 @@ class EligibilityIT extends IntegrationTestBase {
     return eligibility(studyId, patientId, DATE);
   }
 
+  /**
+   * Every evaluation of this suite is made twice: for the stored patient, and with the same record
+   * supplied as a Bundle (in both of the forms of {@link SuppliedRecords}), which must answer the
+   * same verdict, outcomes, reasons and evidence (issue #20: a supplied record is judged as the
+   * same record stored).
+   */
+  @Override
+  protected JsonPath eligibility(String studyId, String patientId, String date) {
+    JsonPath stored = super.eligibility(studyId, patientId, date);
+    new SuppliedRecords(this::fhir)
+        .assertSameWhenSupplied(
+            studyId, patientId, storedOrder.getOrDefault(patientId, List.of()), date, stored);
+    return stored;
+  }
+
+  /** $match-studies for the stored patient, also asked with its record supplied (same answers). */
   private JsonPath matchStudies(String patientId) {
-    return fhir()
-        .queryParam("date", DATE)
-        .get("/Patient/" + patientId + "/$match-studies")
-        .then()
-        .statusCode(200)
-        .extract()
-        .jsonPath();
+    JsonPath stored =
+        fhir()
+            .queryParam("date", DATE)
+            .get("/Patient/" + patientId + "/$match-studies")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    new SuppliedRecords(this::fhir)
+        .assertSameMatchWhenSupplied(
+            patientId, storedOrder.getOrDefault(patientId, List.of()), DATE, stored);
+    return stored;
   }
 
   /**
