@@ -3,6 +3,7 @@ package org.trialfhir.watch;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -26,10 +27,16 @@ final class WatchStates {
 
   WatchStates(DataSource dataSource) {
     this.jdbc = new JdbcTemplate(dataSource);
-    jdbc.execute(
-        "CREATE TABLE IF NOT EXISTS TRIALFHIR_WATCH_STATE (PATIENT_ID VARCHAR(64) NOT NULL,"
-            + " STUDY_ID VARCHAR(64) NOT NULL, VERDICT VARCHAR(32) NOT NULL, NOT_PASSING"
-            + " VARCHAR(4000), PRIMARY KEY (PATIENT_ID, STUDY_ID))");
+    try {
+      jdbc.execute(
+          "CREATE TABLE IF NOT EXISTS TRIALFHIR_WATCH_STATE (PATIENT_ID VARCHAR(64) NOT NULL,"
+              + " STUDY_ID VARCHAR(64) NOT NULL, VERDICT VARCHAR(32) NOT NULL, NOT_PASSING"
+              + " VARCHAR(4000), PRIMARY KEY (PATIENT_ID, STUDY_ID))");
+    } catch (DataAccessException e) {
+      // Two PostgreSQL nodes starting together can both pass IF NOT EXISTS and one then fails on
+      // the catalogue's unique key: the table is there all the same, which this read proves.
+      jdbc.queryForObject("SELECT COUNT(*) FROM TRIALFHIR_WATCH_STATE WHERE 1 = 0", Long.class);
+    }
   }
 
   Optional<State> get(String patient, String study) {
