@@ -127,6 +127,24 @@ def client_side_verdict(server, pid):
     return "insufficient-data" if not cpep or not consents else "needs-review"
 
 
+def run_screen(server, date):
+    """$screen of every patient against STUDY, asynchronously: start it, poll it; (seconds, report)."""
+    t0 = time.perf_counter()
+    status, headers, body = server.request("GET", f"/ResearchStudy/{STUDY}/$screen?date={date}",
+                                           headers={"Prefer": "respond-async"})
+    if status != 202:
+        raise SystemExit(f"$screen: HTTP {status} {body[:300]!r}")
+    poll = headers.get("Content-Location")
+    while True:
+        status, _, body = server.request("GET", poll)
+        if status == 200:
+            break
+        if status != 202:
+            raise SystemExit(f"$screen-status: HTTP {status} {body[:300]!r}")
+        time.sleep(0.5)
+    return time.perf_counter() - t0, json.loads(body)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", default="http://127.0.0.1:8080")
@@ -171,21 +189,7 @@ def main():
         client_side_verdict(server, pid)
         baseline.append((time.perf_counter() - t) * 1000)
 
-    t0 = time.perf_counter()
-    status, headers, body = server.request("GET", f"/ResearchStudy/{STUDY}/$screen?date={REF}",
-                                           headers={"Prefer": "respond-async"})
-    if status != 202:
-        raise SystemExit(f"$screen: HTTP {status} {body[:300]!r}")
-    poll = headers.get("Content-Location")
-    while True:
-        status, headers, body = server.request("GET", poll)
-        if status == 200:
-            break
-        if status != 202:
-            raise SystemExit(f"$screen-status: HTTP {status} {body[:300]!r}")
-        time.sleep(0.5)
-    screen_s = time.perf_counter() - t0
-    report = json.loads(body)
+    screen_s, report = run_screen(server, REF)
     screened = next(p["valueInteger"] for p in report["parameter"] if p["name"] == "patients")
     verdicts = {p["name"]: p["valueInteger"] for q in report["parameter"] if q["name"] == "verdicts" for p in q["part"]}
     sequential_s = statistics.median(operation) / 1000 * screened

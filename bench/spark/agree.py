@@ -14,7 +14,7 @@ Standard library only; loopback only. Reuses bench/scale.py's client and develop
 import argparse, collections, json, os, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import scale  # noqa: E402  bench/scale.py: Server, dev_token
+import scale  # noqa: E402  bench/scale.py: Server, dev_token, run_screen
 
 SET_BASED = {"inc-age:fail", "inc-diabetes-dx:fail"}
 LAB = "inc-cpeptide-fasting"
@@ -41,21 +41,9 @@ def load(server, ndjson, per_bundle):
 
 
 def screen(server, date):
-    t0 = time.perf_counter()
-    status, headers, body = server.request("GET", f"/ResearchStudy/{scale.STUDY}/$screen?date={date}",
-                                           headers={"Prefer": "respond-async"})
-    if status != 202:
-        raise SystemExit(f"$screen: HTTP {status} {body[:300]!r}")
-    poll = headers.get("Content-Location")
-    while True:
-        status, _, body = server.request("GET", poll)
-        if status == 200:
-            break
-        if status != 202:
-            raise SystemExit(f"$screen-status: HTTP {status} {body[:300]!r}")
-        time.sleep(0.5)
-    print(f"$screen: {time.perf_counter() - t0:.1f} s")
-    return json.loads(body)
+    seconds, report = scale.run_screen(server, date)
+    print(f"$screen: {seconds:.1f} s")
+    return report
 
 
 def main():

@@ -1,5 +1,6 @@
 package org.trialfhir.cds;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.storage.interceptor.balp.IBalpAuditEventSink;
 import ca.uhn.hapi.fhir.cdshooks.api.json.CdsServiceFeebackOutcomeEnum;
@@ -16,6 +17,7 @@ import org.hl7.fhir.r4.model.AuditEvent.AuditEventAction;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventEntityComponent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventOutcome;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -41,9 +43,7 @@ class CdsFeedback {
   private final ObjectMapper json;
 
   CdsFeedback(
-      ObjectProvider<IBalpAuditEventSink> trail,
-      TrialMatchService cards,
-      ca.uhn.fhir.context.FhirContext fhir) {
+      ObjectProvider<IBalpAuditEventSink> trail, TrialMatchService cards, FhirContext fhir) {
     this.trail = trail;
     this.cards = cards;
     this.json = CdsHooksConfig.mapper(fhir);
@@ -132,33 +132,27 @@ class CdsFeedback {
         .setSystem("urn:ietf:rfc:3986")
         .setValue("urn:uuid:" + item.getCard());
     card.setDescription("CDS Hooks card");
-    card.addDetail().setType("outcome").setValue(new org.hl7.fhir.r4.model.StringType(outcome));
+    card.addDetail().setType("outcome").setValue(new StringType(outcome));
     card.addDetail()
         .setType("outcomeTimestamp")
-        .setValue(new org.hl7.fhir.r4.model.StringType(item.getOutcomeTimestamp()));
+        .setValue(new StringType(item.getOutcomeTimestamp()));
     CdsServiceOverrideReasonJson override = item.getOverrideReason();
     if (override != null) {
       if (override.getReason() != null) {
         card.addDetail()
             .setType("overrideReason")
             .setValue(
-                new org.hl7.fhir.r4.model.StringType(
+                new StringType(
                     override.getReason().getCode() + " " + override.getReason().getDisplay()));
       }
       if (!blank(override.getUserComment())) {
-        card.addDetail()
-            .setType("userComment")
-            .setValue(new org.hl7.fhir.r4.model.StringType(override.getUserComment()));
+        card.addDetail().setType("userComment").setValue(new StringType(override.getUserComment()));
       }
     }
     TrialCards.Card answered = cards.card(item.getCard(), issuer);
     if (answered != null) {
-      card.addDetail()
-          .setType("verdict")
-          .setValue(new org.hl7.fhir.r4.model.StringType(answered.verdict()));
-      card.addDetail()
-          .setType("ehrPatient")
-          .setValue(new org.hl7.fhir.r4.model.StringType(answered.patient()));
+      card.addDetail().setType("verdict").setValue(new StringType(answered.verdict()));
+      card.addDetail().setType("ehrPatient").setValue(new StringType(answered.patient()));
       event.addEntity().setWhat(new Reference(answered.study())).setDescription("the study");
     }
     return event;

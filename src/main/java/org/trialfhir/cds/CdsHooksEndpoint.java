@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.hapi.fhir.cdshooks.api.ICdsServiceRegistry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -174,7 +175,7 @@ class CdsHooksEndpoint {
     try {
       registry.getCdsServiceJson(service);
     } catch (IllegalArgumentException e) {
-      throw new ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException(
+      throw new ResourceNotFoundException(
           "No CDS service '" + service + "' here; GET " + BASE + " lists them");
     }
   }

@@ -11,12 +11,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IIdType;
-import org.hl7.fhir.r4.model.AllergyIntolerance;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.BundleEntryComponent;
-import org.hl7.fhir.r4.model.Condition;
-import org.hl7.fhir.r4.model.Consent;
-import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -124,8 +120,8 @@ final class SuppliedRecord {
           throw notAbout(i, resource, owner.getValue(), patientAt);
         }
       }
-      if (READ_TYPES.contains(resource.fhirType())) {
-        Reference about = subjectOf(resource);
+      if (RecordTypes.READ.contains(resource.fhirType())) {
+        Reference about = RecordTypes.subjectOf(resource);
         if (about == null) {
           throw bad(i, "(" + resource.fhirType() + ") names no patient");
         }
@@ -139,24 +135,6 @@ final class SuppliedRecord {
     }
     return new SuppliedRecord(
         patient, citations.get(patient.getIdElement().getValue()), resources, citations, ignored);
-  }
-
-  private static final Set<String> READ_TYPES =
-      Set.of("Condition", "Observation", "AllergyIntolerance", "Consent");
-
-  /** The patient reference of a type the criteria read (its search parameter patient), or null. */
-  private static Reference subjectOf(Resource resource) {
-    Reference about = null;
-    if (resource instanceof Condition c) {
-      about = c.getSubject();
-    } else if (resource instanceof Observation o) {
-      about = o.getSubject();
-    } else if (resource instanceof AllergyIntolerance a) {
-      about = a.getPatient();
-    } else if (resource instanceof Consent c) {
-      about = c.getPatient();
-    }
-    return about == null || about.isEmpty() ? null : about;
   }
 
   /**

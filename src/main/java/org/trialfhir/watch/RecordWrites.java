@@ -3,17 +3,14 @@ package org.trialfhir.watch;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.AllergyIntolerance;
-import org.hl7.fhir.r4.model.Condition;
-import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
+import org.trialfhir.eligibility.RecordTypes;
 import org.trialfhir.server.AfterCommit;
 import org.trialfhir.server.FhirInterceptor;
 
@@ -28,9 +25,6 @@ import org.trialfhir.server.FhirInterceptor;
 @Interceptor
 @ConditionalOnProperty(name = "trialfhir.watch.enabled", matchIfMissing = true)
 public class RecordWrites implements FhirInterceptor {
-
-  private static final Set<String> WATCHED =
-      Set.of("Patient", "Condition", "Observation", "Consent", "AllergyIntolerance");
 
   private final Rescreening rescreening;
 
@@ -54,7 +48,7 @@ public class RecordWrites implements FhirInterceptor {
   }
 
   private void changed(IBaseResource resource) {
-    if (!WATCHED.contains(resource.fhirType())) {
+    if (!"Patient".equals(resource.fhirType()) && !RecordTypes.READ.contains(resource.fhirType())) {
       return;
     }
     String patient = patientOf(resource);
@@ -65,18 +59,10 @@ public class RecordWrites implements FhirInterceptor {
   }
 
   static String patientOf(IBaseResource resource) {
-    Reference reference = null;
-    if (resource instanceof Patient p) {
-      reference = new Reference("Patient/" + p.getIdElement().getIdPart());
-    } else if (resource instanceof Condition c) {
-      reference = c.getSubject();
-    } else if (resource instanceof Observation o) {
-      reference = o.getSubject();
-    } else if (resource instanceof Consent c) {
-      reference = c.getPatient();
-    } else if (resource instanceof AllergyIntolerance a) {
-      reference = a.getPatient();
-    }
+    Reference reference =
+        resource instanceof Patient p
+            ? new Reference("Patient/" + p.getIdElement().getIdPart())
+            : RecordTypes.subjectOf((Resource) resource);
     if (reference == null || !reference.hasReference()) {
       return null;
     }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.IntegrationTestBase;
+import org.trialfhir.eligibility.PatientFixture;
 
 /**
  * The CDS Hooks 2.0 service as an EHR calls it: discovery, a {@code patient-view} call with
@@ -157,14 +158,8 @@ class CdsHooksIT extends IntegrationTestBase {
             .path("id");
     fhir()
         .body(
-            """
-            {"resourceType":"Condition","subject":{"reference":"Patient/%s"},
-             "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},
-             "verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"confirmed"}]},
-             "code":{"coding":[{"system":"http://snomed.info/sct","code":"46635009"}]},
-             "onsetDateTime":"%s"}
-            """
-                .formatted(patient, LocalDate.now().minusMonths(1)))
+            PatientFixture.type1Diabetes(LocalDate.now().minusMonths(1).toString())
+                .jsonAbout("Patient/" + patient))
         .post("/Condition")
         .then()
         .statusCode(201);

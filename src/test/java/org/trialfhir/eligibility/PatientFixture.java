@@ -289,6 +289,11 @@ public final class PatientFixture {
     }
 
     abstract String json(String patientReference);
+
+    /** The resource's JSON about this patient ("Patient/123"), for a test to POST it. */
+    public String jsonAbout(String patientReference) {
+      return json(patientReference);
+    }
   }
 
   /** A Condition; by default clinicalStatus active and verificationStatus confirmed. */

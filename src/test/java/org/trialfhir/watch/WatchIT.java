@@ -14,6 +14,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.trialfhir.IntegrationTestBase;
 import org.trialfhir.TestTokens;
+import org.trialfhir.eligibility.PatientFixture;
 
 /**
  * Screening that runs itself, in a context where it is on: a write that changes what a recruiting
@@ -41,14 +42,8 @@ class WatchIT extends IntegrationTestBase {
 
     fhir()
         .body(
-            """
-            {"resourceType":"Condition","subject":{"reference":"Patient/%s"},
-             "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},
-             "verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"confirmed"}]},
-             "code":{"coding":[{"system":"http://snomed.info/sct","code":"46635009"}]},
-             "onsetDateTime":"%s"}
-            """
-                .formatted(patient, LocalDate.now().minusMonths(2)))
+            PatientFixture.type1Diabetes(LocalDate.now().minusMonths(2).toString())
+                .jsonAbout("Patient/" + patient))
         .post("/Condition")
         .then()
         .statusCode(201);
