@@ -51,6 +51,10 @@ public abstract class IntegrationTestBase {
     registry.add("trialfhir.security.audience", () -> TestTokens.AUDIENCE);
     // The EHR that CDS Hooks calls come from (cds/TestEhr signs its JWTs).
     org.trialfhir.cds.TestEhr.properties().forEach((key, value) -> registry.add(key, () -> value));
+    // Subscriptions may call the tests' own loopback inbox (subscription/TestInbox), nothing else.
+    registry.add(
+        "trialfhir.subscriptions.rest-hook-endpoints",
+        org.trialfhir.subscription.TestInbox::allowedEndpoint);
     // $import may fetch from the tests' own loopback file server (bulkimport/NdjsonTestServer).
     registry.add(
         "trialfhir.bulk-import.allowed-sources",

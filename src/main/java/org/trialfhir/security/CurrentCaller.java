@@ -48,4 +48,18 @@ public final class CurrentCaller {
     return caller.mayOnAll(type, SmartScope.Permission.CREATE)
         || caller.mayOnAll(type, SmartScope.Permission.UPDATE);
   }
+
+  /**
+   * Whether the caller's scopes (user or system, not one patient's) let them read and search every
+   * resource of this type (always, when security is off): what a Subscription's owner needs, since
+   * its notifications tell of any resource its criteria match.
+   */
+  public static boolean readsAll(SecurityProperties properties, String type) {
+    if (!properties.enabled()) {
+      return true;
+    }
+    Caller caller = Caller.current(properties);
+    return caller.mayOnAll(type, SmartScope.Permission.READ)
+        && caller.mayOnAll(type, SmartScope.Permission.SEARCH);
+  }
 }

@@ -12,7 +12,6 @@ import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
 import ca.uhn.fhir.jpa.config.util.ResourceCountCacheUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
-import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.model.entity.NormalizedQuantitySearchLevel;
 import ca.uhn.fhir.jpa.provider.DaoRegistryResourceSupportedSvc;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
@@ -81,11 +80,6 @@ class HapiJpaConfig {
   @Bean
   PartitionSettings partitionSettings() {
     return new PartitionSettings();
-  }
-
-  @Bean
-  SubscriptionSettings subscriptionSettings() {
-    return new SubscriptionSettings();
   }
 
   @Bean

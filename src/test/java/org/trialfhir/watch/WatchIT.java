@@ -15,6 +15,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.trialfhir.IntegrationTestBase;
 import org.trialfhir.TestTokens;
 import org.trialfhir.eligibility.PatientFixture;
+import org.trialfhir.subscription.TestInbox;
 
 /**
  * Screening that runs itself, in a context where it is on: a write that changes what a recruiting
@@ -39,6 +40,8 @@ class WatchIT extends IntegrationTestBase {
     // Without a diagnosis the child is ineligible for NCT06407297: no news.
     waitForQuiet();
     assertThat(tasks(patient, NCT)).isEmpty();
+    // A coordinator's worklist follows this patient's new Tasks (an R4 rest-hook Subscription).
+    String inbox = TestInbox.follow(this::fhir, "Task?status=requested&patient=Patient/" + patient);
 
     fhir()
         .body(
@@ -59,6 +62,7 @@ class WatchIT extends IntegrationTestBase {
     assertThat(diagnosed.getString("input.find { it.type.text == 'verdict-before' }.valueCode"))
         .isEqualTo("ineligible");
     assertThat(nowPassing(diagnosed)).contains("inc-diabetes-dx");
+    TestInbox.await(inbox, 1);
 
     // A fasting C-peptide arrives: that criterion now passes, though data still lack elsewhere.
     String cpeptide =
@@ -73,6 +77,7 @@ class WatchIT extends IntegrationTestBase {
     String observation =
         fhir().body(cpeptide).post("/Observation").then().statusCode(201).extract().path("id");
     JsonPath nct = awaitTask(patient, NCT, t -> nowPassing(t).contains("inc-cpeptide-fasting"));
+    TestInbox.await(inbox, 2);
     assertThat(nct.getString("input.find { it.type.text == 'verdict' }.valueCode"))
         .isEqualTo("insufficient-data");
 
@@ -84,6 +89,7 @@ class WatchIT extends IntegrationTestBase {
         .statusCode(200);
     waitForQuiet();
     assertThat(tasks(patient, NCT)).hasSize(2);
+    assertThat(TestInbox.received(inbox)).as("one notification per Task").hasSize(2);
 
     // A caller who may not read Tasks reads none.
     fhirAs(TestTokens.token("system/Patient.rs", List.of("coordinator"), null))

@@ -1,0 +1,120 @@
+package org.trialfhir.subscription;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.fhir.subscription.SubscriptionConstants;
+import java.util.regex.Pattern;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Subscription;
+import org.hl7.fhir.r4.model.Subscription.SubscriptionChannelType;
+import org.springframework.stereotype.Component;
+import org.trialfhir.security.CurrentCaller;
+import org.trialfhir.security.SecurityProperties;
+import org.trialfhir.server.FhirInterceptor;
+
+/**
+ * What a Subscription may be here, checked on every write of one (a storage rule, so transactions
+ * and imports are held to it too), before HAPI's own validation:
+ *
+ * <ul>
+ *   <li>a rest-hook to an endpoint an administrator listed: the server never calls an address a
+ *       client chose;
+ *   <li>without payload: a notification says only "something you follow changed", and the listener
+ *       reads it with its own token, so authorisation and blinding apply to what it learns;
+ *   <li>on a resource type the server allows ({@code Task} by default) that its owner may read and
+ *       search in full.
+ * </ul>
+ *
+ * It also spares every other write the cost of HAPI's subscription pipeline: only Subscriptions and
+ * the allowed types are handed to the matcher.
+ */
+@Component
+@Interceptor
+class SubscriptionGuard implements FhirInterceptor {
+
+  private final SubscriptionProperties properties;
+  private final SecurityProperties security;
+  private final FhirContext fhir;
+  private final Pattern endpoints;
+
+  SubscriptionGuard(
+      SubscriptionProperties properties, SecurityProperties security, FhirContext fhir) {
+    this.properties = properties;
+    this.security = security;
+    this.fhir = fhir;
+    this.endpoints = Pattern.compile(properties.endpointPattern());
+  }
+
+  @Hook(
+      value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED,
+      order = SubscriptionConstants.ORDER_SUBSCRIPTION_VALIDATING - 1)
+  public void created(IBaseResource resource, RequestDetails request) {
+    check(resource, request);
+  }
+
+  @Hook(
+      value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED,
+      order = SubscriptionConstants.ORDER_SUBSCRIPTION_VALIDATING - 1)
+  public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+    check(resource, request);
+  }
+
+  /** False stops HAPI from queuing the write for matching: no Subscription can match it. */
+  @Hook(Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED)
+  public boolean modified(ResourceModifiedMessage message) {
+    String type = message.getResourceType(fhir);
+    return "Subscription".equals(type) || properties.resourceTypes().contains(type);
+  }
+
+  private void check(IBaseResource resource, RequestDetails request) {
+    if (!(resource instanceof Subscription subscription)) {
+      return;
+    }
+    var channel = subscription.getChannel();
+    if (channel.getType() != SubscriptionChannelType.RESTHOOK) {
+      throw new UnprocessableEntityException(
+          "Subscription.channel.type must be 'rest-hook' on this server (was '"
+              + (channel.hasType() ? channel.getType().toCode() : "")
+              + "')");
+    }
+    if (channel.hasPayload()) {
+      throw new UnprocessableEntityException(
+          "Subscription.channel.payload must be absent: notifications here carry no resource; the"
+              + " listener reads what changed with its own token, so its rights and blinding apply");
+    }
+    String endpoint = channel.getEndpoint();
+    if (endpoint == null || !endpoints.matcher(endpoint).matches()) {
+      throw new UnprocessableEntityException(
+          "Subscription.channel.endpoint '"
+              + endpoint
+              + "' is not an address this server may call: an administrator lists them in"
+              + " trialfhir.subscriptions.rest-hook-endpoints");
+    }
+    String criteria = subscription.getCriteria();
+    String type = criteria == null ? "" : criteria.split("[?/]", 2)[0].trim();
+    if (!properties.resourceTypes().contains(type)) {
+      throw new UnprocessableEntityException(
+          "Subscription.criteria '"
+              + criteria
+              + "' must be a search on "
+              + String.join(" or ", properties.resourceTypes())
+              + " on this server");
+    }
+    // The server's own upkeep (HAPI activating a Subscription) has no caller to check.
+    if (!(request instanceof SystemRequestDetails) && !CurrentCaller.readsAll(security, type)) {
+      throw new ForbiddenOperationException(
+          "A Subscription on "
+              + type
+              + " needs the right to read and search every "
+              + type
+              + " (its notifications tell of any that match)");
+    }
+  }
+}
