@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
 import org.hl7.fhir.r4.model.Reference;
@@ -55,6 +57,8 @@ import org.trialfhir.server.InternalSearch;
 class Rescreening {
 
   static final String IDENTIFIER_SYSTEM = "http://trialfhir.org/fhir/NamingSystem/watch-change";
+  static final String CANDIDATE_TASKS =
+      "http://trialfhir.org/fhir/StructureDefinition/candidate-tasks";
   private static final Logger log = LoggerFactory.getLogger(Rescreening.class);
 
   private final EligibilityService eligibility;
@@ -161,11 +165,20 @@ class Rescreening {
                 InternalSearch.map("status", new TokenParam("active")), new SystemRequestDetails())
             .getAllResources()) {
       ResearchStudy study = (ResearchStudy) found;
-      if (!properties.excludedStudies().contains(study.getIdElement().getIdPart())) {
+      if (wantsTasks(study)) {
         studies.add(study);
       }
     }
     return studies;
+  }
+
+  /**
+   * Coordinators turn Tasks off per study, as data on the study (extension candidate-tasks =
+   * false), so that it needs no restart and travels with the study.
+   */
+  static boolean wantsTasks(ResearchStudy study) {
+    Extension setting = study.getExtensionByUrl(CANDIDATE_TASKS);
+    return setting == null || !(setting.getValue() instanceof BooleanType on) || on.booleanValue();
   }
 
   private static WatchStates.State state(Parameters answer) {

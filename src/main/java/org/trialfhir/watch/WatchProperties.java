@@ -1,8 +1,6 @@
 package org.trialfhir.watch;
 
-import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
-import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -11,8 +9,6 @@ import org.springframework.validation.annotation.Validated;
  * {@code trialfhir.watch.*}: screening that runs itself ({@link Rescreening}), docs/watch.md.
  *
  * @param enabled false: writes are not followed by re-evaluation
- * @param excludedStudies ids of recruiting studies whose coordinators do not want Tasks (every
- *     other study with status {@code active} is watched)
  * @param perMinute re-evaluations of one patient against the watched studies, at most, per minute
  *     and node; more wait in the queue (writes are never slowed)
  * @param queue patients waiting at most; a patient already waiting is not queued twice, and past
@@ -22,6 +18,5 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("trialfhir.watch")
 record WatchProperties(
     @DefaultValue("true") boolean enabled,
-    @DefaultValue @NotNull List<String> excludedStudies,
     @DefaultValue("600") @Positive int perMinute,
     @DefaultValue("10000") @Positive int queue) {}

@@ -2,12 +2,16 @@ package org.trialfhir.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.IParser;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.function.Predicate;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.ResearchStudy;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -97,6 +101,29 @@ class WatchIT extends IntegrationTestBase {
         .get("/Task")
         .then()
         .statusCode(403);
+  }
+
+  @Test
+  void aStudyWhoseCoordinatorsTurnedTasksOffGetsNone() {
+    IParser json = FhirContext.forR4Cached().newJsonParser();
+    String original = fhir().get("/" + NCT).then().statusCode(200).extract().asString();
+    ResearchStudy off = json.parseResource(ResearchStudy.class, original);
+    off.addExtension(Rescreening.CANDIDATE_TASKS, new BooleanType(false));
+    fhir().body(json.encodeResourceToString(off)).put("/" + NCT).then().statusCode(200);
+    try {
+      String patient = createPatient(unique("quiet"), LocalDate.now().minusYears(12).toString());
+      fhir()
+          .body(
+              PatientFixture.type1Diabetes(LocalDate.now().minusMonths(2).toString())
+                  .jsonAbout("Patient/" + patient))
+          .post("/Condition")
+          .then()
+          .statusCode(201);
+      waitForQuiet();
+      assertThat(tasks(patient, NCT)).isEmpty();
+    } finally {
+      fhir().body(original).put("/" + NCT).then().statusCode(200);
+    }
   }
 
   private static List<String> nowPassing(JsonPath task) {
