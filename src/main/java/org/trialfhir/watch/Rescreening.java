@@ -206,14 +206,17 @@ class Rescreening {
     task.setStatus(Task.TaskStatus.REQUESTED);
     task.setIntent(Task.TaskIntent.PROPOSAL);
     task.getCode().setText("Review a possible trial candidate");
+    String title = study.hasTitle() ? study.getTitle() : studyRef;
     task.setDescription(
-        "Patient/"
-            + patient
-            + " is now "
-            + change.now()
-            + (change.before() == null ? "" : " (was " + change.before() + ")")
-            + " for "
-            + (study.hasTitle() ? study.getTitle() : studyRef));
+        change.now().equals(change.before())
+            ? "Patient/%s: %s no longer blocking (still %s) for %s"
+                .formatted(patient, String.join(", ", change.nowPassing()), change.now(), title)
+            : "Patient/%s is now %s%s for %s"
+                .formatted(
+                    patient,
+                    change.now(),
+                    change.before() == null ? "" : " (was " + change.before() + ")",
+                    title));
     task.setFocus(new Reference(studyRef));
     task.setFor(new Reference("Patient/" + patient));
     task.setAuthoredOn(new Date());
