@@ -4,14 +4,13 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManagerFactory;
-import java.util.HashSet;
-import java.util.Set;
 import javax.sql.DataSource;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.trialfhir.server.VersionedReferences;
 
 /**
  * The audit trail, on unless {@code trialfhir.audit.enabled=false}: BALP capture and our operation
@@ -45,7 +44,7 @@ class AuditConfig {
   @Bean
   AuditOutbox auditOutbox(
       FhirContext fhirContext, AuditOutboxTable table, PlatformTransactionManager transactions) {
-    keepVersionsAt(fhirContext, VERSIONED_PATH);
+    VersionedReferences.keep(fhirContext, VERSIONED_PATH);
     return new AuditOutbox(fhirContext, table, transactions);
   }
 
@@ -58,7 +57,7 @@ class AuditConfig {
       EntityManagerFactory entityManagers,
       AuditProperties properties,
       MeterRegistry meters) {
-    keepVersionsAt(fhirContext, VERSIONED_PATH);
+    VersionedReferences.keep(fhirContext, VERSIONED_PATH);
     AuditEventStore store =
         new AuditEventStore(
             daos, SharedEntityManagerCreator.createSharedEntityManager(entityManagers));
@@ -81,17 +80,5 @@ class AuditConfig {
   @Bean
   AuditTrailGuard auditTrailGuard() {
     return new AuditTrailGuard();
-  }
-
-  /**
-   * HAPI's R4 configuration already keeps versions in references at this path; made sure of here
-   * because versioned references are what stop the trail from blocking deletes of what it names.
-   */
-  private static void keepVersionsAt(FhirContext fhirContext, String path) {
-    Set<String> paths =
-        new HashSet<>(fhirContext.getParserOptions().getDontStripVersionsFromReferencesAtPaths());
-    if (paths.add(path)) {
-      fhirContext.getParserOptions().setDontStripVersionsFromReferencesAtPaths(paths);
-    }
   }
 }

@@ -39,10 +39,14 @@ final class CodedCriteria {
     this.terms = terms;
   }
 
-  /** Whether this step may decide the criterion (a person judges none of it; it names codes). */
+  /**
+   * Whether this step may decide the criterion: a person judges none of it, it names codes, and it
+   * is not an unconfirmed machine reading (whose fail cannot exclude).
+   */
   static boolean decides(Criterion criterion) {
     CriterionKind.Screening screening = criterion.kind().screening();
     return criterion.manualReview() == null
+        && !criterion.unconfirmed()
         && criterion.valueSet() != null
         && (screening == CriterionKind.Screening.NEEDS_CONDITION
             || screening == CriterionKind.Screening.OWN_CODES);

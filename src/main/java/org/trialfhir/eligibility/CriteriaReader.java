@@ -25,6 +25,10 @@ final class CriteriaReader {
   static final String EXT_LOOKBACK = BASE + "StructureDefinition/criterion-lookback";
   static final String EXT_MOLAR_MASS = BASE + "StructureDefinition/criterion-molar-mass";
   static final String EXT_MANUAL = BASE + "StructureDefinition/criterion-manual-review";
+  static final String EXT_ORIGIN = BASE + "StructureDefinition/criterion-origin";
+
+  /** The origin of a criterion read by machine from registry text, not yet confirmed. */
+  static final String MACHINE_DERIVED = "machine-derived";
 
   private CriteriaReader() {}
 
@@ -77,7 +81,8 @@ final class CriteriaReader {
         window(group, characteristic),
         molarMass(characteristic.getExtensionByUrl(EXT_MOLAR_MASS)),
         string(characteristic.getExtensionByUrl(EXT_MANUAL)),
-        parts);
+        parts,
+        MACHINE_DERIVED.equals(string(characteristic.getExtensionByUrl(EXT_ORIGIN))));
   }
 
   private static Group contained(Group group, GroupCharacteristicComponent characteristic) {

@@ -11,6 +11,8 @@ import org.hl7.fhir.r4.model.Type;
  * @param lookback the look-back window the criterion states, or null
  * @param molarMass g/mol as the criterion states it, or null (the lab concept's own comes first)
  * @param manualReview the part a person must judge, or null
+ * @param unconfirmed read by machine from registry text and not yet confirmed by a coordinator
+ *     (criterion-origin {@code machine-derived}): its fail cannot exclude on its own
  */
 record Criterion(
     String id,
@@ -23,7 +25,36 @@ record Criterion(
     Window lookback,
     BigDecimal molarMass,
     String manualReview,
-    List<Criterion> parts) {
+    List<Criterion> parts,
+    boolean unconfirmed) {
+
+  /** A criterion a person wrote or confirmed. */
+  Criterion(
+      String id,
+      boolean exclusion,
+      String description,
+      String label,
+      CriterionKind kind,
+      String valueSet,
+      Type value,
+      Window lookback,
+      BigDecimal molarMass,
+      String manualReview,
+      List<Criterion> parts) {
+    this(
+        id,
+        exclusion,
+        description,
+        label,
+        kind,
+        valueSet,
+        value,
+        lookback,
+        molarMass,
+        manualReview,
+        parts,
+        false);
+  }
 
   /** A criterion whose kind is given by its code; a code no kind has is for a person to judge. */
   Criterion(

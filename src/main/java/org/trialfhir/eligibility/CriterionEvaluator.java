@@ -44,6 +44,16 @@ final class CriterionEvaluator {
       outcome = Outcome.MANUAL_REVIEW;
       reason = reason + "; needs review by a person: " + criterion.manualReview();
     }
+    // A machine's reading of registry text never excludes on its own: until a coordinator
+    // confirms it, its fail is for a person to judge, with what was computed.
+    if (criterion.unconfirmed() && outcome == Outcome.FAIL) {
+      outcome = Outcome.MANUAL_REVIEW;
+      reason =
+          "computed as not met ("
+              + reason
+              + "), but this criterion was read by machine from the registry text and is not yet"
+              + " confirmed by a coordinator";
+    }
     return new CriterionResult(criterion, outcome, reason, finding.evidence());
   }
 

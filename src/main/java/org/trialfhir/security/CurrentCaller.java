@@ -1,12 +1,30 @@
 package org.trialfhir.security;
 
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Reference;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.trialfhir.security.Caller.Role;
 
 /** What other features may ask about the caller of the current request. */
 public final class CurrentCaller {
 
+  /** The identifier system of an OAuth client named as the agent of a Provenance. */
+  public static final String CLIENT_SYSTEM = "urn:trialfhir:oauth-client";
+
   private CurrentCaller() {}
+
+  /**
+   * The current caller as a Provenance agent: the OAuth client as identifier, the client and user
+   * as display; null without a token or with security off.
+   */
+  public static Reference agent(SecurityProperties properties) {
+    String clientId = clientId(properties);
+    return clientId == null
+        ? null
+        : new Reference()
+            .setIdentifier(new Identifier().setSystem(CLIENT_SYSTEM).setValue(clientId))
+            .setDisplay(principal(properties));
+  }
 
   /** Whether the caller may see treatment allocations (always, when security is off). */
   public static boolean unblinded(SecurityProperties properties) {

@@ -61,6 +61,14 @@ final class RoleRules {
           .onServer()
           .andAllowAllResponses();
     }
+    if (caller.has(Role.COORDINATOR)
+        && caller.readsAllOf("ResearchStudy")
+        && caller.writesAllOf("Group")
+        && writes(caller, "Provenance")) {
+      // Curation of a study's criteria (eligibility/CriterionCuration): writes the eligibility
+      // Group and the Provenance of the decision as the caller.
+      allowOnInstancesReadingAsCaller(rules, "curation", "$curate-criterion", ResearchStudy.class);
+    }
     if (studyTeam && readsRecords && writes(caller, "ResearchSubject")) {
       allowOnInstancesReadingAsCaller(rules, "enrolment", "$enroll", ResearchStudy.class);
     }

@@ -12,7 +12,6 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.IdType;
-import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
@@ -37,9 +36,8 @@ class EnrolmentRecords {
       "http://terminology.hl7.org/CodeSystem/provenance-participant-type";
 
   /** The system of the OAuth client ids that name who performed an enrolment. */
-  static final String CLIENT_SYSTEM = "urn:trialfhir:oauth-client";
-
   private final DaoRegistry daos;
+
   private final SecurityProperties security;
 
   EnrolmentRecords(DaoRegistry daos, SecurityProperties security) {
@@ -80,14 +78,11 @@ class EnrolmentRecords {
             : new Reference().setDisplay("not identified: no confirmer was given"));
     // Who asked for the enrolment (the request's OAuth client and user), beside who verified it:
     // the record is written by the server, the act is the caller's.
-    String clientId = CurrentCaller.clientId(security);
-    if (clientId != null) {
+    Reference caller = CurrentCaller.agent(security);
+    if (caller != null) {
       Provenance.ProvenanceAgentComponent performer = provenance.addAgent();
       performer.getType().addCoding(new Coding(PARTICIPANT, "performer", "Performer"));
-      performer.setWho(
-          new Reference()
-              .setIdentifier(new Identifier().setSystem(CLIENT_SYSTEM).setValue(clientId))
-              .setDisplay(CurrentCaller.principal(security)));
+      performer.setWho(caller);
     }
     if (study.hasEnrollment()) {
       provenance

@@ -1025,8 +1025,9 @@ class CtgovImportIT extends IntegrationTestBase {
 
     String obese = createPatientWithT1dHbA1cAndBmi("2004-02-20", "2026-03-01", "8.1", "36.2");
     JsonPath excluded = eligibility(id, obese);
-    assertThat(outcome(excluded, "exc-1")).as("BMI 36.2").isEqualTo("fail");
-    assertThat(verdict(excluded)).isEqualTo("ineligible");
+    // Read by machine and not yet confirmed: the computed fail goes to a person, never excludes.
+    assertThat(outcome(excluded, "exc-1")).as("BMI 36.2").isEqualTo("manual-review");
+    assertThat(verdict(excluded)).isEqualTo("needs-review");
   }
 
   // ===================================================================== helpers: the call

@@ -100,6 +100,36 @@ class CriterionEvaluatorTest {
     assertThat(evaluate(age).outcome()).isEqualTo(Outcome.MISSING_DATA);
   }
 
+  @Test
+  void anUnconfirmedMachineReadingThatFailsIsForAPersonWithWhatWasComputed() {
+    patient.setBirthDateElement(new DateType("2018-06-16")); // 7: fails an age of 8 to 18
+    Criterion read = criterion("inc-age", "age", false, null, range(8, 18, "a"));
+    Criterion unconfirmed =
+        new Criterion(
+            read.id(),
+            read.exclusion(),
+            read.description(),
+            read.label(),
+            read.kind(),
+            read.valueSet(),
+            read.value(),
+            null,
+            null,
+            null,
+            List.of(),
+            true);
+    assertThat(evaluate(read).outcome()).isEqualTo(Outcome.FAIL);
+    CriterionResult result = evaluate(unconfirmed);
+    assertThat(result.outcome()).isEqualTo(Outcome.MANUAL_REVIEW);
+    assertThat(result.reason())
+        .startsWith("computed as not met (")
+        .contains(evaluate(read).reason())
+        .contains("not yet confirmed by a coordinator");
+    // What passes stays a pass: only a fail is held back.
+    patient.setBirthDateElement(new DateType("2014-01-10"));
+    assertThat(evaluate(unconfirmed).outcome()).isEqualTo(Outcome.PASS);
+  }
+
   private Outcome ageOn(String birthDate, Criterion criterion) {
     patient.setBirthDateElement(new DateType(birthDate));
     return evaluate(criterion).outcome();
