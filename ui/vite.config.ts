@@ -25,6 +25,9 @@ const forward = { target, changeOrigin: false };
 
 export default defineConfig({
   plugins: [devConfigFallback()],
+  // fhirclient's "pure" browser build: modern browsers have fetch and AbortController, so its
+  // polyfills (cross-fetch, abortcontroller-polyfill) stay out of the bundle.
+  define: { FHIRCLIENT_PURE: 'true' },
   build: {
     outDir: '../src/main/resources/static',
     emptyOutDir: true,

@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * SMART EHR launch contexts of the development issuer. A launch id is opaque (256 random bits),
  * short-lived, bound to the OAuth client it was minted for and to the user signed in at the EHR,
  * and used once: the authorisation request that presents it (with the user signed in) redeems it,
- * and the token request of that authorisation takes its context, after which the id is gone.
+ * and the token request of that authorisation takes its context, after which the id is spent (kept
+ * until it would have expired, so that a second use is told why it is refused).
  */
 final class EhrLaunches {
 
@@ -49,7 +50,14 @@ final class EhrLaunches {
     }
   }
 
-  private record Entry(Context context, Instant expires, boolean redeemed) {}
+  /** Made, authorised with, or spent on a token; a spent id is kept until it expires, to say so. */
+  private enum Stage {
+    MINTED,
+    REDEEMED,
+    SPENT
+  }
+
+  private record Entry(Context context, Instant expires, Stage stage) {}
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -77,7 +85,7 @@ final class EhrLaunches {
     byte[] bytes = new byte[32];
     RANDOM.nextBytes(bytes);
     String id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    entries.put(id, new Entry(context, clock.instant().plus(ttl), false));
+    entries.put(id, new Entry(context, clock.instant().plus(ttl), Stage.MINTED));
     return id;
   }
 
@@ -98,7 +106,7 @@ final class EhrLaunches {
     if (!entry.context().user().equals(user)) {
       throw new Refused("the launch was made for another user");
     }
-    Entry redeemed = new Entry(entry.context(), entry.expires(), true);
+    Entry redeemed = new Entry(entry.context(), entry.expires(), Stage.REDEEMED);
     if (!entries.replace(launch, entry, redeemed)) {
       throw new Refused("the launch has already been used");
     }
@@ -107,15 +115,21 @@ final class EhrLaunches {
 
   /** The context for the token of the authorisation that redeemed the launch; then it is gone. */
   Context take(String launch, String clientId, String user) {
-    Entry entry = launch == null ? null : entries.remove(launch);
-    if (entry == null || !entry.redeemed()) {
-      throw new Refused("unknown or already used launch");
+    Entry entry = launch == null ? null : entries.get(launch);
+    if (entry == null || entry.stage() == Stage.MINTED) {
+      throw new Refused("the launch was not authorised");
+    }
+    if (entry.stage() == Stage.SPENT) {
+      throw new Refused("the launch has already been used");
     }
     if (expired(entry)) {
       throw new Refused("the launch has expired");
     }
     if (!entry.context().clientId().equals(clientId) || !entry.context().user().equals(user)) {
       throw new Refused("the launch belongs to another client or user");
+    }
+    if (!entries.replace(launch, entry, new Entry(entry.context(), entry.expires(), Stage.SPENT))) {
+      throw new Refused("the launch has already been used");
     }
     return entry.context();
   }
@@ -125,7 +139,7 @@ final class EhrLaunches {
     if (entry == null) {
       throw new Refused("unknown launch");
     }
-    if (entry.redeemed()) {
+    if (entry.stage() != Stage.MINTED) {
       throw new Refused("the launch has already been used");
     }
     if (expired(entry)) {
