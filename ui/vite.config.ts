@@ -37,6 +37,6 @@ export default defineConfig({
     host: '127.0.0.1',
     port: 5173,
     strictPort: true,
-    proxy: { '/fhir': forward, '/oauth2': forward, '/login': forward, '/logout': forward, '/.well-known': forward },
+    proxy: { '/fhir': forward, '/oauth2': forward, '/login': forward, '/logout': forward, '/.well-known': forward, '/dev-ehr': forward },
   },
 });
