@@ -1,6 +1,7 @@
 // Browser end-to-end test of the coordinator page: seeds its own patients through the API, then
 // signs in (when the server requires it), finds NCT06407297, screens an eligible and an ineligible
-// patient, enrols the first and sees the second refused. Run: node e2e/coordinator.e2e.mjs
+// patient, enrols the first and sees the second refused; then launches the page from the EHR
+// simulator (SMART EHR launch) onto a patient's screening. Run: node e2e/coordinator.e2e.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';

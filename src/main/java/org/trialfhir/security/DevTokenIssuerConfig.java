@@ -16,6 +16,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.http.MediaType;
+import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationContext;
@@ -75,16 +76,7 @@ class DevTokenIssuerConfig {
                     .authorizationEndpoint(
                         endpoint ->
                             endpoint.authenticationProviders(
-                                providers ->
-                                    providers.forEach(
-                                        provider -> {
-                                          if (provider
-                                              instanceof
-                                              OAuth2AuthorizationCodeRequestAuthenticationProvider
-                                                  codes) {
-                                            codes.setAuthenticationValidator(checks);
-                                          }
-                                        })))
+                                providers -> checkAuthorizations(providers, checks)))
                     .tokenEndpoint(token -> token.accessTokenResponseHandler(tokenResponse)))
         .authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
         // A browser at the authorisation endpoint without a session signs in first.
@@ -94,6 +86,19 @@ class DevTokenIssuerConfig {
                     new LoginUrlAuthenticationEntryPoint("/login"),
                     new MediaTypeRequestMatcher(MediaType.TEXT_HTML)));
     return http.build();
+  }
+
+  /**
+   * Spring's checks of an authorisation request, then the SMART ones ({@link LaunchAuthorization}).
+   */
+  private static void checkAuthorizations(
+      List<AuthenticationProvider> providers,
+      Consumer<OAuth2AuthorizationCodeRequestAuthenticationContext> checks) {
+    for (AuthenticationProvider provider : providers) {
+      if (provider instanceof OAuth2AuthorizationCodeRequestAuthenticationProvider codes) {
+        codes.setAuthenticationValidator(checks);
+      }
+    }
   }
 
   /** The sign-in form of the development users (Spring Security's own page; no external assets). */
