@@ -1,6 +1,7 @@
 // Browser end-to-end test of the coordinator page: seeds its own patients through the API, then
 // signs in (when the server requires it), finds NCT06407297, screens an eligible and an ineligible
-// patient, enrols the first and sees the second refused. Run: node e2e/coordinator.e2e.mjs
+// patient, enrols the first and sees the second refused; then launches the page from the EHR
+// simulator (SMART EHR launch) onto a patient's screening. Run: node e2e/coordinator.e2e.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -266,8 +267,15 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
 
   if (config.authRequired) {
     await t.test('asks to sign in again when the token is refused, and signs out', async () => {
-      await page.evaluate(() => sessionStorage.setItem('trialfhir.token', JSON.stringify({ token: 'not-a-valid-token', expires: 0 })));
+      // fhirclient keeps the tab's token in sessionStorage: spoil it, as a revoked token would be.
+      await page.evaluate(() => {
+        const key = JSON.parse(sessionStorage.getItem('SMART_KEY'));
+        const state = JSON.parse(sessionStorage.getItem(key));
+        state.tokenResponse.access_token = 'not-a-valid-token';
+        sessionStorage.setItem(key, JSON.stringify(state));
+      });
       await page.goto(`${BASE}/#/study/${STUDY}/screen/${eligible.id}`);
+      await page.reload();
       await page.getByRole('heading', { level: 1, name: 'Sign in again' }).waitFor();
       await shot('08-sign-in-again');
       await page.getByRole('button', { name: 'Sign in again' }).click();
@@ -277,6 +285,75 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
       await screening.waitFor();
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    });
+  }
+
+  if (config.authRequired) {
+    await t.test('EHR launch: from the chart to the patient\'s screening for the study', async () => {
+      // A fresh browser: nobody signed in. The EHR simulator stands in for the EHR: it asks who
+      // is signed in, makes a launch for the patient and study, and opens the page with launch+iss.
+      const ehr = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+      ehr.setDefaultTimeout(20_000);
+      ehr.on('pageerror', (e) => pageErrors.push(e.message));
+      const previous = page;
+      page = ehr;
+      try {
+        await ehr.goto(`${BASE}/dev-ehr/launch?patient=${eligible.id}&study=${STUDY}&encounter=e2e-visit-${RUN}`);
+        await login();
+        const heading = ehr.getByRole('heading', { level: 1, name: `Screening Ava ${eligible.family}` });
+        await heading.waitFor();
+        assert.match(ehr.url(), new RegExp(`/#/study/${STUDY}/screen/${eligible.id}$`), 'the launch context chose patient and study');
+        await ehr.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
+        assert.match(await ehr.locator('.verdict').innerText(), /Needs review/, 'the verdict is shown');
+        assert.equal(await ehr.locator('table.outcomes tbody tr').count(), 21);
+        // fhirclient holds the token response with the launch context, in this tab only.
+        const held = await ehr.evaluate(() => JSON.parse(sessionStorage.getItem(JSON.parse(sessionStorage.getItem('SMART_KEY')))).tokenResponse);
+        assert.equal(held.patient, eligible.id);
+        assert.equal(held.encounter, `e2e-visit-${RUN}`);
+        assert.deepEqual(held.fhirContext, [{ reference: `ResearchStudy/${STUDY}` }]);
+        assert.match(held.scope, /\blaunch\b/);
+        await shot('09-ehr-launch-screening');
+
+        // Nobody may make a launch without signing in at the EHR first.
+        const anonymous = await fetch(`${BASE}/dev-ehr/launch?patient=${eligible.id}`, { redirect: 'manual' });
+        assert.equal(anonymous.status, 302);
+        assert.match(anonymous.headers.get('location') ?? '', /\/login$/, 'the simulator sends an anonymous caller to sign in');
+      } finally {
+        page = previous;
+      }
+    });
+
+    await t.test('EHR launch: a launch id works once, and without a study the patient\'s studies are listed', async () => {
+      const ehr = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+      ehr.setDefaultTimeout(20_000);
+      ehr.on('pageerror', (e) => pageErrors.push(e.message));
+      const previous = page;
+      page = ehr;
+      try {
+        // Sign in at the EHR first; the simulator's answer is the page's launch URL.
+        await ehr.goto(`${BASE}/login`);
+        await ehr.locator('input[name="username"]').fill('coordinator');
+        await ehr.locator('input[name="password"]').fill('coordinator');
+        await ehr.getByRole('button', { name: 'Sign in' }).click();
+        const minted = await ehr.request.get(`${BASE}/dev-ehr/launch?patient=${incomplete.id}`, { maxRedirects: 0 });
+        assert.equal(minted.status(), 302);
+        const launchUrl = minted.headers().location;
+        assert.match(launchUrl, /\/\?launch=[A-Za-z0-9_-]{40,}&iss=/, 'an opaque launch id and the FHIR base');
+        await ehr.goto(launchUrl);
+        await ehr.getByRole('heading', { level: 1, name: `Mia ${incomplete.family}` }).waitFor();
+        assert.match(ehr.url(), new RegExp(`/#/patient/${incomplete.id}$`));
+        await ehr.getByRole('link', { name: new RegExp(`Screen Mia ${incomplete.family} for ${STUDY_TITLE}`) }).click();
+        await ehr.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
+        await shot('10-ehr-launch-patient');
+
+        // The same launch again: the authorization server refuses it and the page says why.
+        await ehr.goto(launchUrl);
+        await ehr.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+        assert.match(await ehr.locator('main').innerText(), /launch refused: the launch has already been used/);
+        await shot('11-ehr-launch-reused');
+      } finally {
+        page = previous;
+      }
     });
   }
 

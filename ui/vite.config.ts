@@ -25,6 +25,9 @@ const forward = { target, changeOrigin: false };
 
 export default defineConfig({
   plugins: [devConfigFallback()],
+  // fhirclient's "pure" browser build: modern browsers have fetch and AbortController, so its
+  // polyfills (cross-fetch, abortcontroller-polyfill) stay out of the bundle.
+  define: { FHIRCLIENT_PURE: 'true' },
   build: {
     outDir: '../src/main/resources/static',
     emptyOutDir: true,
@@ -34,6 +37,6 @@ export default defineConfig({
     host: '127.0.0.1',
     port: 5173,
     strictPort: true,
-    proxy: { '/fhir': forward, '/oauth2': forward, '/login': forward, '/logout': forward, '/.well-known': forward },
+    proxy: { '/fhir': forward, '/oauth2': forward, '/login': forward, '/logout': forward, '/.well-known': forward, '/dev-ehr': forward },
   },
 });

@@ -1,9 +1,24 @@
-/** Page configuration from the server and SMART standalone sign-in (authorization code + PKCE). */
-export type Config = { fhirBase: string; authRequired: boolean; clientId: string; scope: string };
+/**
+ * Page configuration from the server, and SMART App Launch with the SMART Health IT client library
+ * (fhirclient): standalone sign-in, and EHR launch (`/?launch=…&iss=…`), both authorisation code
+ * with PKCE. fhirclient keeps its state, the token included, in sessionStorage: per tab.
+ */
+import FHIR from 'fhirclient';
+import type Client from 'fhirclient/lib/Client';
 
-const TOKEN = 'trialfhir.token';
-const PENDING = 'trialfhir.signin';
-let config: Config = { fhirBase: '/fhir', authRequired: false, clientId: 'coordinator-page', scope: 'openid user/*.cruds' };
+export type Config = { fhirBase: string; authRequired: boolean; clientId: string; scope: string };
+/** What an EHR launch put in context: the page opens that patient's screening (for that study). */
+export type LaunchContext = { patient: string; encounter?: string; study?: string };
+
+/** The route to come back to after a standalone sign-in (the redirect drops the hash). */
+const ROUTE = 'trialfhir.route';
+/** fhirclient's sessionStorage key naming its current state. */
+const SMART_KEY = 'SMART_KEY';
+/** Scopes an EHR launch adds to the page's: the launch itself and who the user is. */
+const LAUNCH_SCOPES = 'launch openid fhirUser';
+
+let config: Config = { fhirBase: '/fhir', authRequired: false, clientId: 'coordinator-page', scope: 'user/*.cruds' };
+let client: Client | null = null;
 let ended = false;
 
 export async function loadConfig(): Promise<Config> {
@@ -13,93 +28,148 @@ export async function loadConfig(): Promise<Config> {
   return config;
 }
 
-const redirectUri = (): string => window.location.origin + '/';
+/** This server's FHIR base URL: the iss of a standalone launch, the only iss an EHR launch may name. */
+const fhirBaseUrl = (): string => new URL(config.fhirBase, location.origin).href.replace(/\/+$/, '');
+const redirectUri = (): string => location.origin + '/';
+const sameBase = (a: string, b: string): boolean => {
+  try {
+    return new URL(a).href.replace(/\/+$/, '') === new URL(b).href.replace(/\/+$/, '');
+  } catch {
+    return false;
+  }
+};
 
-function storedToken(): string | null {
-  const raw = sessionStorage.getItem(TOKEN);
-  if (!raw) return null;
-  const { token, expires } = JSON.parse(raw) as { token: string; expires: number };
-  return expires && Date.now() > expires ? null : token;
+function accessToken(): string | null {
+  const token = client?.state.tokenResponse?.access_token;
+  if (!token) return null;
+  const expiresAt = client?.state.expiresAt;
+  return expiresAt && Date.now() / 1000 > expiresAt - 10 ? null : token;
 }
 
 /** True when the page may call the API: security is off, or a token is held. */
-export const signedIn = (): boolean => !config.authRequired || (!ended && storedToken() !== null);
+export const signedIn = (): boolean => !config.authRequired || (!ended && accessToken() !== null);
 export const authRequired = (): boolean => config.authRequired;
 /** True after the server refused the token (401): the user must sign in again. */
 export const hasEnded = (): boolean => ended;
 
 export function authHeader(): Record<string, string> {
-  const token = config.authRequired ? storedToken() : null;
+  const token = config.authRequired ? accessToken() : null;
   return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+/** Drops fhirclient's state of this tab (its token with it). */
+function forget(): void {
+  const key = sessionStorage.getItem(SMART_KEY);
+  if (key) {
+    try {
+      sessionStorage.removeItem(JSON.parse(key));
+    } catch {
+      /* not fhirclient's */
+    }
+    sessionStorage.removeItem(SMART_KEY);
+  }
+  client = null;
 }
 
 export function sessionEnded(): void {
   if (!config.authRequired) return;
   ended = true;
-  sessionStorage.removeItem(TOKEN);
+  forget();
 }
 
 export function signOut(): void {
-  sessionStorage.removeItem(TOKEN);
+  forget();
   ended = false;
 }
 
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-async function smartConfiguration(): Promise<{ authorization_endpoint: string; token_endpoint: string }> {
-  const response = await fetch(`${config.fhirBase}/.well-known/smart-configuration`, { headers: { Accept: 'application/json' } });
-  if (!response.ok) throw new Error(`Sign-in is not available: smart-configuration answered HTTP ${response.status}`);
-  return response.json();
-}
-
-/** Goes to the authorization server; the current route is restored after the redirect back. */
+/** Standalone launch: goes to the authorization server; the current route is restored afterwards. */
 export async function signIn(): Promise<void> {
   if (!crypto.subtle) throw new Error('Sign-in needs a secure connection (https or localhost).');
-  const smart = await smartConfiguration();
-  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
-  const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
-  const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
-  sessionStorage.setItem(PENDING, JSON.stringify({ state, verifier, route: location.hash, tokenEndpoint: smart.token_endpoint }));
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: config.clientId,
-    redirect_uri: redirectUri(),
+  sessionStorage.setItem(ROUTE, location.hash);
+  await FHIR.oauth2.authorize({
+    clientId: config.clientId,
     scope: config.scope,
-    state,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    aud: new URL(config.fhirBase, location.origin).href,
+    redirectUri: redirectUri(),
+    iss: fhirBaseUrl(),
+    pkceMode: 'required',
   });
-  location.assign(`${smart.authorization_endpoint}?${query}`);
 }
 
-/** Handles `/?code=…&state=…` (or `?error=`) after the authorization server sends the user back. */
-export async function completeSignIn(): Promise<void> {
-  const params = new URLSearchParams(location.search);
-  if (!params.has('code') && !params.has('error')) return;
-  const pending = JSON.parse(sessionStorage.getItem(PENDING) ?? 'null') as
-    | { state: string; verifier: string; route: string; tokenEndpoint: string }
-    | null;
-  sessionStorage.removeItem(PENDING);
-  history.replaceState(null, '', '/' + (pending?.route ?? location.hash));
-  if (params.has('error')) throw new Error(`Sign-in failed: ${params.get('error_description') ?? params.get('error')}`);
-  if (!pending || pending.state !== params.get('state')) throw new Error('Sign-in failed: the answer does not belong to this sign-in (state mismatch). Please sign in again.');
-  const response = await fetch(pending.tokenEndpoint, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: params.get('code') ?? '',
-      redirect_uri: redirectUri(),
-      client_id: config.clientId,
-      code_verifier: pending.verifier,
-    }),
+/**
+ * EHR launch (`/?launch=…&iss=…`): asks for a token with the launch. The page talks to its own
+ * server only, so an iss naming another server is refused rather than followed.
+ */
+async function ehrLaunch(params: URLSearchParams): Promise<void> {
+  const iss = params.get('iss') ?? '';
+  if (!sameBase(iss, fhirBaseUrl())) {
+    history.replaceState(null, '', '/');
+    throw new Error(`This page works with its own server (${fhirBaseUrl()}) only; the EHR launched it for ${iss || 'no server (iss missing)'}.`);
+  }
+  if (!config.authRequired) {
+    // Security off: no token to ask for; the launch context cannot be read either.
+    history.replaceState(null, '', '/');
+    throw new Error('This development server has security off: an EHR launch needs the token issuer. Open the studies instead.');
+  }
+  if (!crypto.subtle) throw new Error('Sign-in needs a secure connection (https or localhost).');
+  sessionStorage.removeItem(ROUTE);
+  await FHIR.oauth2.authorize({
+    clientId: config.clientId,
+    scope: `${LAUNCH_SCOPES} ${config.scope}`,
+    redirectUri: redirectUri(),
+    pkceMode: 'required',
   });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok || !body.access_token) throw new Error(`Sign-in failed: ${body.error_description ?? body.error ?? 'HTTP ' + response.status}`);
-  const expires = body.expires_in ? Date.now() + (Number(body.expires_in) - 10) * 1000 : 0;
-  sessionStorage.setItem(TOKEN, JSON.stringify({ token: body.access_token, expires }));
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** The study the launch was made from: SMART v2 fhirContext, else a CDS Hooks card's appContext. */
+function studyOf(tokenResponse: Record<string, any>): string | undefined {
+  const references: string[] = (Array.isArray(tokenResponse.fhirContext) ? tokenResponse.fhirContext : [])
+    .map((c: any) => (typeof c === 'string' ? c : c?.reference))
+    .filter((r: any) => typeof r === 'string');
+  let app: any = null;
+  try {
+    app = typeof tokenResponse.appContext === 'string' ? JSON.parse(tokenResponse.appContext) : null;
+  } catch {
+    /* an appContext that is not ours */
+  }
+  if (typeof app?.study === 'string') references.push(app.study);
+  const study = references.find((r) => /^ResearchStudy\/[A-Za-z0-9\-.]{1,64}$/.test(r));
+  return study?.split('/')[1];
+}
+
+/**
+ * Handles the page's start: an EHR launch (goes to the authorization server and does not return),
+ * the redirect back from the authorization server (`?code=…&state=…` or `?error=…`), or a reload
+ * with a token already held by this tab. Returns the launch context of a launch just completed.
+ */
+export async function completeSignIn(): Promise<LaunchContext | null> {
+  const params = new URLSearchParams(location.search);
+  if (params.has('launch')) {
+    await ehrLaunch(params);
+    return new Promise(() => {}); // the browser is leaving for the authorization server
+  }
+  const returning = params.has('code') || params.has('error') || params.has('state');
+  if (!returning && !sessionStorage.getItem(SMART_KEY)) return null;
+  const route = sessionStorage.getItem(ROUTE) ?? '';
+  sessionStorage.removeItem(ROUTE);
+  try {
+    client = await FHIR.oauth2.ready();
+  } catch (error) {
+    forget();
+    if (!returning) return null; // stale state from an earlier sign-in: simply not signed in
+    history.replaceState(null, '', '/' + route);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`Sign-in failed: ${message}. Please sign in again.`);
+  }
+  if (!returning) return null;
   ended = false;
+  const tokenResponse = (client.state.tokenResponse ?? {}) as Record<string, any>;
+  const patient = typeof tokenResponse.patient === 'string' ? tokenResponse.patient : undefined;
+  history.replaceState(null, '', '/' + (patient ? '' : route));
+  if (!patient) return null;
+  return {
+    patient,
+    encounter: typeof tokenResponse.encounter === 'string' ? tokenResponse.encounter : undefined,
+    study: studyOf(tokenResponse),
+  };
 }

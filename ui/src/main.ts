@@ -2,6 +2,7 @@ import './style.css';
 import { authRequired, completeSignIn, hasEnded, loadConfig, signedIn, signIn, signOut } from './auth';
 import { append, errorBox, h, type Child } from './dom';
 import { FhirError, fhir, setBase } from './fhir';
+import { patientView } from './patient';
 import { screenView } from './screen';
 import { studyListView, studyView } from './studies';
 
@@ -35,6 +36,7 @@ const routes: [RegExp, View][] = [
   [/^#\/study\/([^/]+)$/, studyView],
   [/^#\/study\/([^/]+)\/screen\/([^/]+)$/, screenView],
   [/^#\/raw\/([A-Za-z]+)\/([^/]+)$/, rawView],
+  [/^#\/patient\/([^/]+)$/, patientView],
 ];
 
 /** Raw JSON of a resource (evidence links), read with the page's token. */
@@ -89,7 +91,14 @@ async function start(): Promise<void> {
     return;
   }
   try {
-    await completeSignIn();
+    const launched = await completeSignIn();
+    if (launched) {
+      // EHR launch: the patient in context, on the study the user launched from when there is one.
+      const patient = encodeURIComponent(launched.patient);
+      history.replaceState(null, '', launched.study
+        ? `/#/study/${encodeURIComponent(launched.study)}/screen/${patient}`
+        : `/#/patient/${patient}`);
+    }
   } catch (error) {
     main.replaceChildren(signInView('Sign-in did not complete.'), errorBox(error, 'Sign-in failed'));
     return;

@@ -4,8 +4,6 @@ import ca.uhn.hapi.fhir.cdshooks.api.json.CdsServiceIndicatorEnum;
 import ca.uhn.hapi.fhir.cdshooks.api.json.CdsServiceResponseCardJson;
 import ca.uhn.hapi.fhir.cdshooks.api.json.CdsServiceResponseCardSourceJson;
 import ca.uhn.hapi.fhir.cdshooks.api.json.CdsServiceResponseLinkJson;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -22,7 +20,8 @@ import org.hl7.fhir.r4.model.Resource;
  * is eligible, needs review or lacks data that would decide, never for an ineligible one. The
  * summary fits the 140 characters CDS Hooks allows; the detail (markdown) lists what data is
  * missing (what would decide), what a person must judge, the inclusions met and the exclusions that
- * do not apply; the link opens the study's screening of that patient on the coordinator page.
+ * do not apply; the link (a SMART app link) launches the coordinator page from the EHR on the
+ * study's screening of that patient.
  */
 final class TrialCards {
 
@@ -85,19 +84,25 @@ final class TrialCards {
     json.setSummary(summary(verdict, name, review.size(), missing));
     json.setDetail(detail(passed, notExcluded, review, missing));
     json.setSource(new CdsServiceResponseCardSourceJson().setLabel(name).setUrl(studyUrl(study)));
-    String page = pageUrl.endsWith("/") ? pageUrl : pageUrl + "/";
+    // A CDS Hooks SMART app link: the EHR launches the page (SMART EHR launch, its launch URL)
+    // with the patient in context; appContext names the study, which the EHR hands back in the
+    // token response, so the page opens this patient's screening for this study.
     json.setLinks(
         List.of(
             new CdsServiceResponseLinkJson()
                 .setLabel("Open this patient's screening for the study")
-                .setType("absolute")
-                .setUrl(
-                    page
-                        + "#/study/"
-                        + encode(studyId)
-                        + "/screen/"
-                        + encode(patientId == null ? "" : patientId))));
+                .setType("smart")
+                .setUrl(pageUrl.endsWith("/") ? pageUrl : pageUrl + "/")
+                .setAppContext(appContext(studyId))));
     return new Card(json, "ResearchStudy/" + studyId, patientId, verdict);
+  }
+
+  /**
+   * The card link's appContext: the study, as JSON the coordinator page reads (a FHIR id holds no
+   * character JSON must escape).
+   */
+  static String appContext(String studyId) {
+    return "{\"study\":\"ResearchStudy/" + studyId + "\"}";
   }
 
   static String summary(String verdict, String study, int toReview, List<String> missing) {
@@ -192,9 +197,5 @@ final class TrialCards {
     return parameter == null || parameter.getValue() == null
         ? null
         : parameter.getValue().primitiveValue();
-  }
-
-  private static String encode(String text) {
-    return URLEncoder.encode(text, StandardCharsets.UTF_8);
   }
 }

@@ -5,21 +5,30 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.SignedJWT;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
+import org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationRequest;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationContext;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
 import org.springframework.security.oauth2.server.authorization.settings.ClientSettings;
@@ -38,6 +47,12 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 final class DevTokenIssuer {
 
   private static final Logger LOG = LoggerFactory.getLogger(DevTokenIssuer.class);
+
+  static final List<String> LAUNCH_SCOPES =
+      List.of("launch", "launch/patient", "openid", "fhirUser");
+  static final String ENCOUNTER = "encounter";
+  static final String FHIR_CONTEXT = "fhirContext";
+  static final String APP_CONTEXT = "appContext";
 
   private DevTokenIssuer() {}
 
@@ -102,6 +117,8 @@ final class DevTokenIssuer {
         .redirectUri("http://127.0.0.1/")
         .redirectUri("http://[::1]/")
         .scopes(s -> s.addAll(scopes))
+        // SMART App Launch: EHR launch and its context, and the user's identity.
+        .scopes(s -> s.addAll(LAUNCH_SCOPES))
         .clientSettings(
             ClientSettings.builder()
                 .requireProofKey(true)
@@ -126,7 +143,10 @@ final class DevTokenIssuer {
 
   /** Adds what our authorisation reads: roles, the patient in context, the client id. */
   static OAuth2TokenCustomizer<JwtEncodingContext> claims(
-      Map<String, Client> clients, Map<String, User> users, SecurityProperties properties) {
+      Map<String, Client> clients,
+      Map<String, User> users,
+      SecurityProperties properties,
+      EhrLaunches launches) {
     return context -> {
       if (!OAuth2TokenType.ACCESS_TOKEN.equals(context.getTokenType())) {
         return;
@@ -143,6 +163,7 @@ final class DevTokenIssuer {
         if (user != null && user.scopes() != null && !user.scopes().isEmpty()) {
           context.getClaims().claim("scope", String.join(" ", user.scopes()));
         }
+        launchContext(context, properties, launches);
         return;
       }
       if (client != null) {
@@ -155,6 +176,90 @@ final class DevTokenIssuer {
         }
       }
     };
+  }
+
+  /**
+   * An EHR launch's context: the patient (and encounter) in context, and the study the user
+   * launched from. The patient claim is the one our authorisation reads: it narrows patient scopes
+   * to that patient and widens nothing, the user's own scopes and roles stay what they are. The
+   * rest is what the app reads from the token response ({@link #launchResponse}).
+   */
+  private static void launchContext(
+      JwtEncodingContext context, SecurityProperties properties, EhrLaunches launches) {
+    OAuth2AuthorizationRequest request =
+        context.getAuthorization() == null
+            ? null
+            : context.getAuthorization().getAttribute(OAuth2AuthorizationRequest.class.getName());
+    String launch =
+        request == null
+            ? null
+            : LaunchAuthorization.text(request.getAdditionalParameters().get("launch"));
+    if (launch == null) {
+      return;
+    }
+    EhrLaunches.Context launched;
+    try {
+      launched =
+          launches.take(
+              launch,
+              context.getRegisteredClient().getClientId(),
+              context.getPrincipal().getName());
+    } catch (EhrLaunches.Refused e) {
+      throw new OAuth2AuthenticationException(
+          new OAuth2Error(
+              OAuth2ErrorCodes.INVALID_GRANT, "launch refused: " + e.getMessage(), null));
+    }
+    context.getClaims().claim(properties.patientClaim(), launched.patient());
+    if (launched.encounter() != null) {
+      context.getClaims().claim(ENCOUNTER, launched.encounter());
+    }
+    if (launched.study() != null) {
+      context
+          .getClaims()
+          .claim(FHIR_CONTEXT, List.of(Map.of("reference", "ResearchStudy/" + launched.study())));
+    }
+    if (launched.appContext() != null) {
+      context.getClaims().claim(APP_CONTEXT, launched.appContext());
+    }
+  }
+
+  /**
+   * The SMART launch context parameters of the token response (patient, encounter, fhirContext, CDS
+   * Hooks appContext), copied from the access token this very response carries (a client
+   * credentials token of a test client with a patient says its patient too).
+   */
+  static Consumer<OAuth2AccessTokenAuthenticationContext> launchResponse(
+      SecurityProperties properties) {
+    return context -> {
+      OAuth2AccessTokenAuthenticationToken token = context.getAuthentication();
+      Map<String, Object> claims;
+      try {
+        claims =
+            SignedJWT.parse(token.getAccessToken().getTokenValue())
+                .getJWTClaimsSet()
+                .toJSONObject();
+      } catch (java.text.ParseException e) {
+        return; // not one of our JWTs: no context to tell
+      }
+      Map<String, Object> parameters = new LinkedHashMap<>(token.getAdditionalParameters());
+      copy(claims, properties.patientClaim(), parameters, "patient");
+      copy(claims, ENCOUNTER, parameters, ENCOUNTER);
+      copy(claims, FHIR_CONTEXT, parameters, FHIR_CONTEXT);
+      copy(claims, APP_CONTEXT, parameters, APP_CONTEXT);
+      if (parameters.containsKey("patient")) {
+        // The page shows the patient's name on every screen: the EHR need not add a banner.
+        parameters.put("need_patient_banner", false);
+      }
+      context.getAccessTokenResponse().additionalParameters(parameters);
+    };
+  }
+
+  private static void copy(
+      Map<String, Object> claims, String claim, Map<String, Object> parameters, String name) {
+    Object value = claims.get(claim);
+    if (value != null) {
+      parameters.put(name, value);
+    }
   }
 
   /** A signing key for this run only: tokens from an earlier run are no longer accepted. */

@@ -1,5 +1,6 @@
 package org.trialfhir.security;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,17 +71,25 @@ class SmartEndpoints {
     }
     put(document, "token_endpoint", token(serverBase));
     put(document, "authorization_endpoint", authorize(serverBase));
-    document.put("scopes_supported", SCOPES);
-    document.put(
-        "capabilities",
-        List.of(
-            "permission-v2",
-            "permission-v1",
-            "client-confidential-symmetric",
-            "client-confidential-asymmetric",
-            "client-public",
-            "launch-standalone",
-            "context-standalone-patient"));
+    List<String> capabilities =
+        new ArrayList<>(
+            List.of(
+                "permission-v2",
+                "permission-v1",
+                "client-confidential-symmetric",
+                "client-confidential-asymmetric",
+                "client-public",
+                "launch-standalone",
+                "context-standalone-patient"));
+    List<String> scopes = new ArrayList<>(SCOPES);
+    if (properties.devIssuer()) {
+      // EHR launch (its simulator at /dev-ehr/launch): the patient and encounter in context, the
+      // study as SMART v2 fhirContext.
+      capabilities.addAll(List.of("launch-ehr", "context-ehr-patient", "context-ehr-encounter"));
+      scopes.addAll(DevTokenIssuer.LAUNCH_SCOPES);
+    }
+    document.put("scopes_supported", scopes);
+    document.put("capabilities", capabilities);
     return document;
   }
 

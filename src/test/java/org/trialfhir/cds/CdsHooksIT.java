@@ -103,14 +103,17 @@ class CdsHooksIT extends IntegrationTestBase {
     }
     Map<String, Object> nct = nctCard(cards);
     assertThat((String) nct.get("detail")).contains("C-peptide");
-    assertThat(
-            cards.getString(
-                "cards.find { it.links[0].url.contains('#/study/nct06407297/') }.source.url"))
+    assertThat(nct)
+        .extracting("source")
+        .extracting("url")
         .isEqualTo("https://clinicaltrials.gov/study/NCT06407297");
-    assertThat(
-            cards.getString(
-                "cards.find { it.links[0].url.contains('#/study/nct06407297/') }.links[0].url"))
-        .endsWith("#/study/nct06407297/screen/ehr-child-1");
+    // A CDS Hooks 2.0 SMART app link: the EHR launches the page with the patient in context; the
+    // study travels in appContext.
+    @SuppressWarnings("unchecked")
+    Map<String, Object> link = ((List<Map<String, Object>>) nct.get("links")).get(0);
+    assertThat(link.get("type")).isEqualTo("smart");
+    assertThat((String) link.get("url")).matches("http://[^/#?]+/");
+    assertThat(link.get("appContext")).isEqualTo("{\"study\":\"ResearchStudy/nct06407297\"}");
   }
 
   @Test
@@ -132,8 +135,11 @@ class CdsHooksIT extends IntegrationTestBase {
             .extract()
             .jsonPath();
     // Other tests' studies (any criteria) may be recruiting too: the seed trials give none.
-    assertThat(cards.getList("cards.links.flatten().url", String.class))
-        .noneMatch(url -> url.contains("#/study/nct06407297/") || url.contains("#/study/gxipc1"));
+    assertThat(cards.getList("cards.links.flatten().appContext", String.class))
+        .noneMatch(
+            context ->
+                context.contains("ResearchStudy/nct06407297")
+                    || context.contains("ResearchStudy/gxipc1"));
   }
 
   /** A patient of this organisation, stored here, with type 1 diabetes since a month. */
@@ -335,7 +341,8 @@ class CdsHooksIT extends IntegrationTestBase {
 
   private static Map<String, Object> nctCard(JsonPath cards) {
     Map<String, Object> card =
-        cards.getMap("cards.find { it.links[0].url.contains('#/study/nct06407297/') }");
+        cards.getMap(
+            "cards.find { it.links[0].appContext == '{\"study\":\"ResearchStudy/nct06407297\"}' }");
     assertThat(card).as("a card for NCT06407297 in %s", cards.prettify()).isNotNull();
     return card;
   }

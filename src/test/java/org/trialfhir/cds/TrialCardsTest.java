@@ -83,9 +83,10 @@ class TrialCardsTest {
         .singleElement()
         .satisfies(
             l -> {
-              assertThat(l.getType()).isEqualTo("absolute");
-              assertThat(l.getUrl())
-                  .isEqualTo("https://trials.example.org/#/study/study-0/screen/p1");
+              // CDS Hooks 2.0 SMART app link: the page's launch URL, the study in appContext
+              assertThat(l.getType()).isEqualTo("smart");
+              assertThat(l.getUrl()).isEqualTo("https://trials.example.org/");
+              assertThat(l.getAppContext()).isEqualTo("{\"study\":\"ResearchStudy/study-0\"}");
             });
     assertThat(card.json().getUuid()).isNotBlank();
   }

@@ -21,8 +21,9 @@ import org.trialfhir.TrialFhirApplication;
 /**
  * The server as a developer or a hospital first meets it: default configuration, so the development
  * token issuer and its sign-in form are on. Against it run, as real outside clients would: the
- * coordinator page in Debian's Chromium driven by playwright-core ({@code e2e/}), and the
- * app-developer example built on the npm FHIR client {@code fhir-kit-client} ({@code
+ * coordinator page in Debian's Chromium driven by playwright-core ({@code e2e/}: standalone
+ * sign-in, screening and enrolment, and SMART EHR launch from the development EHR simulator), and
+ * the app-developer example built on the npm FHIR client {@code fhir-kit-client} ({@code
  * examples/fhir-kit-client/}). Their Node dependencies are installed by {@code .ci/run}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
