@@ -5,6 +5,7 @@ import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.scheduling.support.CronExpression;
 import org.springframework.validation.annotation.Validated;
@@ -28,6 +29,7 @@ record CtgovProperties(
     @DefaultValue("20s") @NotNull Duration timeout,
     @DefaultValue @NotNull @Valid Sync sync) {
 
+  @ConstructorBinding
   CtgovProperties {
     // A base the server cannot use must stop the start, not fail every import later.
     if (apiBaseUrl != null

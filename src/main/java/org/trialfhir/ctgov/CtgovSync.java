@@ -64,11 +64,15 @@ class CtgovSync {
     for (IBaseResource found :
         daos.getResourceDao(ResearchStudy.class)
             .search(
-                InternalSearch.map(
-                    "_tag", new TokenParam(CtgovSyncMarks.TAG_SYSTEM, CtgovSyncMarks.FOLLOWED)),
+                // Every study with an NCT id; the followed ones are picked below (no search
+                // parameter for the extension: the studies from a registry are few).
+                InternalSearch.map("identifier", new TokenParam(CtgovStudyMapper.NCT_SYSTEM, "")),
                 caller)
             .getAllResources()) {
       ResearchStudy study = (ResearchStudy) found;
+      if (!CtgovSyncMarks.followed(study)) {
+        continue;
+      }
       String nct = CtgovSyncMarks.nctId(study);
       if (nct == null || !nct.matches("NCT\\d{8}")) {
         problems

@@ -3,21 +3,20 @@ package org.trialfhir.ctgov;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.ResearchStudy;
 
 /**
- * What a study carries for the registry sync (docs/registry-import.md, "Followed studies"): the tag
- * that makes the server follow it, and the registry's last-update date of the record it was
- * imported from.
+ * What a study carries for the registry sync (docs/registry-import.md, "Followed studies"): whether
+ * the server follows it (an extension, not a tag, so that an ordinary update of the study can set
+ * it either way), and the registry's last-update date of the record it was imported from.
  */
 final class CtgovSyncMarks {
 
-  /** Tag system: {@code followed} means the sync keeps the study up to date with the registry. */
-  static final String TAG_SYSTEM = CtgovStudyMapper.BASE + "CodeSystem/registry-sync";
-
-  static final String FOLLOWED = "followed";
+  /** true: the sync keeps the study up to date with the registry. */
+  static final String FOLLOW = CtgovStudyMapper.BASE + "StructureDefinition/registry-follow";
 
   /** The registry's {@code lastUpdatePostDateStruct.date} of the record imported (a date). */
   static final String LAST_UPDATE =
@@ -26,22 +25,30 @@ final class CtgovSyncMarks {
   private CtgovSyncMarks() {}
 
   /**
-   * Marks the study about to be written: the record's last-update date, and the follow tag if asked
-   * or if the study held so far was followed (a re-import by record does not unfollow it).
+   * Marks the study about to be written: the record's last-update date, and whether it is followed:
+   * yes if {@code follow} (fetched from the registry), else as the study held so far said (a
+   * re-import by record neither follows nor unfollows it).
    */
   static void mark(JsonNode record, ResearchStudy mapped, ResearchStudy existing, boolean follow) {
     LocalDate lastUpdate = lastUpdate(record);
-    mapped.getExtension().removeIf(e -> LAST_UPDATE.equals(e.getUrl()));
+    mapped
+        .getExtension()
+        .removeIf(e -> LAST_UPDATE.equals(e.getUrl()) || FOLLOW.equals(e.getUrl()));
     if (lastUpdate != null) {
       mapped.addExtension(LAST_UPDATE, new DateType(lastUpdate.toString()));
     }
-    if ((follow || followed(existing)) && !followed(mapped)) {
-      mapped.getMeta().addTag(TAG_SYSTEM, FOLLOWED, "Followed: synced with the registry");
+    if (follow) {
+      mapped.addExtension(FOLLOW, new BooleanType(true));
+    } else if (existing != null && existing.getExtensionByUrl(FOLLOW) != null) {
+      mapped.addExtension(existing.getExtensionByUrl(FOLLOW).copy());
     }
   }
 
   static boolean followed(ResearchStudy study) {
-    return study != null && study.getMeta().getTag(TAG_SYSTEM, FOLLOWED) != null;
+    var extension = study == null ? null : study.getExtensionByUrl(FOLLOW);
+    return extension != null
+        && extension.getValue() instanceof BooleanType b
+        && Boolean.TRUE.equals(b.getValue());
   }
 
   /** The registry's last-update date of a record, null if it states none or not as a date. */

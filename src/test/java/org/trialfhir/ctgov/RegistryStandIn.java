@@ -53,6 +53,7 @@ final class RegistryStandIn {
   private final Map<String, Failure> failures = new ConcurrentHashMap<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private volatile int maxPageSize = 1000;
+  private volatile boolean searchesFail;
 
   RegistryStandIn() {
     try {
@@ -81,6 +82,11 @@ final class RegistryStandIn {
 
   void fail(String nctId, Failure failure) {
     failures.put(nctId, failure);
+  }
+
+  /** Searches answer 503 (the registry is down for maintenance) until told otherwise. */
+  void failSearches(boolean fail) {
+    searchesFail = fail;
   }
 
   /** At most this many studies per page, whatever pageSize asks (to exercise paging). */
@@ -176,6 +182,10 @@ final class RegistryStandIn {
   }
 
   private void search(HttpExchange exchange, Map<String, String> params) throws IOException {
+    if (searchesFail) {
+      send(exchange, 503, "{\"message\":\"down for maintenance\"}");
+      return;
+    }
     Set<String> ids =
         params.containsKey("filter.ids")
             ? Arrays.stream(params.get("filter.ids").split("[,|]"))
