@@ -23,7 +23,10 @@ class CtgovSyncProvider implements FhirProvider {
     this.fetcher = fetcher;
   }
 
-  @Operation(name = "$sync-ctgov", type = ResearchStudy.class)
+  @Operation(
+      name = "$sync-ctgov",
+      type = ResearchStudy.class,
+      canonicalUrl = "http://trialfhir.org/fhir/OperationDefinition/ResearchStudy-sync-ctgov")
   @Description(
       shortDefinition = "Update the followed studies from the registry now",
       value =

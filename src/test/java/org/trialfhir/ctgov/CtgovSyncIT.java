@@ -26,6 +26,7 @@ import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.trialfhir.IntegrationTestBase;
@@ -58,7 +59,12 @@ class CtgovSyncIT extends IntegrationTestBase {
     registry.add("trialfhir.ctgov.fetch-enabled", () -> "true");
     registry.add("trialfhir.ctgov.api-base-url", REGISTRY::base);
     registry.add("trialfhir.ctgov.timeout", () -> "2s");
+    // Scheduled, but not due during the tests: they run the scheduled work themselves.
+    registry.add("trialfhir.ctgov.sync.enabled", () -> "true");
+    registry.add("trialfhir.ctgov.sync.interval", () -> "24h");
   }
+
+  @Autowired CtgovSyncSchedule schedule;
 
   @AfterAll
   static void stopRegistry() {
@@ -330,6 +336,28 @@ class CtgovSyncIT extends IntegrationTestBase {
     sync(coordinator, 403);
     // A registry role whose scopes do not allow the writes may not run it either.
     sync(TestTokens.token("system/ResearchStudy.rs", List.of("registry"), null), 403);
+  }
+
+  @Test
+  void theScheduledRunSyncsAsTheServerItself() {
+    assertThat(schedule.isRunning()).as("scheduled at start-up").isTrue();
+    String nct = registryHas("NCT05742243.json", "2024-04-10");
+    importIds(200, nct);
+    String studyRef = "ResearchStudy/" + nct.toLowerCase();
+    String version = read(ResearchStudy.class, studyRef).getMeta().getVersionId();
+    ObjectNode update = RegistryStandIn.sample("NCT05742243.json", nct);
+    RegistryStandIn.lastUpdate(update, "2025-01-15");
+    ((ObjectNode) update.path("protocolSection").path("statusModule"))
+        .put("overallStatus", "COMPLETED");
+    REGISTRY.put(update);
+
+    schedule.runOnce();
+
+    ResearchStudy after = read(ResearchStudy.class, studyRef);
+    assertThat(after.getMeta().getVersionId()).isNotEqualTo(version);
+    assertThat(after.getStatus()).isEqualTo(ResearchStudy.ResearchStudyStatus.COMPLETED);
+    assertThat(after.getExtensionByUrl(CtgovSyncMarks.LAST_UPDATE).getValue().primitiveValue())
+        .isEqualTo("2025-01-15");
   }
 
   // ===================================================================== helpers
