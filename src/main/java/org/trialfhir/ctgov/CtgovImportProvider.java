@@ -42,7 +42,8 @@ public class CtgovImportProvider implements FhirProvider {
           List<StringType> records,
       @Description(
               shortDefinition =
-                  "An NCT id to fetch from the registry (only where fetching is enabled)")
+                  "An NCT id to fetch from the registry (only where fetching is enabled); the"
+                      + " study is then followed by the registry sync")
           @OperationParam(name = "nctId", min = 0, max = OperationParam.MAX_UNLIMITED)
           List<StringType> nctIds,
       RequestDetails caller) {
@@ -73,11 +74,26 @@ public class CtgovImportProvider implements FhirProvider {
     if (!fetcher.enabled()) {
       return new CtgovImporter.Result(nctId, null, "error", fetchDisabled(nctId));
     }
+    String record;
     try {
-      return importer.importRecord(fetcher.fetch(nctId), position, caller);
-    } catch (IllegalArgumentException e) {
-      return new CtgovImporter.Result(nctId, null, "error", CtgovImporter.error(e.getMessage()));
+      record = fetcher.fetch(nctId);
+    } catch (CtgovFetcher.RegistryError e) {
+      // Nothing was written: the record never reached the importer.
+      return new CtgovImporter.Result(
+          nctId, null, "error", registryError("Record " + position + " (" + nctId + "): ", e));
     }
+    // Fetched from the registry: the sync follows it from now on.
+    return importer.importRecord(record, position, caller, true);
+  }
+
+  static OperationOutcome registryError(String prefix, CtgovFetcher.RegistryError e) {
+    OperationOutcome outcome = new OperationOutcome();
+    outcome
+        .addIssue()
+        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
+        .setCode(e.type())
+        .setDiagnostics(prefix + e.getMessage());
+    return outcome;
   }
 
   private static OperationOutcome fetchDisabled(String nctId) {
@@ -105,7 +121,7 @@ public class CtgovImportProvider implements FhirProvider {
     return all;
   }
 
-  private static void add(Parameters out, CtgovImporter.Result result) {
+  static void add(Parameters out, CtgovImporter.Result result) {
     ParametersParameterComponent part = out.addParameter().setName("result");
     if (result.nctId() != null) {
       part.addPart().setName("nctId").setValue(new StringType(result.nctId()));

@@ -49,8 +49,6 @@ public class CtgovImporter {
       String nctId, String studyReference, String status, OperationOutcome outcome) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String ORIGIN =
-      CriterionFactory.BASE + "StructureDefinition/criterion-origin";
 
   private final DaoRegistry daos;
   private final IFhirSystemDao<Bundle, ?> systemDao;
@@ -67,6 +65,14 @@ public class CtgovImporter {
       "http://trialfhir.org/fhir/StructureDefinition/allocation-ratio";
 
   public Result importRecord(String json, int position, RequestDetails caller) {
+    return importRecord(json, position, caller, false);
+  }
+
+  /**
+   * As {@link #importRecord(String, int, RequestDetails)}; {@code follow}: the study is to be
+   * followed by the registry sync from now on (it was fetched from the registry).
+   */
+  Result importRecord(String json, int position, RequestDetails caller, boolean follow) {
     String nct = null;
     try {
       JsonNode record = JSON.readTree(json);
@@ -80,7 +86,9 @@ public class CtgovImporter {
       List<String> warnings = new ArrayList<>(mapped.warnings());
       List<Resource> resources = new ArrayList<>(organizationsToWrite(mapped, caller));
       resources.addAll(mapped.locations());
-      Group authored = authoredGroup(existing, caller);
+      CtgovSyncMarks.mark(record, mapped.study(), existing, follow);
+      Group held = heldGroup(existing, caller);
+      Group authored = held != null && CtgovSyncCriteria.handWritten(held) ? held : null;
       if (authored != null) {
         mapped.study().getEnrollment().clear();
         mapped.study().addEnrollment().setReference("Group/" + authored.getIdElement().getIdPart());
@@ -90,6 +98,13 @@ public class CtgovImporter {
             "The eligibility Group "
                 + authored.getIdElement().getIdPart()
                 + " was authored by people and is kept; the registry's criteria were not imported");
+      } else if (held != null) {
+        // A new registry version: curated criteria are kept or flagged, not overwritten.
+        CtgovSyncCriteria.Merged merged = CtgovSyncCriteria.merge(held, mapped.eligibility());
+        mapped.study().getEnrollment().clear();
+        mapped.study().addEnrollment().setReference("Group/" + held.getIdElement().getIdPart());
+        warnings.addAll(merged.flagged());
+        resources.add(merged.group());
       } else {
         resources.add(mapped.eligibility());
       }
@@ -187,24 +202,14 @@ public class CtgovImporter {
     }
   }
 
-  /** The existing study's eligibility Group, if any of its criteria was authored by a person. */
-  private Group authoredGroup(ResearchStudy existing, RequestDetails caller) {
+  /** The existing study's eligibility Group, if it has one. */
+  private Group heldGroup(ResearchStudy existing, RequestDetails caller) {
     if (existing == null || !existing.hasEnrollment()) {
       return null;
     }
     try {
-      Group group =
-          daos.getResourceDao(Group.class)
-              .read(new IdType(existing.getEnrollmentFirstRep().getReference()), caller);
-      // Criteria without an origin, or marked authored, were written by people (e.g. the seeds).
-      boolean authored =
-          group.getCharacteristic().stream()
-              .anyMatch(
-                  c -> {
-                    var origin = c.getExtensionByUrl(ORIGIN);
-                    return origin == null || "authored".equals(origin.getValue().primitiveValue());
-                  });
-      return authored ? group : null;
+      return daos.getResourceDao(Group.class)
+          .read(new IdType(existing.getEnrollmentFirstRep().getReference()), caller);
     } catch (ResourceNotFoundException | ResourceGoneException e) {
       return null;
     }

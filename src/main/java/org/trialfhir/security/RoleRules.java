@@ -85,6 +85,8 @@ final class RoleRules {
     }
     if (caller.has(Role.REGISTRY) && IMPORT_WRITES.stream().allMatch(t -> writes(caller, t))) {
       allowOnType(rules, "registry", "$import-ctgov", ResearchStudy.class);
+      // The registry sync imports the followed studies' changed records, the same writes.
+      allowOnType(rules, "registry", "$sync-ctgov", ResearchStudy.class);
     }
     if (caller.has(Role.REGISTRY) && readsBeyondOnePatient) {
       // Bulk Data export, de-identified and blinded whatever the caller's other roles (export/).

@@ -60,4 +60,117 @@ class CtgovFetcherTest {
         .hasMessageContaining("answered 404");
     assertThatThrownBy(() -> fetcher(true).fetch("12345")).hasMessageContaining("not an NCT id");
   }
+
+  @Test
+  void changedRecordsAreAskedByIdsAndLastUpdateDateAcrossPages() {
+    RegistryStandIn standIn = new RegistryStandIn();
+    try {
+      for (String[] r :
+          new String[][] {
+            {"NCT90000001", "2024-01-10"},
+            {"NCT90000002", "2024-06-01"},
+            {"NCT90000003", "2024-06-02"},
+            {"NCT90000004", "2024-07-01"}
+          }) {
+        var record = RegistryStandIn.sample("NCT05742243.json", r[0]);
+        RegistryStandIn.lastUpdate(record, r[1]);
+        standIn.put(record);
+      }
+      standIn.maxPageSize(1);
+      CtgovFetcher fetcher =
+          new CtgovFetcher(
+              new CtgovProperties(true, URI.create(standIn.base()), Duration.ofSeconds(5)));
+
+      var changed =
+          fetcher.changedSince(
+              java.util.List.of("NCT90000001", "NCT90000002", "NCT90000003"),
+              java.time.LocalDate.parse("2024-06-01"));
+
+      assertThat(changed)
+          .extracting(RegistryStandIn::nctId)
+          .containsExactly("NCT90000002", "NCT90000003");
+      assertThat(standIn.requests())
+          .as("two pages of one")
+          .hasSize(2)
+          .allSatisfy(
+              q ->
+                  assertThat(q)
+                      .contains("filter.ids=NCT90000001,NCT90000002,NCT90000003")
+                      .contains("filter.advanced=AREA[LastUpdatePostDate]RANGE[2024-06-01,MAX]"));
+      assertThat(standIn.requests().get(1)).contains("pageToken=1");
+    } finally {
+      standIn.stop();
+    }
+  }
+
+  @Test
+  void eachKindOfBadAnswerIsNamed() {
+    RegistryStandIn standIn = new RegistryStandIn();
+    try {
+      standIn.fail("NCT90000011", RegistryStandIn.Failure.SERVER_ERROR);
+      standIn.fail("NCT90000012", RegistryStandIn.Failure.SLOW);
+      standIn.fail("NCT90000013", RegistryStandIn.Failure.NOT_JSON);
+      CtgovFetcher fetcher =
+          new CtgovFetcher(
+              new CtgovProperties(true, URI.create(standIn.base()), Duration.ofSeconds(1)));
+      assertThat(failure(fetcher, "NCT90000010").type())
+          .isEqualTo(org.hl7.fhir.r4.model.OperationOutcome.IssueType.NOTFOUND);
+      assertThat(failure(fetcher, "NCT90000011").type())
+          .isEqualTo(org.hl7.fhir.r4.model.OperationOutcome.IssueType.TRANSIENT);
+      CtgovFetcher.RegistryError slow = failure(fetcher, "NCT90000012");
+      assertThat(slow.type()).isEqualTo(org.hl7.fhir.r4.model.OperationOutcome.IssueType.TIMEOUT);
+      assertThat(slow).hasMessageContaining("did not answer within");
+      CtgovFetcher.RegistryError html = failure(fetcher, "NCT90000013");
+      assertThat(html.type()).isEqualTo(org.hl7.fhir.r4.model.OperationOutcome.IssueType.INVALID);
+      assertThat(html).hasMessageContaining("not JSON");
+    } finally {
+      standIn.stop();
+    }
+  }
+
+  private static CtgovFetcher.RegistryError failure(CtgovFetcher fetcher, String nctId) {
+    try {
+      fetcher.fetch(nctId);
+    } catch (CtgovFetcher.RegistryError e) {
+      return e;
+    }
+    throw new AssertionError("no error for " + nctId);
+  }
+
+  @Test
+  void anUnusableConfigurationStopsTheStart() {
+    assertThatThrownBy(
+            () ->
+                new CtgovProperties(
+                    true, URI.create("clinicaltrials.gov/api/v2"), Duration.ofSeconds(5)))
+        .hasMessageContaining("absolute http(s) URL");
+    assertThatThrownBy(
+            () ->
+                new CtgovProperties(
+                    true, URI.create("ftp://example.org/api"), Duration.ofSeconds(5)))
+        .hasMessageContaining("absolute http(s) URL");
+    assertThatThrownBy(() -> new CtgovProperties.Sync(true, Duration.ofSeconds(30), ""))
+        .hasMessageContaining("at least 1m");
+    assertThatThrownBy(() -> new CtgovProperties.Sync(true, Duration.ofHours(1), "every night"))
+        .hasMessageContaining("not a valid cron expression");
+    CtgovProperties.Sync nightly =
+        new CtgovProperties.Sync(true, Duration.ofHours(24), "0 0 3 * * *");
+    assertThatThrownBy(
+            () ->
+                new CtgovProperties(
+                    false,
+                    URI.create("https://clinicaltrials.gov/api/v2"),
+                    Duration.ofSeconds(5),
+                    nightly))
+        .hasMessageContaining("needs trialfhir.ctgov.fetch-enabled=true");
+    assertThat(
+            new CtgovProperties(
+                    true,
+                    URI.create("https://clinicaltrials.gov/api/v2"),
+                    Duration.ofSeconds(5),
+                    nightly)
+                .sync()
+                .cron())
+        .isEqualTo("0 0 3 * * *");
+  }
 }
