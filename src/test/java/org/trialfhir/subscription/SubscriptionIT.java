@@ -6,6 +6,7 @@ import static org.trialfhir.subscription.TestInbox.subscription;
 
 import io.restassured.response.ValidatableResponse;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.IntegrationTestBase;
 import org.trialfhir.TestTokens;
@@ -16,6 +17,7 @@ import org.trialfhir.TestTokens;
  * shape refused with a 4xx naming the problem, so the server never calls an address a client chose
  * nor hands a resource to a listener outside its rights.
  */
+@Tag("persistence")
 class SubscriptionIT extends IntegrationTestBase {
 
   @Test

@@ -14,6 +14,7 @@ import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.trialfhir.IntegrationTestBase;
@@ -28,6 +29,10 @@ import org.trialfhir.subscription.TestInbox;
  * same rules as any resource.
  */
 @Tag("own-context")
+@Tag("persistence")
+// Closed after: on PostgreSQL another context would share its database, and its HAPI scheduler
+// could take the subscription queue for a node that has not loaded a new Subscription yet.
+@DirtiesContext
 class WatchIT extends IntegrationTestBase {
 
   /** On here; off for the other tests (src/test/resources/config/application.properties). */
