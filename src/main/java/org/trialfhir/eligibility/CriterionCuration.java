@@ -7,6 +7,7 @@ import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.hl7.fhir.r4.model.Duration;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.Group.GroupCharacteristicComponent;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Range;
@@ -141,18 +143,28 @@ class CriterionCuration {
         setOrigin(criterion, AUTHORED);
       }
     }
-    // The whole definition must still read as criteria (e.g. an onset period in whole units).
-    CriteriaReader.read(group);
+    // The whole definition must still read as criteria (e.g. an onset period in whole units), and
+    // the decided criterion must evaluate: tried on an empty record, nothing read or stored.
+    for (Criterion read : CriteriaReader.read(group)) {
+      if (read.id().equals(criterionId)) {
+        new CriterionEvaluator(
+                new PatientRecord(new Patient(), List.of(), List.of(), List.of(), List.of()),
+                LocalDate.now(),
+                "ResearchStudy/" + studyId.getIdPart(),
+                new ValidationSupportMembership(terminology))
+            .evaluate(read);
+      }
+    }
+    // Marks this request's writes as the curation (CurationGuard lets them by), for both writes.
     request.getUserData().put(CURATING, criterionId);
-    Group saved;
     try {
-      saved = (Group) groups.update(group, request).getResource();
+      Group saved = (Group) groups.update(group, request).getResource();
+      daos.getResourceDao(Provenance.class)
+          .create(provenance(saved, before, criterionId, action, reason), request);
+      return saved;
     } finally {
       request.getUserData().remove(CURATING);
     }
-    daos.getResourceDao(Provenance.class)
-        .create(provenance(saved, before, criterionId, action, reason), request);
-    return saved;
   }
 
   private static GroupCharacteristicComponent find(Group group, String id) {

@@ -1,5 +1,6 @@
 package org.trialfhir.eligibility;
 
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
 import java.util.List;
 import org.hl7.fhir.r4.model.Reference;
@@ -30,7 +31,20 @@ final class CriterionEvaluator {
   }
 
   CriterionResult evaluate(Criterion criterion) {
-    Finding finding = find(criterion);
+    Finding finding;
+    try {
+      finding = find(criterion);
+    } catch (ClassCastException e) {
+      // A Group written with a value its kind does not take (e.g. a Quantity for sex): the
+      // definition is wrong, not the server.
+      throw new UnprocessableEntityException(
+          "Criterion "
+              + criterion.id()
+              + " ("
+              + criterion.kind().code()
+              + ") has a value of a type that kind does not take: "
+              + (criterion.value() == null ? "none" : criterion.value().fhirType()));
+    }
     Outcome outcome =
         switch (finding.state()) {
           case PRESENT -> criterion.exclusion() ? Outcome.FAIL : Outcome.PASS;

@@ -175,8 +175,10 @@ public class PopulationScreening {
     Map<String, String> valueSets = new LinkedHashMap<>();
     List<Criterion> coded = new ArrayList<>();
     for (Criterion criterion : criteria) {
-      if (criterion.manualReview() != null) {
-        continue; // a person may still judge it: not decidable by data alone
+      if (criterion.manualReview() != null || criterion.unconfirmed()) {
+        // A person may still judge it, or it is a machine's reading not yet confirmed: its fail
+        // cannot exclude, so no set-based step may rule a patient out on it.
+        continue;
       }
       if (CodedCriteria.decides(criterion)) {
         coded.add(criterion);

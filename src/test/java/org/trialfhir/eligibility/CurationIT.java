@@ -142,6 +142,53 @@ class CurationIT extends IntegrationTestBase {
         .statusCode(422)
         .body(containsString("$curate-criterion"));
 
+    // Nor by giving the same reading another origin, or another id, or a new Group.
+    String origin = "\"valueCode\":\"machine-derived\"";
+    for (String bypass :
+        List.of(
+            group.replace(origin, "\"valueCode\":\"registry\""),
+            group
+                .replace(origin, "\"valueCode\":\"authored\"")
+                .replace("\"id\":\"inc-hba1c\"", "\"id\":\"inc-hba1c-2\""))) {
+      fhir()
+          .body(bypass)
+          .put("/" + study.group())
+          .then()
+          .statusCode(422)
+          .body(containsString("$curate-criterion"));
+    }
+    fhir()
+        .body(
+            group
+                .replace(origin, "\"valueCode\":\"confirmed\"")
+                .replaceFirst("\"id\":\"[^\"]+\",", ""))
+        .post("/Group")
+        .then()
+        .statusCode(422)
+        .body(containsString("$curate-criterion"));
+    // A Provenance of a curation comes from the operation only.
+    fhir()
+        .body(
+            """
+            {"resourceType":"Provenance","target":[{"reference":"%s"}],
+             "recorded":"2026-12-01T10:00:00Z",
+             "activity":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/provenance-activity",
+                                    "code":"criterion-confirm"}]},
+             "agent":[{"who":{"display":"someone"}}]}
+            """
+                .formatted(study.group()))
+        .post("/Provenance")
+        .then()
+        .statusCode(422)
+        .body(containsString("$curate-criterion"));
+    // An edit whose value does not fit the new kind is refused, never stored to fail later.
+    given(study.id())
+        .body(parameters("inc-hba1c", "edit", ",{\"name\":\"kind\",\"valueCode\":\"sex\"}"))
+        .post()
+        .then()
+        .statusCode(422)
+        .body(containsString("does not take"));
+
     // Once confirmed there is nothing left to confirm.
     curate(study.id(), "inc-hba1c", "confirm", null, 200);
     curate(study.id(), "inc-hba1c", "confirm", null, 422);
@@ -157,6 +204,73 @@ class CurationIT extends IntegrationTestBase {
         .post("/ResearchStudy/" + study.id() + "/$curate-criterion")
         .then()
         .statusCode(403);
+  }
+
+  @Test
+  void populationScreeningRulesNobodyOutOnAnUnconfirmedReading() throws InterruptedException {
+    Study study =
+        studyWith(
+            """
+            {"id":"inc-t1d",
+             "extension":[
+               {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-description",
+                "valueString":"Type 1 diabetes"},
+               {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-origin",
+                "valueCode":"machine-derived"},
+               {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-valueset",
+                "valueCanonical":"http://trialfhir.org/fhir/ValueSet/type-1-diabetes"}],
+             "code":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/criterion-kind",
+                                "code":"condition"}],"text":"Type 1 diabetes"},
+             "valueBoolean":true,"exclude":false}
+            """);
+    String patient = createPatient(unique("no-diagnosis"), "2012-05-01");
+    String today = LocalDate.now().toString();
+    String alone =
+        eligibility(study.id(), patient, today)
+            .getString("parameter.find { it.name == 'verdict' }.valueCode");
+    assertThat(alone).isEqualTo("needs-review");
+
+    String population =
+        fhir()
+            .body(
+                """
+                {"resourceType":"Group","type":"person","actual":true,
+                 "member":[{"entity":{"reference":"Patient/%s"}}]}
+                """
+                    .formatted(patient))
+            .post("/Group")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    String poll =
+        fhir()
+            .header("Prefer", "respond-async")
+            .queryParam("group", "Group/" + population)
+            .queryParam("date", today)
+            .get("/ResearchStudy/" + study.id() + "/$screen")
+            .then()
+            .statusCode(202)
+            .extract()
+            .header("Content-Location");
+    String status = poll.substring(poll.indexOf("/$screen-status"));
+    JsonPath report = null;
+    for (int i = 0; i < 600 && report == null; i++) {
+      var answer = fhir().get(status);
+      if (answer.statusCode() == 200) {
+        report = answer.jsonPath();
+      } else {
+        assertThat(answer.statusCode()).isEqualTo(202);
+        Thread.sleep(500);
+      }
+    }
+    assertThat(report).as("screening finished").isNotNull();
+    assertThat(
+            report.getString(
+                "parameter.find { it.name == 'result' }.part.find { it.name == 'verdict'"
+                    + " }.valueCode"))
+        .as("$screen agrees with $eligibility")
+        .isEqualTo(alone);
   }
 
   private record Study(String id, String group) {}
@@ -220,38 +334,45 @@ class CurationIT extends IntegrationTestBase {
 
   /** A study whose one criterion (HbA1c below 9 %) a machine read from registry text. */
   private Study machineReadHbA1cStudy() {
+    return studyWith(
+        """
+        {"id":"inc-hba1c",
+         "extension":[
+           {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-description",
+            "valueString":"HbA1c below 9%"},
+           {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-origin",
+            "valueCode":"machine-derived"},
+           {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-valueset",
+            "valueCanonical":"http://trialfhir.org/fhir/ValueSet/hba1c"},
+           {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-lookback",
+            "valueDuration":{"value":60,"unit":"days",
+                             "system":"http://unitsofmeasure.org","code":"d"}}],
+         "code":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/criterion-kind",
+                            "code":"observation-value"}],"text":"HbA1c below 9%"},
+         "valueQuantity":{"value":9,"comparator":"<","unit":"%",
+                          "system":"http://unitsofmeasure.org","code":"%"},
+         "exclude":false}
+        """);
+  }
+
+  /** A study whose eligibility Group holds this one characteristic (JSON). */
+  private Study studyWith(String characteristic) {
     String group = "urn:uuid:" + UUID.randomUUID();
     String body =
         """
         {"resourceType":"Bundle","type":"transaction","entry":[
           {"fullUrl":"%1$s",
            "resource":{"resourceType":"Group","type":"person","actual":false,
-             "name":"HbA1c below 9%% eligibility",
-             "characteristic":[{"id":"inc-hba1c",
-               "extension":[
-                 {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-description",
-                  "valueString":"HbA1c below 9%%"},
-                 {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-origin",
-                  "valueCode":"machine-derived"},
-                 {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-valueset",
-                  "valueCanonical":"http://trialfhir.org/fhir/ValueSet/hba1c"},
-                 {"url":"http://trialfhir.org/fhir/StructureDefinition/criterion-lookback",
-                  "valueDuration":{"value":60,"unit":"days",
-                                   "system":"http://unitsofmeasure.org","code":"d"}}],
-               "code":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/criterion-kind",
-                                  "code":"observation-value"}],"text":"HbA1c below 9%%"},
-               "valueQuantity":{"value":9,"comparator":"<","unit":"%%",
-                                "system":"http://unitsofmeasure.org","code":"%%"},
-               "exclude":false}]},
+             "name":"curation test eligibility","characteristic":[%3$s]},
            "request":{"method":"POST","url":"Group"}},
           {"resource":{"resourceType":"ResearchStudy",
              "identifier":[{"system":"urn:trialfhir:test:study","value":"%2$s"}],
-             "title":"HbA1c below 9%% (%2$s)","status":"active",
+             "title":"Curation test (%2$s)","status":"active",
              "enrollment":[{"reference":"%1$s"}]},
            "request":{"method":"POST","url":"ResearchStudy"}}
         ]}
         """
-            .formatted(group, unique("curation-study"));
+            .formatted(group, unique("curation-study"), characteristic);
     JsonPath answer = fhir().body(body).post("/").then().statusCode(200).extract().jsonPath();
     return new Study(
         typeAndId(answer.getString("entry[1].response.location")).substring(14),
