@@ -89,6 +89,47 @@ async function seed() {
   incomplete.id = json.entry[14].response.location.split('/')[1];
 }
 
+/** A study whose criteria a machine read from registry text (as CurationIT's), and patients with HbA1c values. */
+const curation = { title: `HbA1c curation ${RUN}` };
+async function seedCuration() {
+  const SD = 'http://trialfhir.org/fhir/StructureDefinition/';
+  const KIND = 'http://trialfhir.org/fhir/CodeSystem/criterion-kind';
+  const machine = (id, kind, text, valueSet, exclude, more = {}) => ({
+    id, exclude,
+    extension: [
+      { url: SD + 'criterion-description', valueString: text },
+      { url: SD + 'criterion-origin', valueCode: 'machine-derived' },
+      { url: SD + 'criterion-valueset', valueCanonical: `http://trialfhir.org/fhir/ValueSet/${valueSet}` },
+      ...(more.extension ?? [])],
+    code: { coding: [{ system: KIND, code: kind }], text },
+    ...(more.value ?? { valueBoolean: true }),
+  });
+  const group = {
+    resourceType: 'Group', type: 'person', actual: false, name: `${curation.title} eligibility`,
+    characteristic: [
+      machine('inc-hba1c', 'observation-value', 'HbA1c below 9%', 'hba1c', false, {
+        extension: [{ url: SD + 'criterion-lookback', valueDuration: { value: 60, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' } }],
+        value: { valueQuantity: { value: 9, comparator: '<', unit: '%', system: 'http://unitsofmeasure.org', code: '%' } } }),
+      machine('exc-other-diabetes', 'condition', 'Type 2 or monogenic diabetes', 'other-diabetes-or-endocrine', true),
+      machine('exc-malignancy', 'condition-active', 'Active malignancy (read loosely from "history of cancer")', 'neoplasm', true),
+    ],
+  };
+  const entries = [
+    { fullUrl: 'urn:uuid:6e1d3a52-0000-4000-8000-000000000001', resource: group, request: { method: 'POST', url: 'Group' } },
+    { resource: { resourceType: 'ResearchStudy', title: curation.title, status: 'active', identifier: [{ system: 'urn:trialfhir:e2e:study', value: `curation-${RUN}` }],
+      enrollment: [{ reference: 'urn:uuid:6e1d3a52-0000-4000-8000-000000000001' }] }, request: { method: 'POST', url: 'ResearchStudy' } },
+  ];
+  ['8.0', '9.5', '11'].forEach((value, i) => {
+    const urn = `urn:uuid:6e1d3a52-0000-4000-8000-0000000001${i}0`;
+    entries.push({ fullUrl: urn, resource: { resourceType: 'Patient', name: [{ family: `Hba${RUN}`, given: [`P${i}`] }], gender: 'male', birthDate: day(0, 40) }, request: { method: 'POST', url: 'Patient' } });
+    entries.push({ resource: obs(urn, [{ system: 'http://loinc.org', code: '4548-4' }], Number(value), '%'), request: { method: 'POST', url: 'Observation' } });
+  });
+  const { status, json } = await api('', { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry: entries } });
+  assert.equal(status, 200, `curation seeding failed: ${JSON.stringify(json).slice(0, 600)}`);
+  curation.id = json.entry[1].response.location.split('/')[1];
+  curation.group = json.entry[0].response.location.split('/').slice(0, 2).join('/');
+}
+
 /** Repeated runs on one server: withdraw earlier e2e subjects when the study has reached its target. */
 async function makeRoom() {
   const onStudy = 'on-study,on-study-intervention,on-study-observation,follow-up';
@@ -131,6 +172,7 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     token = (await tok.json()).access_token;
   }
   await seed();
+  await seedCuration();
   await makeRoom();
 
   browser = await chromium.launch({
@@ -263,6 +305,70 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     await page.goto(`${BASE}/#/study/${STUDY}`);
     await page.getByText(/\d+ enrolled of target 24/).waitFor();
     assert.match(await text(), /[1-9]\d* enrolled of target 24/);
+  });
+
+  await t.test('curates machine-read criteria: previews an edit, saves it, confirms one, rejects one', async () => {
+    await page.goto(`${BASE}/#/study/${curation.id}`);
+    await page.getByRole('heading', { level: 1, name: curation.title }).waitFor();
+    const row = (id) => page.locator(`.curation tr[data-criterion="${id}"]`);
+    await row('inc-hba1c').waitFor();
+    assert.match(await row('inc-hba1c').innerText(), /HbA1c below 9%[\s\S]*Observation value[\s\S]*Hemoglobin A1c[\s\S]*< 9 %[\s\S]*60 days[\s\S]*read by machine — to confirm/);
+    assert.match(await text(), /Criteria version 1 /);
+    // Every control of the criteria has a label a screen reader reads.
+    const unlabelled = await page.locator('.curation').evaluateAll((tables) => tables.flatMap((t) => [...t.querySelectorAll('button, input, select')])
+      .filter((c) => !c.getAttribute('aria-label') && !(c.id && document.querySelector(`label[for="${c.id}"]`)) && !c.textContent.trim()).length);
+    assert.equal(unlabelled, 0, 'every control is labelled');
+
+    // Edit by keyboard: open the editor, choose the package's units and values, preview, then save.
+    await page.getByRole('button', { name: 'Edit inc-hba1c' }).focus();
+    await page.keyboard.press('Enter');
+    const kind = page.getByLabel('Kind', { exact: true });
+    await kind.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'edit-inc-hba1c-kind', 'focus moves into the editor');
+    assert.equal(await kind.inputValue(), 'observation-value');
+    const kinds = await kind.locator('option').allTextContents();
+    assert.ok(kinds.includes('Observation value against a threshold') && !kinds.some((k) => /Any of|Needs a person/.test(k)), `only editable package kinds: ${kinds}`);
+    const units = await page.getByLabel('Unit (UCUM)').locator('option').evaluateAll((o) => o.map((x) => x.value));
+    assert.deepEqual([...units].sort(), ['%', 'mmol/mol'], 'the units of HbA1c only');
+    assert.equal(await page.getByLabel('Codes (ValueSet)').inputValue(), 'http://trialfhir.org/fhir/ValueSet/hba1c');
+    await page.getByLabel('Threshold', { exact: true }).fill('10');
+    await page.getByLabel('Reason (kept in the record)').fill('protocol says below 10 %');
+    await page.getByRole('button', { name: 'Preview funnel' }).focus();
+    await page.keyboard.press('Enter');
+    const preview = page.locator('.preview-funnel tr[data-criterion="inc-hba1c"]');
+    await preview.waitFor({ timeout: 60_000 });
+    const cells = await preview.locator('td').allInnerTexts();
+    // Pass, Fail, Missing data, Needs review: current → proposed. The 9.5 % patient passes now,
+    // the 11 % patient fails: a confirmed reading excludes, a machine reading only asks a person.
+    assert.match(cells[1], /^0 → [1-9]/, `fails appear: ${cells}`);
+    assert.match(cells[3], /^[1-9]\d* → 0/, `no machine reading left to review: ${cells}`);
+    const [passNow, passThen] = cells[0].match(/\d+/g).map(Number);
+    assert.ok(passThen > passNow, `more pass: ${cells}`);
+    assert.match(await page.locator('.preview-verdicts tr[data-verdict="ineligible"]').innerText(), /0 → [1-9]/);
+    const held = await api(`${curation.group}`);
+    assert.equal(held.json.meta.versionId, '1', 'the preview stored nothing');
+    await shot('12-curation-preview');
+    await page.getByRole('button', { name: 'Save edit of inc-hba1c' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText('inc-hba1c edited; criteria version 2.').waitFor();
+    assert.match(await text(), /Criteria version 2 /);
+    assert.match(await row('inc-hba1c').innerText(), /< 10 %[\s\S]*edited by a coordinator/);
+    assert.equal(await row('inc-hba1c').getByRole('button', { name: 'Confirm inc-hba1c' }).count(), 0, 'nothing left to confirm');
+
+    await page.getByRole('button', { name: 'Confirm exc-other-diabetes' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText('exc-other-diabetes confirmed; criteria version 3.').waitFor();
+    assert.match(await row('exc-other-diabetes').innerText(), /confirmed by a coordinator/);
+
+    await page.getByRole('button', { name: 'Reject exc-malignancy' }).click();
+    await page.getByText(/exc-malignancy rejected: a person judges it from its text; criteria version 4\./).waitFor();
+    assert.match(await row('exc-malignancy').innerText(), /Active malignancy[\s\S]*Judged by a person[\s\S]*registry text, judged by a person/);
+    await shot('13-curation-saved');
+
+    const group = (await api(curation.group)).json;
+    assert.equal(group.meta.versionId, '4', 'each decision is a new version of the Group');
+    const provenance = await api(`Provenance?target=${curation.group}&_count=10`);
+    assert.equal(provenance.json.entry?.length, 3, 'one Provenance per decision');
   });
 
   if (config.authRequired) {

@@ -21,7 +21,18 @@ export function setBase(fhirBase: string): void {
 
 /** Calls the FHIR API (path relative to the FHIR base); JSON in and out. */
 export async function fhir<T = Resource>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/fhir+json', ...authHeader() };
+  return (await fhirExchange(path, init)).body as T;
+}
+
+/**
+ * A call whose status and Content-Location matter too (the asynchronous request pattern: 202 and
+ * where to poll); a refusal is a FhirError as with {@link fhir}.
+ */
+export async function fhirExchange(
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; location: string | null; body: any }> {
+  const headers: Record<string, string> = { Accept: 'application/fhir+json', ...authHeader(), ...init.headers };
   if (init.body !== undefined) headers['Content-Type'] = 'application/fhir+json';
   let response: Response;
   try {
@@ -52,7 +63,7 @@ export async function fhir<T = Resource>(path: string, init: { method?: string; 
         : [{ text: `HTTP ${response.status} ${response.statusText}` }];
     throw new FhirError(response.status, issues);
   }
-  return json as T;
+  return { status: response.status, location: response.headers.get('Content-Location'), body: json };
 }
 
 export function resources(bundle: Bundle): Resource[] {

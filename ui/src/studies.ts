@@ -1,4 +1,5 @@
 import { append, errorBox, h, words, type Child } from './dom';
+import { curationSection } from './curate';
 import { FhirError, ext, fhir, personName, resources, type Bundle, type Resource } from './fhir';
 
 const SD = 'http://trialfhir.org/fhir/StructureDefinition/';
@@ -123,15 +124,6 @@ export async function loadGroup(study: Resource): Promise<Resource | null> {
   return ref ? fhir(ref) : null;
 }
 
-function criteriaList(items: CriterionInfo[]): HTMLElement {
-  return h('ol', { class: 'criteria' }, items.map((c) => h('li', {},
-    c.description,
-    c.review ? h('span', { class: 'tag review' }, 'Needs a person: ', c.review) : null,
-    c.kind === 'manual-review' ? h('span', { class: 'tag review' }, 'Judged by a person') : null,
-    c.derived ? h('span', { class: 'tag' }, 'machine-derived, to be confirmed') : null,
-    h('span', { class: 'muted' }, ` (${c.id})`))));
-}
-
 export async function studyView(_q: URLSearchParams, id: string): Promise<Child> {
   const study = await fhir(`ResearchStudy/${encodeURIComponent(id)}`);
   const [group, enrolled] = await Promise.all([
@@ -142,7 +134,22 @@ export async function studyView(_q: URLSearchParams, id: string): Promise<Child>
   ]);
   const recruitment = ext(study, R5 + 'recruitment')[0];
   const target = ext(recruitment, 'targetNumber')[0]?.valueUnsignedInt;
-  const items = criteria(group);
+  // The criteria and their curation; after a decision, read again (the Group's new version).
+  const curated = h('div', {}, group ? await curationSection(id, group, reload) : h('p', {}, 'This study has no eligibility criteria on record.'));
+  const said = h('div', { role: 'status', class: 'saved' });
+  const criteriaSection = h('section', { 'aria-labelledby': 'crit-h' },
+    h('h2', { id: 'crit-h', tabindex: -1 }, 'Eligibility criteria: protocol wording and computable form'), said, curated);
+  async function reload(message: string): Promise<void> {
+    try {
+      const fresh = await loadGroup(study);
+      curated.replaceChildren();
+      append(curated, [fresh ? await curationSection(id, fresh, reload) : null]);
+      said.replaceChildren(h('p', { class: 'alert success' }, message));
+    } catch (error) {
+      said.replaceChildren(errorBox(error, 'The criteria could not be read again'));
+    }
+    (criteriaSection.querySelector('h2') as HTMLElement).focus();
+  }
   const sex = ext(study, SD + 'eligibility-sex')[0]?.valueCode;
   const row = (label: string, value: Child) => (value ? [h('dt', {}, label), h('dd', {}, value)] : null);
 
@@ -201,8 +208,6 @@ export async function studyView(_q: URLSearchParams, id: string): Promise<Child>
         (study.arm ?? []).length ? h('ul', {}, study.arm.map((a: Resource) => h('li', {}, h('strong', {}, a.name), a.type?.text ? ` (${a.type.text})` : '', a.description ? `: ${a.description}` : ''))) : h('p', {}, 'No arms recorded.'),
         study.description ? h('details', {}, h('summary', {}, 'Study description'), h('p', { class: 'prewrap' }, study.description)) : null)),
     h('section', { 'aria-labelledby': 'screen-h', class: 'screenbox' }, h('h2', { id: 'screen-h' }, 'Screen a patient'), patientSearch, found),
-    h('section', { 'aria-labelledby': 'crit-h' }, h('h2', { id: 'crit-h' }, 'Eligibility criteria (protocol wording)'),
-      group ? [h('h3', {}, 'Inclusion'), criteriaList(items.filter((c) => !c.exclude)), h('h3', {}, 'Exclusion'), criteriaList(items.filter((c) => c.exclude))]
-        : h('p', {}, 'This study has no eligibility criteria on record.')),
+    criteriaSection,
   ];
 }

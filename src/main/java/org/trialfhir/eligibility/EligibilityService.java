@@ -195,10 +195,18 @@ public class EligibilityService {
     return evaluate(study, criteria, records.load(patient, criteria, date, request), date);
   }
 
-  /** Several patients' evaluations, their records read together (see RecordReader#loadAll). */
+  /**
+   * Several patients' evaluations, their records read together (see RecordReader#loadAll), against
+   * the study's eligibility Group or, for a preview, a proposed one (null: the study's own).
+   */
   List<Evaluation> evaluateAll(
-      ResearchStudy study, List<Patient> patients, LocalDate date, RequestDetails request) {
-    List<Criterion> criteria = CriteriaReader.read(eligibilityGroup(study, request));
+      ResearchStudy study,
+      Group proposed,
+      List<Patient> patients,
+      LocalDate date,
+      RequestDetails request) {
+    List<Criterion> criteria =
+        CriteriaReader.read(proposed != null ? proposed : eligibilityGroup(study, request));
     // One membership cache for the chunk: the same value sets and codes recur patient after
     // patient.
     CodeMembership membership = new ValidationSupportMembership(validationSupport);

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.ResearchStudy;
@@ -168,8 +169,20 @@ public class PopulationScreening {
    */
   @Transactional(readOnly = true)
   public Plan plan(IdType studyId, RequestDetails request) {
+    return plan(studyId, null, request);
+  }
+
+  /**
+   * {@link #plan(IdType, RequestDetails)} with a proposed eligibility Group in place of the study's
+   * (a preview of an edit: read by the same reader, so a Group it refuses is refused here too;
+   * nothing is stored). Null: the study's own.
+   */
+  @Transactional(readOnly = true)
+  public Plan plan(IdType studyId, Group proposed, RequestDetails request) {
     ResearchStudy study = eligibility.readStudy(studyId, request);
-    List<Criterion> criteria = CriteriaReader.read(eligibility.eligibilityGroup(study, request));
+    List<Criterion> criteria =
+        CriteriaReader.read(
+            proposed != null ? proposed : eligibility.eligibilityGroup(study, request));
     List<Criterion> demographic = new ArrayList<>();
     Map<String, TokenOrListParam> diagnoses = new LinkedHashMap<>();
     Map<String, String> valueSets = new LinkedHashMap<>();
@@ -267,10 +280,22 @@ public class PopulationScreening {
   @Transactional(readOnly = true)
   public List<Screened> evaluate(
       IdType studyId, List<String> patientIds, LocalDate date, RequestDetails request) {
+    return evaluate(studyId, null, patientIds, date, request);
+  }
+
+  /** {@link #evaluate(IdType, List, LocalDate, RequestDetails)} against a proposed Group. */
+  @Transactional(readOnly = true)
+  public List<Screened> evaluate(
+      IdType studyId,
+      Group proposed,
+      List<String> patientIds,
+      LocalDate date,
+      RequestDetails request) {
     ResearchStudy study = eligibility.readStudy(studyId, request);
     List<Patient> patients = eligibility.readPatients(patientIds, request);
     List<Screened> screened = new ArrayList<>();
-    for (Evaluation evaluation : eligibility.evaluateAll(study, patients, date, request)) {
+    for (Evaluation evaluation :
+        eligibility.evaluateAll(study, proposed, patients, date, request)) {
       Map<String, Outcome> outcomes = new LinkedHashMap<>();
       evaluation.results().forEach(r -> outcomes.put(r.criterion().id(), r.outcome()));
       screened.add(

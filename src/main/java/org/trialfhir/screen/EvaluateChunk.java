@@ -4,6 +4,7 @@ import ca.uhn.fhir.batch2.api.IJobDataSink;
 import ca.uhn.fhir.batch2.api.IJobStepWorker;
 import ca.uhn.fhir.batch2.api.RunOutcome;
 import ca.uhn.fhir.batch2.api.StepExecutionDetails;
+import ca.uhn.fhir.context.FhirContext;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +20,12 @@ class EvaluateChunk implements IJobStepWorker<Parameters, PatientChunk, ResultCh
 
   private final PopulationScreening screening;
   private final CallerSteps caller;
+  private final FhirContext fhir;
 
-  EvaluateChunk(PopulationScreening screening, CallerSteps caller) {
+  EvaluateChunk(PopulationScreening screening, CallerSteps caller, FhirContext fhir) {
     this.screening = screening;
     this.caller = caller;
+    this.fhir = fhir;
   }
 
   @Override
@@ -38,6 +41,7 @@ class EvaluateChunk implements IJobStepWorker<Parameters, PatientChunk, ResultCh
               request ->
                   screening.evaluate(
                       new IdType("ResearchStudy", details.getParameters().study()),
+                      details.getParameters().proposed(fhir),
                       chunk.evaluate(),
                       LocalDate.parse(details.getParameters().date()),
                       request))

@@ -48,7 +48,7 @@ class ScreenJobConfig {
             "evaluate",
             "Evaluate the remaining patients in full",
             ResultChunk.class,
-            new EvaluateChunk(screening, caller))
+            new EvaluateChunk(screening, caller, daos.getSystemDao().getContext()))
         .addFinalReducerStep(
             "report", "Collect the results and the funnel", Report.class, new ScreenReducer())
         .build();

@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.io.IOException;
 import org.hl7.fhir.r4.model.DateType;
+import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchStudy;
@@ -47,6 +48,11 @@ public class ScreenOperationProvider implements FhirProvider {
       @Description("Reference date of the evaluation (default: today)")
           @OperationParam(name = "date", max = 1)
           DateType date,
+      @Description(
+              "A preview: a proposed eligibility Group screened in place of the study's, nothing"
+                  + " stored (POST)")
+          @OperationParam(name = "eligibility", max = 1)
+          Group eligibility,
       ServletRequestDetails request)
       throws IOException {
     String prefer = request.getHeader(Constants.HEADER_PREFER);
@@ -54,7 +60,8 @@ public class ScreenOperationProvider implements FhirProvider {
       throw new InvalidRequestException(
           "$screen runs asynchronously over the population: send 'Prefer: respond-async'");
     }
-    String job = screenings.start(study, group, OperationDates.dayOrToday(date), request);
+    String job =
+        screenings.start(study, group, eligibility, OperationDates.dayOrToday(date), request);
     responses.accepted(request, job);
   }
 

@@ -67,6 +67,7 @@ class ScreenReducer implements IReductionStepWorker<Parameters, ResultChunk, Rep
     sink.accept(
         new Report(
             parameters.study(),
+            parameters.eligibility() != null,
             parameters.date(),
             ordered.size(),
             verdicts,

@@ -14,6 +14,7 @@ import ca.uhn.fhir.util.JsonUtil;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.Objects;
+import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
@@ -23,6 +24,7 @@ import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Service;
 import org.trialfhir.eligibility.Outcome;
+import org.trialfhir.eligibility.PopulationScreening;
 import org.trialfhir.screen.ScreenModels.Parameters;
 import org.trialfhir.screen.ScreenModels.Report;
 import org.trialfhir.screen.ScreenModels.Result;
@@ -40,16 +42,19 @@ class Screenings {
   private final IJobMaintenanceService maintenance;
   private final DaoRegistry daos;
   private final SecurityProperties security;
+  private final PopulationScreening screening;
 
   Screenings(
       IJobCoordinator jobs,
       IJobMaintenanceService maintenance,
       DaoRegistry daos,
-      SecurityProperties security) {
+      SecurityProperties security,
+      PopulationScreening screening) {
     this.jobs = jobs;
     this.maintenance = maintenance;
     this.daos = daos;
     this.security = security;
+    this.screening = screening;
   }
 
   /** A screening in progress or done. */
@@ -60,11 +65,19 @@ class Screenings {
    * so a Group the caller may not see is a 403 or 404 now), then queues the job with what its steps
    * need to read the population as that caller too (see {@link CallerSteps}).
    */
-  String start(IdType studyId, Reference group, LocalDate date, RequestDetails caller) {
+  String start(
+      IdType studyId, Reference group, Group proposed, LocalDate date, RequestDetails caller) {
     // 404 now, not a failed job later
     ResearchStudy study =
         daos.getResourceDao(ResearchStudy.class).read(studyId.toUnqualifiedVersionless(), caller);
-    if (!study.hasEnrollment()) {
+    String eligibility = null;
+    if (proposed != null) {
+      // A preview: the proposed Group read now, by the reader the steps use, as the caller (a 4xx
+      // naming what it refuses, not a failed job); carried in the job, never stored.
+      screening.plan(studyId, proposed, caller);
+      eligibility =
+          daos.getSystemDao().getContext().newJsonParser().encodeResourceToString(proposed);
+    } else if (!study.hasEnrollment()) {
       throw new InvalidRequestException(
           "ResearchStudy/" + studyId.getIdPart() + " has no eligibility Group to screen against");
     }
@@ -87,7 +100,8 @@ class Screenings {
             CHUNK_SIZE,
             CurrentCaller.principal(security),
             JobCaller.current(security),
-            caller.getFhirServerBase()));
+            caller.getFhirServerBase(),
+            eligibility));
     String job = jobs.startInstance(new SystemRequestDetails(), request).getInstanceId();
     maintenance.runMaintenancePass(); // dispatch the first step now, not at the next minute
     return job;
@@ -135,6 +149,9 @@ class Screenings {
     var out = new org.hl7.fhir.r4.model.Parameters();
     out.addParameter().setName("study").setValue(new Reference("ResearchStudy/" + report.study()));
     out.addParameter().setName("date").setValue(new StringType(report.date()));
+    if (report.preview()) {
+      out.addParameter().setName("preview").setValue(new BooleanType(true));
+    }
     out.addParameter().setName("patients").setValue(new IntegerType(report.patients()));
     out.addParameter().setName("set-based").setValue(new IntegerType(report.setBased()));
     out.addParameter()

@@ -61,7 +61,11 @@ class SelectCandidates implements IJobStepWorker<Parameters, VoidModel, PatientC
   private RunOutcome select(
       Parameters parameters, IJobDataSink<PatientChunk> sink, RequestDetails request) {
     LocalDate date = LocalDate.parse(parameters.date());
-    Plan plan = screening.plan(new IdType("ResearchStudy", parameters.study()), request);
+    Plan plan =
+        screening.plan(
+            new IdType("ResearchStudy", parameters.study()),
+            parameters.proposed(daos.getSystemDao().getContext()),
+            request);
     List<String> members = parameters.group() == null ? null : members(parameters.group(), request);
     Optional<Narrowed> narrowed = screening.narrowFromProjection(plan, members, date, request);
     if (narrowed.isPresent()) {

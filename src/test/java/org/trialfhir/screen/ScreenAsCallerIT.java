@@ -121,7 +121,8 @@ class ScreenAsCallerIT extends IntegrationTestBase {
             Screenings.CHUNK_SIZE,
             client + " " + user,
             withoutObservations,
-            "http://localhost:" + port + "/fhir"));
+            "http://localhost:" + port + "/fhir",
+            null));
     String job = jobs.startInstance(new SystemRequestDetails(), start).getInstanceId();
     maintenance.runMaintenancePass();
 

@@ -214,7 +214,8 @@ class ScreenProjectionRightsIT extends IntegrationTestBase {
             Screenings.CHUNK_SIZE,
             client + " " + user,
             caller,
-            "http://localhost:" + port + "/fhir"));
+            "http://localhost:" + port + "/fhir",
+            null));
     String job = jobs.startInstance(new SystemRequestDetails(), start).getInstanceId();
     maintenance.runMaintenancePass();
     String owner =

@@ -23,7 +23,7 @@ import org.trialfhir.screen.ScreenModels.ResultChunk;
 class ScreenReducerTest {
 
   private static final Parameters PARAMETERS =
-      new Parameters("study-1", null, "2026-06-15", 100, "me", null, null);
+      new Parameters("study-1", null, "2026-06-15", 100, "me", null, null, null);
 
   @Test
   void theFunnelCountsEachCriterionsSetBasedFailsApartFromTheFullEvaluation() {
