@@ -5,6 +5,7 @@ import static org.trialfhir.ctgov.CriterionWords.UNIT;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.Group.GroupCharacteristicComponent;
 import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Quantity.QuantityComparator;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Type;
 import org.trialfhir.eligibility.TimeUnit;
@@ -46,7 +48,15 @@ final class CriteriaRecogniser {
               + NUM
               + ")\\s*(?<u2>"
               + UNIT
-              + ")|(?<c>"
+              + ")|(?<oc1><=?|≤|less than|below)\\s*(?<ov1>"
+              + NUM
+              + ")\\s*(?<ou1>"
+              + UNIT
+              + ")?\\s*or\\s*(?<oc2>>=?|≥|greater than|more than|above)\\s*(?<ov2>"
+              + NUM
+              + ")\\s*(?<ou2>"
+              + UNIT
+              + ")?|(?<c>"
               + COMPARATOR
               + ")\\s*(?<v>"
               + NUM
@@ -106,6 +116,17 @@ final class CriteriaRecogniser {
       Pattern.compile("\\b(?:and|or) no\\b", Pattern.CASE_INSENSITIVE);
   private static final Pattern OR_START =
       Pattern.compile("^\\s*,?\\s*(?:and/)?or\\b", Pattern.CASE_INSENSITIVE);
+  private static final Pattern TAKEN =
+      Pattern.compile(
+          "\\b(?:used|using|use of|taking|taken|treated with|treatment with|received|receiving)"
+              + "\\s+(?:any\\s+)?$",
+          Pattern.CASE_INSENSITIVE);
+  private static final Pattern MEDICATION_PERIOD =
+      Pattern.compile(
+          "\\s*(?:within\\s+(?:the\\s+)?(?:past|last|previous|preceding)?\\s*(?<n>\\d+)\\s+"
+              + "(?<u>day|week|month|year)s?|(?<n2>\\d+)\\s+(?<u2>day|week|month|year)s?\\s+"
+              + "(?:prior to|before))",
+          Pattern.CASE_INSENSITIVE);
   private static final Pattern OR_END =
       Pattern.compile("\\bor\\s*,?\\s*$", Pattern.CASE_INSENSITIVE);
   private static final Pattern ACTIVE =
@@ -191,6 +212,7 @@ final class CriteriaRecogniser {
             onset(body, item),
             age(body, item),
             positives(body, item),
+            medications(body, item),
             conditions(body, item));
     for (List<Part> parts : readings) {
       if (!parts.isEmpty()) {
@@ -318,6 +340,66 @@ final class CriteriaRecogniser {
           || parts.stream().anyMatch(p -> p.start() < m.end() && hit.start() < p.end())) {
         continue;
       }
+      String label = hit.phrase().words();
+      String kind = hit.kind();
+      String valueSet = hit.valueSet();
+      if (m.group("ov1") != null) {
+        // "BMI <18 or >35 kg/m2": outside a range, two alternatives in the unit stated once (BMI
+        // is written without its one unit).
+        String written = m.group("ou2") != null ? m.group("ou2") : m.group("ou1");
+        Optional<String> unit =
+            written != null
+                ? CriterionWords.ucumUnit(written)
+                : kind.equals("bmi") ? Optional.of("kg/m2") : Optional.empty();
+        if (unit.isEmpty()
+            || (m.group("ou1") != null
+                && m.group("ou2") != null
+                && !CriterionWords.ucumUnit(m.group("ou1")).equals(unit))) {
+          continue;
+        }
+        Quantity below =
+            CriterionFactory.quantity(new BigDecimal(m.group("ov1")), unit.get())
+                .setComparator(CriterionWords.comparator(m.group("oc1").strip()));
+        Quantity above =
+            CriterionFactory.quantity(new BigDecimal(m.group("ov2")), unit.get())
+                .setComparator(CriterionWords.comparator(m.group("oc2").strip()));
+        int middle = m.start("oc2");
+        parts.add(
+            new Part(
+                hit.start(),
+                m.end("ov1") + (m.group("ou1") == null ? 0 : m.end("ou1") - m.end("ov1")),
+                (id, description) ->
+                    criteria.observation(
+                        id,
+                        kind,
+                        label
+                            + " "
+                            + below.getComparator().toCode()
+                            + " "
+                            + below.getValue().toPlainString(),
+                        description,
+                        valueSet,
+                        below),
+                false));
+        parts.add(
+            new Part(
+                middle,
+                m.end(),
+                (id, description) ->
+                    criteria.observation(
+                        id,
+                        kind,
+                        label
+                            + " "
+                            + above.getComparator().toCode()
+                            + " "
+                            + above.getValue().toPlainString(),
+                        description,
+                        valueSet,
+                        above),
+                false));
+        continue;
+      }
       Type value;
       if (m.group("v2") != null) {
         String unit = CriterionWords.ucumUnit(m.group("u2")).orElse(null);
@@ -339,9 +421,6 @@ final class CriteriaRecogniser {
             CriterionFactory.quantity(new BigDecimal(m.group("v")), unit.get())
                 .setComparator(CriterionWords.comparator(m.group("c").strip()));
       }
-      String label = hit.phrase().words();
-      String kind = hit.kind();
-      String valueSet = hit.valueSet();
       parts.add(
           new Part(
               hit.start(),
@@ -449,7 +528,7 @@ final class CriteriaRecogniser {
                 .map(c -> c.toLowerCase(Locale.ROOT))
                 .anyMatch(
                     c ->
-                        java.util.Arrays.stream(subject.split("[\\s,]+"))
+                        Arrays.stream(subject.split("[\\s,]+"))
                             .allMatch(w -> c.matches(".*\\b" + Pattern.quote(w) + "\\b.*")));
     return theDiagnosis || subjectIsTheStudys ? Optional.of(named.get(0)) : Optional.empty();
   }
@@ -473,8 +552,7 @@ final class CriteriaRecogniser {
       high = years(m.group("hi") != null ? m.group("hi") : m.group("hi2"));
     } else {
       boolean atLeast =
-          CriterionWords.comparator(m.group("c"))
-              == org.hl7.fhir.r4.model.Quantity.QuantityComparator.GREATER_OR_EQUAL;
+          CriterionWords.comparator(m.group("c")) == QuantityComparator.GREATER_OR_EQUAL;
       if (atLeast) {
         low = years(m.group("n"));
       } else {
@@ -510,7 +588,7 @@ final class CriteriaRecogniser {
       }
       Matcher note = PARENTHESIS.matcher(body);
       note.region(hit.end(), body.length());
-      if (note.lookingAt() && !CriterionWords.isFiller(note.group(1))) {
+      if (note.lookingAt() && restricts(note.group(1))) {
         // "insulin (if <10 days since starting insulin therapy)": that test only under a
         // condition a person checks.
         restricted = true;
@@ -533,6 +611,42 @@ final class CriteriaRecogniser {
       return parts.stream().map(p -> new Part(p.start(), p.end(), p.maker(), false, true)).toList();
     }
     return parts;
+  }
+
+  // ------------------------------------------------------------------ medications in a period
+
+  /**
+   * "Used immunosuppressants 3 months prior to screening": a medication of the ValueSet in the
+   * period. The package's medication ValueSets cannot hold every clinical-drug code a record may
+   * carry, so a person always checks what the record does not show: the criterion fails (or
+   * excludes) on a coded medication found, and is for a person otherwise.
+   */
+  private List<Part> medications(String body, CriteriaText.Item item) {
+    List<Part> parts = new ArrayList<>();
+    for (CriteriaVocabulary.Hit hit : vocabulary.find(body, List.of("medication"))) {
+      Matcher taken = TAKEN.matcher(body.substring(0, hit.start()));
+      Matcher period = MEDICATION_PERIOD.matcher(body);
+      period.region(hit.end(), body.length());
+      if (!taken.find() || !period.lookingAt()) {
+        continue;
+      }
+      int amount =
+          Integer.parseInt(period.group("n") != null ? period.group("n") : period.group("n2"));
+      String unit =
+          TimeUnit.ofWord(period.group("u") != null ? period.group("u") : period.group("u2"))
+              .orElseThrow()
+              .ucum();
+      String valueSet = hit.valueSet();
+      String label = hit.phrase().words();
+      parts.add(
+          new Part(
+              taken.start(),
+              period.end(),
+              (id, description) ->
+                  criteria.medication(id, label, description, valueSet, amount, unit),
+              true));
+    }
+    return parts.size() == 1 ? parts : List.of();
   }
 
   // ------------------------------------------------------------------ diagnoses and pregnancy
@@ -586,6 +700,17 @@ final class CriteriaRecogniser {
   }
 
   // ------------------------------------------------------------------ text helpers
+
+  /**
+   * A bracket after a test that counts it only under a condition ("if <10 days since starting
+   * insulin therapy"), not one that lists what the test is ("GAD65, IA-2, ZnT8 or insulin").
+   */
+  private static boolean restricts(String note) {
+    return CriterionWords.found(CriterionWords.EXCEPTION, note)
+        || CriterionWords.found(CriterionWords.TIME, note)
+        || CriterionWords.found(CriterionWords.NEGATION, note)
+        || note.matches(".*[<>≤≥].*");
+  }
 
   private static boolean negated(String body) {
     return CriterionWords.found(CriterionWords.NEGATION, blankAll(body, CriterionWords.NEUTRAL));

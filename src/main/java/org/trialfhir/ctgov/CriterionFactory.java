@@ -130,6 +130,22 @@ final class CriterionFactory {
     return c;
   }
 
+  /** A medication or vaccine of the ValueSet taken in the period before the reference date. */
+  GroupCharacteristicComponent medication(
+      String id, String label, String description, String valueSet, int amount, String unit) {
+    GroupCharacteristicComponent c =
+        characteristic(
+            id,
+            "medication",
+            label + " within " + amount + " " + unit,
+            description,
+            false,
+            quantity(BigDecimal.valueOf(amount), unit),
+            MACHINE);
+    c.addExtension(BASE + "StructureDefinition/criterion-valueset", new CanonicalType(valueSet));
+    return c;
+  }
+
   /** Alternatives: a contained Group whose characteristics are the parts. */
   GroupCharacteristicComponent anyOf(
       String id, CriteriaText.Item item, List<GroupCharacteristicComponent> parts) {

@@ -97,8 +97,8 @@ final class CriterionWords {
   /** A time frame: beside an exclusion, it may bound what the exclusion names. */
   static final Pattern TIME =
       Pattern.compile(
-          "\\b(?:within|before|prior|during|since|after|until|past|last|previous\\w*|recent\\w*"
-              + "|ago|day|days|week|weeks|month|months|year|years)\\b",
+          "\\b(?:within|recent\\w*|since|prior to|before|ago|in the (?:past|last)"
+              + "|\\d+\\s*(?:days?|weeks?|months?|years?))\\b",
           Pattern.CASE_INSENSITIVE);
 
   /** A second sentence: items of several sentences often hold alternatives of their own. */

@@ -20,6 +20,7 @@ final class CriterionEvaluator {
   private final RecordRules conditions;
   private final ObservationRules observations;
   private final ResultRules results;
+  private final MedicationRules medications;
 
   CriterionEvaluator(
       PatientRecord record, LocalDate date, String studyReference, CodeMembership terms) {
@@ -27,6 +28,7 @@ final class CriterionEvaluator {
     this.observations = new ObservationRules(record, date, terms);
     this.conditions = new RecordRules(record, date, studyReference, terms, observations);
     this.results = new ResultRules(observations, terms);
+    this.medications = new MedicationRules(record, date, terms);
   }
 
   CriterionResult evaluate(Criterion criterion) {
@@ -65,6 +67,10 @@ final class CriterionEvaluator {
 
   ResultRules results() {
     return results;
+  }
+
+  MedicationRules medications() {
+    return medications;
   }
 
   /**

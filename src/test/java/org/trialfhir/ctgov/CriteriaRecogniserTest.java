@@ -385,4 +385,73 @@ class CriteriaRecogniserTest {
                 "Children aged 5-8 years must have received at least 2 doses of seasonal trivalent or quadrivalent influenza vaccine prior to the current influenza season. Children 9-11 years must have received at least 1 dose of seasonal trivalent or quadrivalent influenza vaccine prior to the current influenza season."))
         .isEmpty();
   }
+
+  @Test
+  void outsideARangeIsTwoAlternativesAndBmiNeedsNoUnit() {
+    GroupCharacteristicComponent c = read(true, "BMI <14 or >35.").orElseThrow();
+    List<GroupCharacteristicComponent> parts = parts(c);
+    assertThat(parts).extracting(CriteriaRecogniserTest::kind).containsExactly("bmi", "bmi");
+    assertThreshold(parts.get(0), QuantityComparator.LESS_THAN, "14", "kg/m2");
+    assertThreshold(parts.get(1), QuantityComparator.GREATER_THAN, "35", "kg/m2");
+    assertThat(c.getExclude()).isTrue();
+  }
+
+  // ------------------------------------------------------------------ medications
+
+  @Test
+  void aMedicationInAPeriodAlwaysKeepsAPartForAPerson() {
+    String text = "Used immunosuppressants 3 months prior to screening.";
+    GroupCharacteristicComponent c = read(true, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    assertThat(kind(c)).isEqualTo("medication");
+    assertThat(valueSet(c)).isEqualTo(VS + "immunosuppressant");
+    assertThat(((Quantity) c.getValue()).getValue()).isEqualByComparingTo("3");
+    assertThat(((Quantity) c.getValue()).getCode()).isEqualTo("mo");
+    // A clinical-drug code the package's list does not hold is for a person to see.
+    assertThat(remainder(c)).isEqualTo(text);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "Used systemic glucocorticoid therapy 2 weeks prior to screening or during the study period (except for inhaled and topical glucocorticoid therapies).",
+        "Immunodeficiency or chronic use of immunosuppressive drugs other than topical or inhaled glucocorticoid",
+        "Subjects with any systemic immune suppressive treatment"
+      })
+  void medicationsWithAnExceptionOrWithoutAPeriodStayForAPerson(String text) {
+    assertThat(read(true, text)).isEmpty();
+  }
+
+  @Test
+  void aBracketListingWhatTheTestIsKeepsTheTest() {
+    GroupCharacteristicComponent c =
+        read(
+                false,
+                "At least one positive islet autoantibody (GAD65, IA-2, ZnT8 or insulin autoantibody)")
+            .orElseThrow();
+    assertThat(kind(c)).isEqualTo("observation-positive");
+    assertThat(valueSet(c)).isEqualTo(VS + "islet-autoantibody");
+  }
+
+  @Test
+  void aListOfDiagnosesExcludesOnAnyOfThem() {
+    GroupCharacteristicComponent c =
+        read(true, "Hypothyroidism, adrenal insufficiency or hypercortisolism;").orElseThrow();
+    assertThat(parts(c))
+        .extracting(CriteriaRecogniserTest::valueSet)
+        .containsExactly(
+            VS + "hypothyroidism", VS + "adrenal-insufficiency", VS + "hypercortisolism");
+    assertThat(remainder(c)).isNull();
+  }
+
+  @Test
+  void aFurtherReasonToExcludeWithADefinitionStillExcludesOnPregnancy() {
+    GroupCharacteristicComponent c =
+        read(
+                true,
+                "Pregnant or nursing (lactating) women, where pregnancy is defined as the state of a female after conception and until the termination of gestation, confirmed by a positive hCG laboratory test.")
+            .orElseThrow();
+    assertThat(kind(c)).isEqualTo("pregnancy");
+    assertThat(remainder(c)).isNotNull();
+  }
 }
