@@ -1,100 +1,766 @@
 package org.trialfhir.ctgov;
 
+import static org.trialfhir.ctgov.CriterionWords.COMPARATOR;
+import static org.trialfhir.ctgov.CriterionWords.UNIT;
+
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.Group.GroupCharacteristicComponent;
+import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Quantity.QuantityComparator;
+import org.hl7.fhir.r4.model.Range;
+import org.hl7.fhir.r4.model.Type;
 import org.trialfhir.eligibility.TimeUnit;
 
 /**
- * Turns a few common criterion phrasings into computable criteria, only where the reading is
- * unambiguous: BMI outside two bounds, an HbA1c range, and "diagnosed within N months" when the
- * diagnosis is of type 1 diabetes. Everything else stays a manual-review item.
+ * Reads the common shapes of registry criteria into computable criteria, only where the reading is
+ * safe: lab and vital values with a comparator or a range, a diagnosis with a time frame, an age
+ * range, positive tests, diagnoses and pregnancy. The concepts come from the package ({@link
+ * CriteriaVocabulary}); the grammar from {@link CriterionWords}.
+ *
+ * <p>What the text says beside the recognised part decides how it is written. Nothing: the
+ * criterion is computable. An inclusion that adds a condition ("and ..."): computable with the text
+ * as its {@code criterion-manual-review} part (it fails when the computable part fails, else a
+ * person decides). An inclusion that offers an alternative ("or", "if", "unless"): an {@code
+ * any-of} of the computable parts and a manual-review part, so it never fails on the computable
+ * part alone. An exclusion whose other words are a further alternative ("X or Y"): computable with
+ * the rest for a person; any other words beside an exclusion (an exception, a severity, a time
+ * frame it cannot read) leave it to a person, since excluding on the named concept alone would be
+ * wrong.
  */
 final class CriteriaRecogniser {
 
-  private static final String NUMBER = "(\\d+(?:\\.\\d+)?)";
-  // "BMI <14 or >35": a lower and an upper bound joined by "or" (outside a range).
-  private static final Pattern BMI_OUTSIDE =
+  private static final String NUM = "\\d+(?:\\.\\d+)?";
+  private static final Pattern LAB =
       Pattern.compile(
-          "\\bBMI\\b[^<>≤≥]{0,20}(<=?|≤)\\s*"
-              + NUMBER
-              + "[^<>≤≥]{0,20}?\\bor\\b[^<>≤≥]{0,20}?(>=?|≥)\\s*"
-              + NUMBER,
+          "(?<filler>[^0-9<>≤≥=;:()]{0,40}?)\\s*(?:between(?<f2>[^0-9<>≤≥;]{0,40}?)"
+              + "(?<c1>≥|>=|=>)?\\s*(?<v1>"
+              + NUM
+              + ")\\s*(?<u1>"
+              + UNIT
+              + ")?\\s*(?:and|to|-|–)\\s*(?<c2>≤|<=|=<)?\\s*(?<v2>"
+              + NUM
+              + ")\\s*(?<u2>"
+              + UNIT
+              + ")|(?<oc1><=?|≤|less than|below)\\s*(?<ov1>"
+              + NUM
+              + ")\\s*(?<ou1>"
+              + UNIT
+              + ")?\\s*or\\s*(?<oc2>>=?|≥|greater than|more than|above)\\s*(?<ov2>"
+              + NUM
+              + ")\\s*(?<ou2>"
+              + UNIT
+              + ")?|(?<c>"
+              + COMPARATOR
+              + ")\\s*(?<v>"
+              + NUM
+              + ")\\s*(?<u>"
+              + UNIT
+              + "))(?<eq>\\s*\\(\\s*"
+              + NUM
+              + "\\s*"
+              + UNIT
+              + "\\s*\\))?",
           Pattern.CASE_INSENSITIVE);
-  private static final Pattern HBA1C_BETWEEN =
-      Pattern.compile(
-          "\\b(?:HbA1c|A1c|glycated ha?emoglobin)\\b[^\\d]{0,30}between\\s*"
-              + NUMBER
-              + "\\s*%?\\s*and\\s*"
-              + NUMBER
-              + "\\s*%",
-          Pattern.CASE_INSENSITIVE);
-  private static final Pattern DIAGNOSED_WITHIN =
-      Pattern.compile(
-          "diagnos\\w*[^.;]{0,40}?within\\s+(?:the\\s+)?(?:past|last|previous|preceding)?\\s*(\\d+)\\s+(month|week|day|year)s?",
-          Pattern.CASE_INSENSITIVE);
-  private static final Pattern TYPE_1_DIABETES =
-      Pattern.compile("type\\s*1\\s+diabetes|\\bT1DM?\\b", Pattern.CASE_INSENSITIVE);
-  private static final Pattern DIABETES = Pattern.compile("diabet", Pattern.CASE_INSENSITIVE);
-  private static final Pattern STARTS_WITH_DIAGNOSIS =
-      Pattern.compile("^\\s*(?:newly\\s+)?diagnos", Pattern.CASE_INSENSITIVE);
+  private static final Pattern DIAGNOSED =
+      Pattern.compile("\\bdiagnos\\w*", Pattern.CASE_INSENSITIVE);
+  private static final String TIME_UNIT = "(?<u>day|week|month|year)s?";
+  private static final List<Pattern> TIME_FRAMES =
+      List.of(
+          Pattern.compile(
+              "within\\s+(?:the\\s+)?(?:past|last|previous|preceding)?\\s*(?:(?<lo>\\d+)\\s*(?:to|-|–)\\s*)?(?<n>\\d+)\\s+"
+                  + TIME_UNIT,
+              Pattern.CASE_INSENSITIVE),
+          Pattern.compile(
+              "(?:less than|<|≤|<=|no more than|not more than|up to)\\s*(?<n>\\d+)\\s+"
+                  + TIME_UNIT
+                  + "\\s+(?:before|prior to)",
+              Pattern.CASE_INSENSITIVE),
+          Pattern.compile(
+              "(?:interval|period)\\s+of\\s+(?:≤|<=|no more than|at most|up to)\\s*(?<n>\\d+)\\s*"
+                  + TIME_UNIT
+                  + "\\s+between\\s+the\\s+diagnosis",
+              Pattern.CASE_INSENSITIVE),
+          Pattern.compile(
+              "(?<n>\\d+)\\s+" + TIME_UNIT + "\\s+(?:before|prior to)", Pattern.CASE_INSENSITIVE));
 
-  private CriteriaRecogniser() {}
+  /** "at least 2 years before": a time frame that is not "within". */
+  private static final Pattern NOT_WITHIN =
+      Pattern.compile(
+          "(?:at least|more than|over|greater than|longer than|>|≥)\\s*$",
+          Pattern.CASE_INSENSITIVE);
+
+  private static final Pattern AGE =
+      Pattern.compile(
+          "\\bage[ds]?\\b(?<filler>[^0-9<>≤≥]{0,25}?)(?:between\\s*(?:≥|>=)?\\s*(?<lo>\\d+)\\s*(?:years?)?\\s*(?:and|to|-|–)\\s*(?:≤|<=)?\\s*(?<hi>\\d+)\\s*years?"
+              + "|(?<lo2>\\d+)\\s*(?:-|–|to)\\s*(?<hi2>\\d+)\\s*years?"
+              + "|(?<c>≥|>=|≤|<=|at least|not less than|no less than|at most|not more than|no more than)\\s*(?<n>\\d+)\\s*years?)",
+          Pattern.CASE_INSENSITIVE);
+
+  /** Criteria of one cohort of a multi-cohort study ("Control group: ...") are not everyone's. */
+  private static final Pattern COHORT =
+      Pattern.compile("\\b(?:group|cohort|arm|part)\\s*\\w{0,3}\\s*:", Pattern.CASE_INSENSITIVE);
+
+  /** An exclusion written as what the patient must not have: "No history of ...". */
+  private static final Pattern LEADING_NEGATION =
+      Pattern.compile(
+          "^\\s*(?:no|not|have not|has not|must not have)\\b", Pattern.CASE_INSENSITIVE);
+
+  private static final Pattern OR_NO =
+      Pattern.compile("\\b(?:and|or) no\\b", Pattern.CASE_INSENSITIVE);
+  private static final Pattern OR_START =
+      Pattern.compile("^\\s*,?\\s*(?:and/)?or\\b", Pattern.CASE_INSENSITIVE);
+  private static final Pattern TAKEN =
+      Pattern.compile(
+          "\\b(?:used|using|use of|taking|taken|treated with|treatment with|received|receiving)"
+              + "\\s+(?:any\\s+)?$",
+          Pattern.CASE_INSENSITIVE);
+  private static final Pattern MEDICATION_PERIOD =
+      Pattern.compile(
+          "\\s*(?:within\\s+(?:the\\s+)?(?:past|last|previous|preceding)?\\s*(?<n>\\d+)\\s+"
+              + "(?<u>day|week|month|year)s?|(?<n2>\\d+)\\s+(?<u2>day|week|month|year)s?\\s+"
+              + "(?:prior to|before))",
+          Pattern.CASE_INSENSITIVE);
+  private static final Pattern OR_END =
+      Pattern.compile("\\bor\\s*,?\\s*$", Pattern.CASE_INSENSITIVE);
+  private static final Pattern ACTIVE =
+      Pattern.compile(
+          "\\b(?:active|current|currently|ongoing|on-going)\\s*$", Pattern.CASE_INSENSITIVE);
+  private static final Pattern FUTURE =
+      Pattern.compile(
+          "\\b(?:become|becoming|get|getting|planning|plan|plans)\\s*$", Pattern.CASE_INSENSITIVE);
+  private static final Pattern POSITIVE =
+      Pattern.compile("positiv|presence|seropositiv|reactive", Pattern.CASE_INSENSITIVE);
+
+  /** A positive test tied to a time ("at diagnosis"): the look-back window cannot hold it. */
+  private static final Pattern WHEN =
+      Pattern.compile(
+          "\\b(?:time|diagnos\\w*|before|after|within|since|prior|previous\\w*|past|history|ever)\\b",
+          Pattern.CASE_INSENSITIVE);
+
+  /** A lab value at another time than now. */
+  private static final Pattern LAB_WHEN =
+      Pattern.compile(
+          "\\b(?:diagnos\\w*|baseline|historical|ever|at any time|previous\\w*|prior)\\b",
+          Pattern.CASE_INSENSITIVE);
+
+  private static final Pattern PARENTHESIS = Pattern.compile("\\s*\\(([^()]*)\\)");
+
+  /** One computable part of an item: its span in the text and how to write it. */
+  private record Part(int start, int end, Maker maker, boolean needsPerson, boolean orPerson) {
+    Part(int start, int end, Maker maker, boolean needsPerson) {
+      this(start, end, maker, needsPerson, false);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Maker {
+    GroupCharacteristicComponent make(String id, String description);
+  }
+
+  private final CriteriaVocabulary vocabulary;
+  private final List<String> studyConditions;
+  private final CriterionFactory criteria;
+
+  private CriteriaRecogniser(
+      CriteriaVocabulary vocabulary, List<String> studyConditions, CriterionFactory criteria) {
+    this.vocabulary = vocabulary;
+    this.studyConditions = studyConditions;
+    this.criteria = criteria;
+  }
 
   static Optional<GroupCharacteristicComponent> recognise(
       String id, CriteriaText.Item item, List<String> studyConditions, CriterionFactory criteria) {
+    return recognise(id, item, studyConditions, criteria, CriteriaVocabulary.ofPackage());
+  }
+
+  static Optional<GroupCharacteristicComponent> recognise(
+      String id,
+      CriteriaText.Item item,
+      List<String> studyConditions,
+      CriterionFactory criteria,
+      CriteriaVocabulary vocabulary) {
+    return new CriteriaRecogniser(vocabulary, studyConditions, criteria).read(id, item);
+  }
+
+  private Optional<GroupCharacteristicComponent> read(String id, CriteriaText.Item item) {
     String text = item.text();
-    Matcher bmi = BMI_OUTSIDE.matcher(text);
-    if (bmi.find()) {
-      return Optional.of(
-          criteria.anyOf(
-              id,
-              item,
-              List.of(
-                  criteria.bmi(
-                      id + "-low",
-                      "BMI " + bmi.group(1) + " " + bmi.group(2),
-                      comparator(bmi.group(1)),
-                      new BigDecimal(bmi.group(2))),
-                  criteria.bmi(
-                      id + "-high",
-                      "BMI " + bmi.group(3) + " " + bmi.group(4),
-                      comparator(bmi.group(3)),
-                      new BigDecimal(bmi.group(4))))));
+    if (COHORT.matcher(text).find()) {
+      return Optional.empty();
     }
-    Matcher hba1c = HBA1C_BETWEEN.matcher(text);
-    if (hba1c.find()) {
-      return Optional.of(
-          criteria.hba1cBetween(
-              id, item, new BigDecimal(hba1c.group(1)), new BigDecimal(hba1c.group(2))));
+    String body = text;
+    Matcher negated = LEADING_NEGATION.matcher(body);
+    if (item.exclusion() && negated.find()) {
+      // "No X and no Y" in an exclusion list excludes X or Y; positions are kept for the words.
+      body = blank(body, negated.start(), negated.end());
+      Matcher orNo = OR_NO.matcher(body);
+      StringBuilder b = new StringBuilder(body);
+      while (orNo.find()) {
+        b.replace(orNo.start(), orNo.end(), "or" + " ".repeat(orNo.end() - orNo.start() - 2));
+      }
+      body = b.toString();
     }
-    Matcher within = DIAGNOSED_WITHIN.matcher(text);
-    // Only a diagnosis of diabetes itself: named in the item, or the item's subject in a type 1
-    // diabetes study ("Diagnosed within ..."). "Malignancy diagnosed within 5 years" is not one.
-    boolean t1dStudy = studyConditions.stream().anyMatch(c -> TYPE_1_DIABETES.matcher(c).find());
-    boolean aboutType1 =
-        TYPE_1_DIABETES.matcher(text).find()
-            || (t1dStudy
-                && (DIABETES.matcher(text).find() || STARTS_WITH_DIAGNOSIS.matcher(text).find()));
-    if (within.find() && aboutType1) {
-      String unit = TimeUnit.ofWord(within.group(2)).orElse(TimeUnit.MONTH).ucum();
-      return Optional.of(
-          criteria.onsetWithin(
-              id, item, "type-1-diabetes", Integer.parseInt(within.group(1)), unit));
+    List<List<Part>> readings =
+        List.of(
+            labs(body),
+            onset(body, item),
+            age(body, item),
+            positives(body, item),
+            medications(body, item),
+            conditions(body, item));
+    for (List<Part> parts : readings) {
+      if (!parts.isEmpty()) {
+        return assemble(id, item, body, parts);
+      }
     }
     return Optional.empty();
   }
 
-  private static QuantityComparator comparator(String symbol) {
-    return switch (symbol) {
-      case "<" -> QuantityComparator.LESS_THAN;
-      case "<=", "≤" -> QuantityComparator.LESS_OR_EQUAL;
-      case ">" -> QuantityComparator.GREATER_THAN;
-      default -> QuantityComparator.GREATER_OR_EQUAL;
-    };
+  // ------------------------------------------------------------------ assembling a reading
+
+  private Optional<GroupCharacteristicComponent> assemble(
+      String id, CriteriaText.Item item, String body, List<Part> found) {
+    List<Part> parts = new ArrayList<>(found);
+    parts.sort((a, b) -> Integer.compare(a.start(), b.start()));
+    String neutral = blankAll(body, CriterionWords.NEUTRAL);
+    String prefix = neutral.substring(0, parts.get(0).start());
+    String trailing = neutral.substring(parts.get(parts.size() - 1).end());
+    boolean anded = false;
+    for (int i = 0; i + 1 < parts.size(); i++) {
+      String between = neutral.substring(parts.get(i).end(), parts.get(i + 1).start());
+      String rest = between.replaceAll("(?i)\\b(?:and/)?or\\b", " ");
+      if (CriterionWords.found(CriterionWords.NEGATION, between)) {
+        return Optional.empty();
+      }
+      if (!CriterionWords.isFiller(rest)) {
+        if (rest.replaceAll("(?i)\\band\\b", " ").isBlank()
+            || CriterionWords.isFiller(rest.replaceAll("(?i)\\band\\b", " "))) {
+          anded = true;
+        } else {
+          return Optional.empty();
+        }
+      }
+    }
+    if (CriterionWords.found(CriterionWords.NEGATION, prefix)
+        || CriterionWords.found(CriterionWords.PERMISSION, neutral)) {
+      return Optional.empty();
+    }
+    boolean needsPerson = parts.stream().anyMatch(Part::needsPerson);
+    if (CriterionWords.SENTENCES.matcher(body.strip()).find()
+        && !(CriterionWords.isFiller(prefix) && CriterionWords.isFiller(trailing))) {
+      return Optional.empty();
+    }
+    boolean prefixSaysNothing =
+        CriterionWords.isFiller(prefix)
+            || (item.exclusion()
+                && CriterionWords.isFiller(prefix.replaceAll("(?i)\\bor\\b", " ")));
+    boolean trailingSaysNothing = CriterionWords.isFiller(trailing);
+    if (item.exclusion()) {
+      if (parts.stream().anyMatch(Part::orPerson)) {
+        return Optional.empty();
+      }
+      // "X or Y": Y is a further reason to exclude, unless a time frame may bound X as well.
+      boolean sibling =
+          OR_START.matcher(trailing).find() && !CriterionWords.found(CriterionWords.TIME, trailing);
+      if (anded
+          || !prefixSaysNothing
+          || CriterionWords.found(CriterionWords.EXCEPTION, neutral)
+          || !(trailingSaysNothing || sibling)) {
+        return Optional.empty();
+      }
+      GroupCharacteristicComponent c = computable(id, item, parts);
+      return Optional.of(trailingSaysNothing && !needsPerson ? c : forPerson(c, item));
+    }
+    if (anded) {
+      // "A and B": A failing fails the criterion; the rest is for a person.
+      return Optional.of(forPerson(computable(id, item, List.of(parts.get(0))), item));
+    }
+    // An alternative beside the parts ("X or Y", "Y, or X"): any of them, Y for a person. Any
+    // other words say more about X ("and", "if", "at the time of"): X failing fails the item.
+    boolean alternative = OR_START.matcher(trailing).find() || OR_END.matcher(prefix).find();
+    if (parts.stream().anyMatch(Part::orPerson) || alternative) {
+      return Optional.of(withManualAlternative(id, item, parts));
+    }
+    GroupCharacteristicComponent c = computable(id, item, parts);
+    return Optional.of(
+        prefixSaysNothing && trailingSaysNothing && !needsPerson ? c : forPerson(c, item));
+  }
+
+  private GroupCharacteristicComponent computable(
+      String id, CriteriaText.Item item, List<Part> parts) {
+    if (parts.size() == 1) {
+      return parts.get(0).maker().make(id, item.text()).setExclude(item.exclusion());
+    }
+    List<GroupCharacteristicComponent> made = new ArrayList<>();
+    for (int i = 0; i < parts.size(); i++) {
+      Part p = parts.get(i);
+      made.add(
+          p.maker().make(id + "-" + (i + 1), item.text().substring(p.start(), p.end()).strip()));
+    }
+    return criteria.anyOf(id, item, made);
+  }
+
+  /** Alternatives the text offers beside the computable parts: a person judges those. */
+  private GroupCharacteristicComponent withManualAlternative(
+      String id, CriteriaText.Item item, List<Part> parts) {
+    List<GroupCharacteristicComponent> made = new ArrayList<>();
+    for (int i = 0; i < parts.size(); i++) {
+      Part p = parts.get(i);
+      made.add(
+          p.maker().make(id + "-" + (i + 1), item.text().substring(p.start(), p.end()).strip()));
+    }
+    made.add(criteria.manualPart(id + "-" + (parts.size() + 1), item.text()));
+    return criteria.anyOf(id, item, made);
+  }
+
+  private static GroupCharacteristicComponent forPerson(
+      GroupCharacteristicComponent c, CriteriaText.Item item) {
+    return CriterionFactory.withManualReview(c, item.text());
+  }
+
+  // ------------------------------------------------------------------ lab and vital values
+
+  private List<Part> labs(String body) {
+    List<Part> parts = new ArrayList<>();
+    for (CriteriaVocabulary.Hit hit : vocabulary.find(body, List.of("observation-value", "bmi"))) {
+      Matcher m = LAB.matcher(body);
+      m.region(hit.end(), body.length());
+      if (!m.lookingAt()) {
+        continue;
+      }
+      String filler = m.group("filler") + (m.group("f2") == null ? "" : m.group("f2"));
+      if (CriterionWords.found(CriterionWords.NOT_A_VALUE, filler)
+          || CriterionWords.OF_NORMAL.matcher(body.substring(m.end())).find()
+          || parts.stream().anyMatch(p -> p.start() < m.end() && hit.start() < p.end())) {
+        continue;
+      }
+      String label = hit.phrase().words();
+      String kind = hit.kind();
+      String valueSet = hit.valueSet();
+      if (m.group("ov1") != null) {
+        // "BMI <18 or >35 kg/m2": outside a range, two alternatives in the unit stated once (BMI
+        // is written without its one unit).
+        String written = m.group("ou2") != null ? m.group("ou2") : m.group("ou1");
+        Optional<String> unit =
+            written != null
+                ? CriterionWords.ucumUnit(written)
+                : kind.equals("bmi") ? Optional.of("kg/m2") : Optional.empty();
+        if (unit.isEmpty()
+            || (m.group("ou1") != null
+                && m.group("ou2") != null
+                && !CriterionWords.ucumUnit(m.group("ou1")).equals(unit))) {
+          continue;
+        }
+        Quantity below =
+            CriterionFactory.quantity(new BigDecimal(m.group("ov1")), unit.get())
+                .setComparator(CriterionWords.comparator(m.group("oc1").strip()));
+        Quantity above =
+            CriterionFactory.quantity(new BigDecimal(m.group("ov2")), unit.get())
+                .setComparator(CriterionWords.comparator(m.group("oc2").strip()));
+        int middle = m.start("oc2");
+        parts.add(
+            new Part(
+                hit.start(),
+                m.end("ov1") + (m.group("ou1") == null ? 0 : m.end("ou1") - m.end("ov1")),
+                (id, description) ->
+                    criteria.observation(
+                        id,
+                        kind,
+                        label
+                            + " "
+                            + below.getComparator().toCode()
+                            + " "
+                            + below.getValue().toPlainString(),
+                        description,
+                        valueSet,
+                        below),
+                false));
+        parts.add(
+            new Part(
+                middle,
+                m.end(),
+                (id, description) ->
+                    criteria.observation(
+                        id,
+                        kind,
+                        label
+                            + " "
+                            + above.getComparator().toCode()
+                            + " "
+                            + above.getValue().toPlainString(),
+                        description,
+                        valueSet,
+                        above),
+                false));
+        continue;
+      }
+      Type value;
+      if (m.group("v2") != null) {
+        String unit = CriterionWords.ucumUnit(m.group("u2")).orElse(null);
+        if (unit == null
+            || (m.group("u1") != null
+                && !unit.equals(CriterionWords.ucumUnit(m.group("u1")).orElse(null)))) {
+          continue;
+        }
+        value =
+            new Range()
+                .setLow(CriterionFactory.quantity(new BigDecimal(m.group("v1")), unit))
+                .setHigh(CriterionFactory.quantity(new BigDecimal(m.group("v2")), unit));
+      } else {
+        Optional<String> unit = CriterionWords.ucumUnit(m.group("u"));
+        if (unit.isEmpty()) {
+          continue;
+        }
+        value =
+            CriterionFactory.quantity(new BigDecimal(m.group("v")), unit.get())
+                .setComparator(CriterionWords.comparator(m.group("c").strip()));
+      }
+      parts.add(
+          new Part(
+              hit.start(),
+              m.end(),
+              (id, description) ->
+                  criteria.observation(id, kind, label, description, valueSet, value),
+              false));
+    }
+    if (!parts.isEmpty() && CriterionWords.found(LAB_WHEN, outside(body, parts))) {
+      return List.of();
+    }
+    return parts;
+  }
+
+  // ------------------------------------------------------------------ diagnosis with a time frame
+
+  private List<Part> onset(String body, CriteriaText.Item item) {
+    Matcher diagnosed = DIAGNOSED.matcher(body);
+    if (!diagnosed.find()) {
+      return List.of();
+    }
+    for (Pattern frame : TIME_FRAMES) {
+      Matcher tf = frame.matcher(body);
+      if (!tf.find() || NOT_WITHIN.matcher(body.substring(0, tf.start())).find()) {
+        continue;
+      }
+      List<CriteriaVocabulary.Hit> hits = vocabulary.find(body, List.of("condition"));
+      String valueSet;
+      int start;
+      boolean needsPerson = lowerBound(tf);
+      if (!hits.isEmpty()) {
+        if (hits.stream().map(CriteriaVocabulary.Hit::valueSet).distinct().count() != 1
+            || hits.get(0).start() > tf.start()) {
+          return List.of();
+        }
+        CriteriaVocabulary.Hit last = hits.get(hits.size() - 1);
+        valueSet = last.valueSet();
+        start = Math.min(hits.get(0).start(), diagnosed.start());
+        // Between the diagnosis and its time frame: nothing, or a further alternative ("or Y").
+        int gapStart = Math.max(last.end(), diagnosed.end());
+        String gap = gapStart <= tf.start() ? body.substring(gapStart, tf.start()) : "";
+        if (!CriterionWords.isFiller(gap)) {
+          if (OR_START.matcher(gap).find() && item.exclusion()) {
+            needsPerson = true;
+          } else if (!item.exclusion() && !CriterionWords.found(CriterionWords.ALTERNATIVE, gap)) {
+            needsPerson = true;
+          } else {
+            return List.of();
+          }
+        }
+      } else {
+        Optional<String> studyDiagnosis = studyDiagnosis(body, diagnosed);
+        if (studyDiagnosis.isEmpty() || item.exclusion()) {
+          return List.of();
+        }
+        valueSet = studyDiagnosis.get();
+        start = Math.min(diagnosed.start(), tf.start());
+        String gap =
+            diagnosed.end() <= tf.start() ? body.substring(diagnosed.end(), tf.start()) : "";
+        if (!CriterionWords.isFiller(gap)) {
+          if (CriterionWords.found(CriterionWords.ALTERNATIVE, gap)) {
+            return List.of();
+          }
+          needsPerson = true;
+        }
+      }
+      if (needsPerson && item.exclusion() && lowerBound(tf)) {
+        return List.of();
+      }
+      int amount = Integer.parseInt(tf.group("n"));
+      String unit = TimeUnit.ofWord(tf.group("u")).orElseThrow().ucum();
+      int end = Math.max(tf.end(), diagnosed.end());
+      String vs = valueSet;
+      return List.of(
+          new Part(
+              Math.min(start, tf.start()),
+              end,
+              (id, description) -> criteria.onsetWithin(id, description, vs, amount, unit),
+              needsPerson));
+    }
+    return List.of();
+  }
+
+  /**
+   * The study's own diagnosis when the item speaks of it without naming it: "An interval of ≤100
+   * days between the diagnosis and ...", or "Diabetes mellitus diagnosed ..." in a study of
+   * "Diabetes Mellitus, Type 1" (every word before "diagnosed" is in a condition of the study).
+   */
+  private Optional<String> studyDiagnosis(String body, Matcher diagnosed) {
+    List<String> named =
+        studyConditions.stream()
+            .flatMap(c -> vocabulary.find(c, List.of("condition")).stream())
+            .map(CriteriaVocabulary.Hit::valueSet)
+            .distinct()
+            .toList();
+    if (named.size() != 1) {
+      return Optional.empty();
+    }
+    String subject = body.substring(0, diagnosed.start()).strip().toLowerCase(Locale.ROOT);
+    boolean theDiagnosis = body.toLowerCase(Locale.ROOT).contains("the diagnosis");
+    boolean subjectIsTheStudys =
+        !subject.isEmpty()
+            && subject.matches("[\\p{L}\\s,]+")
+            && studyConditions.stream()
+                .map(c -> c.toLowerCase(Locale.ROOT))
+                .anyMatch(
+                    c ->
+                        Arrays.stream(subject.split("[\\s,]+"))
+                            .allMatch(w -> c.matches(".*\\b" + Pattern.quote(w) + "\\b.*")));
+    return theDiagnosis || subjectIsTheStudys ? Optional.of(named.get(0)) : Optional.empty();
+  }
+
+  // ------------------------------------------------------------------ age
+
+  private List<Part> age(String body, CriteriaText.Item item) {
+    if (item.exclusion()) {
+      return List.of();
+    }
+    Matcher m = AGE.matcher(body);
+    if (!m.find()
+        || !CriterionWords.isFiller(m.group("filler"))
+        || m.group("filler").toLowerCase(Locale.ROOT).matches(".*(diagnos|onset|when|first).*")) {
+      return List.of();
+    }
+    Quantity low = null;
+    Quantity high = null;
+    if (m.group("lo") != null || m.group("lo2") != null) {
+      low = years(m.group("lo") != null ? m.group("lo") : m.group("lo2"));
+      high = years(m.group("hi") != null ? m.group("hi") : m.group("hi2"));
+    } else {
+      boolean atLeast =
+          CriterionWords.comparator(m.group("c")) == QuantityComparator.GREATER_OR_EQUAL;
+      if (atLeast) {
+        low = years(m.group("n"));
+      } else {
+        high = years(m.group("n"));
+      }
+    }
+    Quantity lo = low;
+    Quantity hi = high;
+    return List.of(
+        new Part(
+            m.start(),
+            m.end(),
+            (id, description) -> criteria.ageFromText(id, description, lo, hi),
+            false));
+  }
+
+  private static Quantity years(String amount) {
+    return CriterionFactory.quantity(new BigDecimal(amount), "a").setUnit("years");
+  }
+
+  // ------------------------------------------------------------------ positive tests
+
+  private List<Part> positives(String body, CriteriaText.Item item) {
+    if (!POSITIVE.matcher(body).find() || (!item.exclusion() && negated(body))) {
+      return List.of();
+    }
+    List<Part> parts = new ArrayList<>();
+    boolean restricted = false;
+    String timed = body;
+    for (CriteriaVocabulary.Hit hit : vocabulary.find(body, List.of("observation-positive"))) {
+      if (insideParentheses(body, hit.start())) {
+        continue;
+      }
+      Matcher note = PARENTHESIS.matcher(body);
+      note.region(hit.end(), body.length());
+      if (note.lookingAt() && restricts(note.group(1))) {
+        // "insulin (if <10 days since starting insulin therapy)": that test only under a
+        // condition a person checks.
+        restricted = true;
+        timed = blank(timed, note.start(), note.end());
+        continue;
+      }
+      String valueSet = hit.valueSet();
+      String label = hit.phrase().words();
+      parts.add(
+          new Part(
+              hit.start(),
+              hit.end(),
+              (id, description) -> criteria.positive(id, label, description, valueSet),
+              false));
+    }
+    if (parts.isEmpty() || WHEN.matcher(timed).find() || (restricted && item.exclusion())) {
+      return List.of();
+    }
+    if (restricted) {
+      return parts.stream().map(p -> new Part(p.start(), p.end(), p.maker(), false, true)).toList();
+    }
+    return parts;
+  }
+
+  // ------------------------------------------------------------------ medications in a period
+
+  /**
+   * "Used immunosuppressants 3 months prior to screening": a medication of the ValueSet in the
+   * period. The package's medication ValueSets cannot hold every clinical-drug code a record may
+   * carry, so a person always checks what the record does not show: the criterion fails (or
+   * excludes) on a coded medication found, and is for a person otherwise.
+   */
+  private List<Part> medications(String body, CriteriaText.Item item) {
+    List<Part> parts = new ArrayList<>();
+    for (CriteriaVocabulary.Hit hit : vocabulary.find(body, List.of("medication"))) {
+      Matcher taken = TAKEN.matcher(body.substring(0, hit.start()));
+      Matcher period = MEDICATION_PERIOD.matcher(body);
+      period.region(hit.end(), body.length());
+      if (!taken.find() || !period.lookingAt()) {
+        continue;
+      }
+      int amount =
+          Integer.parseInt(period.group("n") != null ? period.group("n") : period.group("n2"));
+      String unit =
+          TimeUnit.ofWord(period.group("u") != null ? period.group("u") : period.group("u2"))
+              .orElseThrow()
+              .ucum();
+      String valueSet = hit.valueSet();
+      String label = hit.phrase().words();
+      parts.add(
+          new Part(
+              taken.start(),
+              period.end(),
+              (id, description) ->
+                  criteria.medication(id, label, description, valueSet, amount, unit),
+              true));
+    }
+    return parts.size() == 1 ? parts : List.of();
+  }
+
+  // ------------------------------------------------------------------ diagnoses and pregnancy
+
+  private List<Part> conditions(String body, CriteriaText.Item item) {
+    if (!item.exclusion() && negated(body)) {
+      return List.of();
+    }
+    List<Part> parts = new ArrayList<>();
+    List<CriteriaVocabulary.Hit> hits = vocabulary.find(body, List.of("condition", "pregnancy"));
+    CriteriaVocabulary.Hit previous = null;
+    for (CriteriaVocabulary.Hit hit : hits) {
+      String before = body.substring(0, hit.start());
+      if (hit.kind().equals("pregnancy") && (FUTURE.matcher(before).find() || !item.exclusion())) {
+        continue;
+      }
+      if (insideParentheses(body, hit.start())) {
+        continue;
+      }
+      // "type 1 diabetes(T1D)": one concept named twice.
+      if (previous != null
+          && previous.valueSet().equals(hit.valueSet())
+          && CriterionWords.isFiller(body.substring(previous.end(), hit.start()))) {
+        Part last = parts.remove(parts.size() - 1);
+        parts.add(new Part(last.start(), hit.end(), last.maker(), false));
+        previous = hit;
+        continue;
+      }
+      // Only the list the item starts with: a concept named later belongs to another clause.
+      if (previous != null && !listSeparator(body.substring(previous.end(), hit.start()))) {
+        break;
+      }
+      Matcher active = ACTIVE.matcher(before);
+      boolean isActive = active.find();
+      int start = isActive ? active.start() : hit.start();
+      String valueSet = hit.valueSet();
+      String kind =
+          hit.kind().equals("pregnancy")
+              ? "pregnancy"
+              : isActive ? "condition-active" : "condition";
+      String label = hit.phrase().words();
+      parts.add(
+          new Part(
+              start,
+              hit.end(),
+              (id, description) -> criteria.condition(id, kind, label, description, valueSet),
+              false));
+      previous = hit;
+    }
+    return parts;
+  }
+
+  // ------------------------------------------------------------------ text helpers
+
+  /**
+   * A bracket after a test that counts it only under a condition ("if <10 days since starting
+   * insulin therapy"), not one that lists what the test is ("GAD65, IA-2, ZnT8 or insulin").
+   */
+  private static boolean restricts(String note) {
+    return CriterionWords.found(CriterionWords.EXCEPTION, note)
+        || CriterionWords.found(CriterionWords.TIME, note)
+        || CriterionWords.found(CriterionWords.NEGATION, note)
+        || note.matches(".*[<>≤≥].*");
+  }
+
+  private static boolean negated(String body) {
+    return CriterionWords.found(CriterionWords.NEGATION, blankAll(body, CriterionWords.NEUTRAL));
+  }
+
+  /** Between two items of a list: commas, "or", "and/or", "and" and filler. */
+  private static boolean listSeparator(String between) {
+    return CriterionWords.isFiller(between.replaceAll("(?i)\\b(?:and/or|or|and)\\b", " "));
+  }
+
+  /** "within 3 to 6 months": a lower bound a condition-onset criterion cannot hold. */
+  private static boolean lowerBound(Matcher timeFrame) {
+    try {
+      return timeFrame.group("lo") != null;
+    } catch (IllegalArgumentException noSuchGroup) {
+      return false;
+    }
+  }
+
+  private static boolean insideParentheses(String text, int at) {
+    int depth = 0;
+    for (int i = 0; i < at; i++) {
+      char c = text.charAt(i);
+      if (c == '(') {
+        depth++;
+      } else if (c == ')' && depth > 0) {
+        depth--;
+      }
+    }
+    return depth > 0;
+  }
+
+  private static String outside(String body, List<Part> parts) {
+    String rest = body;
+    for (Part p : parts) {
+      rest = blank(rest, p.start(), p.end());
+    }
+    return rest;
+  }
+
+  private static String blank(String text, int start, int end) {
+    return text.substring(0, start) + " ".repeat(end - start) + text.substring(end);
+  }
+
+  private static String blankAll(String text, Pattern pattern) {
+    Matcher m = pattern.matcher(text);
+    StringBuilder b = new StringBuilder(text);
+    while (m.find()) {
+      b.replace(m.start(), m.end(), " ".repeat(m.end() - m.start()));
+    }
+    return b.toString();
   }
 }

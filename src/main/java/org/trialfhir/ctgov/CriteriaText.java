@@ -36,7 +36,10 @@ final class CriteriaText {
     // List markers are found in the raw text: an escaped "\*" or "1\." is text, not a marker.
     for (String rawLine : criteria.split("\\R")) {
       String line = rawLine.strip();
-      Matcher heading = HEADING.matcher(unescape(line));
+      Matcher bullet = BULLET.matcher(line);
+      // A heading written as a list item ("* Inclusion Criteria") is still a heading: read as an
+      // item, the criteria under it would take the kind of the heading before it.
+      Matcher heading = HEADING.matcher(unescape(bullet.matches() ? bullet.group(1) : line));
       if (heading.matches()) {
         add(items, exclusion, current);
         current = null;
@@ -46,7 +49,6 @@ final class CriteriaText {
       if (line.isEmpty()) {
         continue;
       }
-      Matcher bullet = BULLET.matcher(line);
       if (bullet.matches()) {
         add(items, exclusion, current);
         current = new StringBuilder(unescape(bullet.group(1).strip()));

@@ -66,9 +66,11 @@ final class CriteriaReader {
         parts.add(read(group, part, exclusion));
       }
     }
-    if (kind == CriterionKind.CONDITION_ONSET && !isPeriod(characteristic.getValue())) {
+    if ((kind == CriterionKind.CONDITION_ONSET || kind == CriterionKind.MEDICATION)
+        && !isPeriod(characteristic.getValue())) {
       throw invalid(
-          group, "criterion " + id + " (condition-onset) needs a whole number of d, wk, mo or a");
+          group,
+          "criterion " + id + " (" + kind.code() + ") needs a whole number of d, wk, mo or a");
     }
     return new Criterion(
         id,

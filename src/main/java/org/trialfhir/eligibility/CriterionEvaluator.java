@@ -21,6 +21,7 @@ final class CriterionEvaluator {
   private final RecordRules conditions;
   private final ObservationRules observations;
   private final ResultRules results;
+  private final MedicationRules medications;
 
   CriterionEvaluator(
       PatientRecord record, LocalDate date, String studyReference, CodeMembership terms) {
@@ -28,6 +29,7 @@ final class CriterionEvaluator {
     this.observations = new ObservationRules(record, date, terms);
     this.conditions = new RecordRules(record, date, studyReference, terms, observations);
     this.results = new ResultRules(observations, terms);
+    this.medications = new MedicationRules(record, date, terms);
   }
 
   CriterionResult evaluate(Criterion criterion) {
@@ -89,6 +91,10 @@ final class CriterionEvaluator {
 
   ResultRules results() {
     return results;
+  }
+
+  MedicationRules medications() {
+    return medications;
   }
 
   /**

@@ -7,6 +7,9 @@ import java.util.Set;
 import org.hl7.fhir.r4.model.AllergyIntolerance;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Immunization;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Resource;
 
@@ -80,6 +83,12 @@ enum CriterionKind {
       null,
       Screening.FULL,
       (c, e) -> e.conditions().consent()),
+  MEDICATION(
+      "medication",
+      Set.of(MedicationRequest.class, MedicationStatement.class, Immunization.class),
+      null,
+      Screening.FULL,
+      (c, e) -> e.medications().takenWithin(c)),
   MANUAL_REVIEW(
       "manual-review",
       Set.of(),

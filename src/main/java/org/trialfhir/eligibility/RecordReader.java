@@ -25,6 +25,9 @@ import org.hl7.fhir.r4.model.AllergyIntolerance;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Immunization;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -120,6 +123,22 @@ final class RecordReader {
         reads(kinds, Consent.class)
             ? byPatient(search(Consent.class, "patient", ids, null, request), Consent::getPatient)
             : Map.of();
+    Map<String, List<Resource>> medications = new HashMap<>();
+    if (reads(kinds, MedicationRequest.class)) {
+      byPatient(
+              search(MedicationRequest.class, "patient", ids, null, request),
+              MedicationRequest::getSubject)
+          .forEach(
+              (p, list) -> medications.computeIfAbsent(p, k -> new ArrayList<>()).addAll(list));
+      byPatient(
+              search(MedicationStatement.class, "patient", ids, null, request),
+              MedicationStatement::getSubject)
+          .forEach(
+              (p, list) -> medications.computeIfAbsent(p, k -> new ArrayList<>()).addAll(list));
+      byPatient(search(Immunization.class, "patient", ids, null, request), Immunization::getPatient)
+          .forEach(
+              (p, list) -> medications.computeIfAbsent(p, k -> new ArrayList<>()).addAll(list));
+    }
     Map<String, PatientRecord> records = new LinkedHashMap<>();
     for (Patient patient : patients) {
       String id = patient.getIdElement().getIdPart();
@@ -130,7 +149,8 @@ final class RecordReader {
               conditions.getOrDefault(id, List.of()),
               observations.getOrDefault(id, List.of()),
               allergies.getOrDefault(id, List.of()),
-              consents.getOrDefault(id, List.of())));
+              consents.getOrDefault(id, List.of()),
+              medications.getOrDefault(id, List.of())));
     }
     return records;
   }
@@ -155,7 +175,15 @@ final class RecordReader {
         reads(kinds, AllergyIntolerance.class)
             ? supplied.resources(AllergyIntolerance.class)
             : List.of(),
-        reads(kinds, Consent.class) ? supplied.resources(Consent.class) : List.of());
+        reads(kinds, Consent.class) ? supplied.resources(Consent.class) : List.of(),
+        reads(kinds, MedicationRequest.class) ? suppliedMedications(supplied) : List.of());
+  }
+
+  private static List<Resource> suppliedMedications(SuppliedRecord supplied) {
+    List<Resource> all = new ArrayList<>(supplied.resources(MedicationRequest.class));
+    all.addAll(supplied.resources(MedicationStatement.class));
+    all.addAll(supplied.resources(Immunization.class));
+    return all;
   }
 
   /**

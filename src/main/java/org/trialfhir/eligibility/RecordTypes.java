@@ -4,6 +4,9 @@ import java.util.Set;
 import org.hl7.fhir.r4.model.AllergyIntolerance;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Immunization;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -17,7 +20,14 @@ public final class RecordTypes {
 
   /** The types criteria read, besides the Patient. */
   public static final Set<String> READ =
-      Set.of("Condition", "Observation", "AllergyIntolerance", "Consent");
+      Set.of(
+          "Condition",
+          "Observation",
+          "AllergyIntolerance",
+          "Consent",
+          "MedicationRequest",
+          "MedicationStatement",
+          "Immunization");
 
   private RecordTypes() {}
 
@@ -32,6 +42,12 @@ public final class RecordTypes {
       about = a.getPatient();
     } else if (resource instanceof Consent c) {
       about = c.getPatient();
+    } else if (resource instanceof MedicationRequest m) {
+      about = m.getSubject();
+    } else if (resource instanceof MedicationStatement m) {
+      about = m.getSubject();
+    } else if (resource instanceof Immunization i) {
+      about = i.getPatient();
     }
     return about == null || about.isEmpty() ? null : about;
   }

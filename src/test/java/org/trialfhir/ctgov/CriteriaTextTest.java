@@ -255,4 +255,15 @@ class CriteriaTextTest {
     assertThat(CriteriaText.split(criteria))
         .containsExactly(inclusion("Adults with type 2 diabetes"), exclusion("Pregnancy"));
   }
+
+  @Test
+  void aHeadingWrittenAsAListItemIsStillAHeading() {
+    // NCT06546436 repeats its inclusion criteria under "Exclusion Criteria:" behind a bullet.
+    assertThat(
+            CriteriaText.split(
+                "Exclusion Criteria:\n\n* Inclusion Criteria\n\n1. Aged 18 to 40 years.\n\n"
+                    + "Exclusion Criteria\n\n1. Pregnant or lactating women."))
+        .containsExactly(
+            inclusion("Aged 18 to 40 years."), exclusion("Pregnant or lactating women."));
+  }
 }

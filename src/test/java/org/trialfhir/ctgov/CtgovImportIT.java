@@ -442,21 +442,10 @@ class CtgovImportIT extends IntegrationTestBase {
         "Healthy volunteers are not accepted: participants have the condition studied.");
     assertManual(
         group,
-        "inc-2",
-        "At least one positive islet autoantibody (GAD65, IA-2, ZnT8 or insulin autoantibody)");
-    assertManual(
-        group,
-        "inc-3",
-        "Peak stimulated C-peptide >0.2 pmol/mL during a mixed-meal tolerance test");
-    assertManual(
-        group,
         "inc-5",
         "Willing to wear a continuous glucose monitor for the whole study and to keep a dosing"
             + " diary");
     assertManual(group, "exc-2", "Prior treatment with any *biologic* immunomodulator");
-    assertManual(group, "exc-3", "Estimated GFR <60 mL/min/1.73 m2");
-    assertManual(
-        group, "exc-4", "Pregnant or breastfeeding, or unwilling to use effective contraception");
     assertThat(group.getCharacteristic())
         .extracting(c -> extensionCode(c, SD + "criterion-description"))
         .noneMatch(description -> description.contains("\\"));
@@ -496,15 +485,49 @@ class CtgovImportIT extends IntegrationTestBase {
             tuple("bmi", QuantityComparator.LESS_THAN, "18", "kg/m2", UCUM),
             tuple("bmi", QuantityComparator.GREATER_THAN, "35", "kg/m2", UCUM));
 
+    // Recognised with a part for a person: the antibodies it lists, the test it names, the
+    // further reasons to exclude
+    GroupCharacteristicComponent antibodies = criterion(group, "inc-2");
+    assertCriterion(
+        antibodies,
+        "observation-positive",
+        "machine-derived",
+        "At least one positive islet autoantibody (GAD65, IA-2, ZnT8 or insulin autoantibody)");
+    assertThat(extensionCode(antibodies, SD + "criterion-valueset"))
+        .isEqualTo(BASE + "ValueSet/islet-autoantibody");
+    assertThat(extensionCode(antibodies, SD + "criterion-manual-review")).isNotNull();
+    GroupCharacteristicComponent peak = criterion(group, "inc-3");
+    assertCriterion(
+        peak,
+        "observation-value",
+        "machine-derived",
+        "Peak stimulated C-peptide >0.2 pmol/mL during a mixed-meal tolerance test");
+    assertQuantity((Quantity) peak.getValue(), QuantityComparator.GREATER_THAN, "0.2", "pmol/mL");
+    assertThat(extensionCode(peak, SD + "criterion-valueset"))
+        .isEqualTo(BASE + "ValueSet/c-peptide-mmtt-peak");
+    GroupCharacteristicComponent egfr = criterion(group, "exc-3");
+    assertCriterion(
+        egfr, "observation-value", "machine-derived", "Estimated GFR <60 mL/min/1.73 m2");
+    assertQuantity(
+        (Quantity) egfr.getValue(), QuantityComparator.LESS_THAN, "60", "mL/min/{1.73_m2}");
+    GroupCharacteristicComponent pregnant = criterion(group, "exc-4");
+    assertCriterion(
+        pregnant,
+        "pregnancy",
+        "machine-derived",
+        "Pregnant or breastfeeding, or unwilling to use effective contraception");
+    assertThat(extensionCode(pregnant, SD + "criterion-manual-review"))
+        .isEqualTo("Pregnant or breastfeeding, or unwilling to use effective contraception");
+
     // One warning per item left to a person, none for what was recognised
     assertThat(result.outcome().getIssue())
         .allSatisfy(i -> assertThat(i.getSeverity()).isEqualTo(IssueSeverity.WARNING));
     assertThat(diagnostics(result.outcome()))
         .extracting(d -> d.substring(0, d.indexOf(' ')))
-        .containsExactly("inc-2", "inc-3", "inc-5", "exc-2", "exc-3", "exc-4");
+        .containsExactly("inc-5", "exc-2");
     assertThat(diagnostics(result.outcome()))
         .allMatch(d -> d.contains("needs a person"))
-        .anyMatch(d -> d.endsWith("Estimated GFR <60 mL/min/1.73 m2"));
+        .anyMatch(d -> d.endsWith("Prior treatment with any *biologic* immunomodulator"));
   }
 
   // ============================================================== C. statuses and phases
@@ -722,8 +745,11 @@ class CtgovImportIT extends IntegrationTestBase {
     assertThat(version(Group.class, id + "-eligibility")).isEqualTo(next(group));
     assertThat(version(Location.class, id + "-site-1")).isEqualTo(site1);
     assertThat(version(Organization.class, "org-northmoor-university-hospital")).isEqualTo(sponsor);
-    assertManual(
-        read(Group.class, id + "-eligibility"), "exc-3", "Estimated GFR <45 mL/min/1.73 m2");
+    GroupCharacteristicComponent egfr = criterion(read(Group.class, id + "-eligibility"), "exc-3");
+    assertCriterion(
+        egfr, "observation-value", "machine-derived", "Estimated GFR <45 mL/min/1.73 m2");
+    assertQuantity(
+        (Quantity) egfr.getValue(), QuantityComparator.LESS_THAN, "45", "mL/min/{1.73_m2}");
     Location bergen = read(Location.class, id + "-site-4");
     assertThat(bergen.getName()).isEqualTo("Fjordside University Clinic");
     assertPosition(bergen, "60.39299", "5.32415");
@@ -1021,7 +1047,8 @@ class CtgovImportIT extends IntegrationTestBase {
     assertThat(outcome(result, "inc-4")).as("HbA1c 8.1 %").isEqualTo("pass");
     assertThat(outcome(result, "exc-1")).as("BMI 22.5").isEqualTo("pass");
     assertThat(outcome(result, "inc-2")).isEqualTo("manual-review");
-    assertThat(verdict(result)).isEqualTo("needs-review");
+    assertThat(outcome(result, "exc-3")).as("no eGFR held").isEqualTo("missing-data");
+    assertThat(verdict(result)).isEqualTo("insufficient-data");
 
     String obese = createPatientWithT1dHbA1cAndBmi("2004-02-20", "2026-03-01", "8.1", "36.2");
     JsonPath excluded = eligibility(id, obese);

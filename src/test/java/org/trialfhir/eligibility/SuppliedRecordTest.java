@@ -14,6 +14,7 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.Test;
@@ -30,10 +31,13 @@ class SuppliedRecordTest {
     add(bundle, "urn:uuid:o1", new Observation().setSubject(new Reference(PATIENT)));
     add(bundle, "urn:uuid:c1", condition(PATIENT));
     add(bundle, "urn:uuid:m1", new MedicationRequest().setSubject(new Reference(PATIENT)));
+    add(bundle, "urn:uuid:p1", new Procedure().setSubject(new Reference(PATIENT)));
     SuppliedRecord record = SuppliedRecord.of(bundle, 100, FHIR);
     assertThat(record.resources(Condition.class)).hasSize(2);
     assertThat(record.resources(Observation.class)).hasSize(1);
-    assertThat(record.ignoredTypes()).containsExactly("MedicationRequest");
+    // Medications are read by the medication kind (issue #21); a Procedure by no criterion.
+    assertThat(record.resources(MedicationRequest.class)).hasSize(1);
+    assertThat(record.ignoredTypes()).containsExactly("Procedure");
     assertThat(record.patientCitation().getReference()).isEqualTo(PATIENT);
     Condition first = record.resources(Condition.class).get(0);
     Evaluation cited =
