@@ -116,6 +116,8 @@ final class OperationAuditEvents {
     patients.addAll(patientsOf(response));
     patients.forEach(patient -> addEntity(event, patient, true));
 
+    LateEntryAudit.ofAnswer(event, response);
+
     AuditEventEntityComponent requestId = event.addEntity();
     requestId
         .getType()
