@@ -40,6 +40,11 @@ import org.trialfhir.subject.Allocations.Allocation;
  * writes the ResearchSubject and the Provenance of the investigator's confirmations. Any refusal
  * rolls everything back.
  *
+ * <p>The enrolment date is never after today, and one before today is a late entry with its reason
+ * (EntryDateRule holds the same for every write of a subject). The manual-review criteria are
+ * confirmed only by a caller with the investigator role, in their own session: a coordinator's
+ * enrolment of a patient with such criteria waits for the investigator's own $enroll.
+ *
  * <p>What it reads (study, patient, consent, the record judged) it reads as the caller, so the
  * caller's access rules apply. What it writes (the allocation, the subject that carries it, the
  * Provenance) are the server's own records of a decision it made under its rules: a blinded caller

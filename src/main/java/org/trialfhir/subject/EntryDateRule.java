@@ -32,8 +32,10 @@ import org.trialfhir.subject.EntryDates.Timing;
  * future; the late-entry rule for research consents only, the trial's own records: an EHR's
  * historical privacy consents are not entries of this trial), and ResearchSubject.period.start of a
  * subject that is or was on study (its enrolment date; a candidate's dates are the screening log's
- * business). On an update only a date that changed is judged, or a subject's start when it goes on
- * study: a record written in time stays in time when it is later withdrawn or corrected elsewhere.
+ * business; the late-entry rule only for a subject on study: one entered already off study or
+ * withdrawn is a finished participation being migrated, e.g. a completed cohort). On an update only
+ * a date that changed is judged, or a subject's start when it goes on study: a record written in
+ * time stays in time when it is later withdrawn or corrected elsewhere.
  */
 @Component
 @Interceptor
@@ -86,7 +88,9 @@ public class EntryDateRule implements FhirInterceptor {
               "ResearchSubject.period.start",
               subject.getPeriod().getStartElement(),
               old == null ? null : old.getPeriod().getStartElement()));
-      lateRule = true;
+      // A subject entered already off study is history being migrated (e.g. a finished cohort);
+      // one entered on study with a past start is a backdated enrolment.
+      lateRule = SubjectStatusTransitions.ENROLLED.contains(subject.getStatus().toCode());
     } else {
       return;
     }
