@@ -5,12 +5,12 @@ import static ca.uhn.fhir.storage.interceptor.balp.BalpConstants.CS_AUDIT_ENTITY
 import static ca.uhn.fhir.storage.interceptor.balp.BalpConstants.CS_OBJECT_ROLE;
 import static ca.uhn.fhir.storage.interceptor.balp.BalpConstants.CS_OBJECT_ROLE_4_DOMAIN_RESOURCE;
 
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventEntityComponent;
 import org.hl7.fhir.r4.model.Base;
-import org.hl7.fhir.r4.model.DomainResource;
-import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
@@ -18,17 +18,14 @@ import org.hl7.fhir.r4.model.StringType;
 /**
  * Says in an AuditEvent that the resource it is about was entered late, with the reason given: a
  * detail {@value #LATE_ENTRY_CODE} on the resource's entity. The enrolment feature's storage rule
- * (subject/EntryDateRule) marks a late entry it accepts: the written resource carries the user data
- * {@value #WRITTEN_LATE} for the write's own event, and the stored one the tag {@value
- * #RECORD_LABEL}#{@value #LATE_ENTRY_CODE} for the event of the operation that answers it
- * ($enroll).
+ * (subject/EntryDateRule) marks a late entry it accepts with the user data {@value #WRITTEN_LATE}
+ * on the written resource, for the write's own event; an operation that writes one as the server
+ * ($enroll) marks its request the same way, for the operation's event.
  */
 final class LateEntryAudit {
 
   static final String WRITTEN_LATE = "org.trialfhir.late-entry";
-  static final String RECORD_LABEL = "http://trialfhir.org/fhir/CodeSystem/record-label";
   static final String LATE_ENTRY_CODE = "late-entry";
-  static final String LATE_ENTRY = "http://trialfhir.org/fhir/StructureDefinition/late-entry";
 
   private LateEntryAudit() {}
 
@@ -39,23 +36,25 @@ final class LateEntryAudit {
     }
   }
 
-  /** For the event of an operation: the resource it answered, if labelled a late entry. */
-  static void ofAnswer(AuditEvent event, IBaseResource answered) {
-    if (answered instanceof DomainResource resource
-        && resource.getMeta().getTag(RECORD_LABEL, LATE_ENTRY_CODE) != null) {
-      Extension reason = resource.getExtensionByUrl(LATE_ENTRY);
-      describe(
-          event,
-          resource,
-          reason != null && reason.getValue() instanceof StringType text ? text.getValue() : "");
+  /**
+   * For the event of an operation that entered records late ($enroll): the request's user data
+   * {@value #WRITTEN_LATE} maps each such record (e.g. ResearchSubject/1) to its reason.
+   */
+  static void ofRequest(AuditEvent event, RequestDetails request) {
+    if (request.getUserData().get(WRITTEN_LATE) instanceof Map<?, ?> written) {
+      written.forEach(
+          (reference, reason) ->
+              describe(event, String.valueOf(reference), String.valueOf(reason)));
     }
   }
 
   private static void describe(AuditEvent event, IBaseResource resource, String reason) {
-    if (!resource.getIdElement().hasIdPart()) {
-      return;
+    if (resource.getIdElement().hasIdPart()) {
+      describe(event, resource.fhirType() + "/" + resource.getIdElement().getIdPart(), reason);
     }
-    String id = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+  }
+
+  private static void describe(AuditEvent event, String id, String reason) {
     AuditEventEntityComponent entity =
         event.getEntity().stream()
             .filter(

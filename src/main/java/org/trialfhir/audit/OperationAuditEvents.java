@@ -116,7 +116,9 @@ final class OperationAuditEvents {
     patients.addAll(patientsOf(response));
     patients.forEach(patient -> addEntity(event, patient, true));
 
-    LateEntryAudit.ofAnswer(event, response);
+    if (failure == null) {
+      LateEntryAudit.ofRequest(event, request);
+    }
 
     AuditEventEntityComponent requestId = event.addEntity();
     requestId

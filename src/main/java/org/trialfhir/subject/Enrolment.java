@@ -8,8 +8,10 @@ import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -58,6 +60,9 @@ class Enrolment {
       "http://trialfhir.org/fhir/StructureDefinition/trial-research-subject";
   static final String ALLOCATION_EXTENSION =
       "http://trialfhir.org/fhir/StructureDefinition/treatment-allocation";
+
+  /** The request's user data by which the audit trail knows what an operation entered late. */
+  private static final String WRITTEN_LATE = "org.trialfhir.late-entry";
 
   /**
    * What $enroll was asked; {@code consent} and {@code lateEntryReason} may be null. The person who
@@ -181,6 +186,10 @@ class Enrolment {
                 .toUnqualifiedVersionless()
                 .getValue());
     allocation.ifPresent(a -> allocations.assign(a, subjectId));
+    if (lateEntryReason != null) {
+      // Written as the server, so no AuditEvent of the write: the operation's event says it.
+      lateEntries(caller).put(subjectId.getValue(), lateEntryReason);
+    }
     records.provenance(
         subjectId,
         study,
@@ -223,6 +232,13 @@ class Enrolment {
               + " after the fact; or enrol as of today (leave 'date' out)");
     }
     return reason.strip();
+  }
+
+  /** The records this request entered late, for its AuditEvent (audit/LateEntryAudit). */
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> lateEntries(RequestDetails caller) {
+    return (Map<String, String>)
+        caller.getUserData().computeIfAbsent(WRITTEN_LATE, key -> new LinkedHashMap<>());
   }
 
   /** A patient is enrolled after consenting, never before: 422 for a consent dated later. */
