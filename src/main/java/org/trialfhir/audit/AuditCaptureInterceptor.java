@@ -67,6 +67,9 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
   private static final Method BALP_SHOW = balpMethod("hookStoragePreShowResources");
   private static final Method BALP_SEARCH = balpMethod("handleSearch");
 
+  /** The resource whose create or update BALP is building an event for, on this thread. */
+  private static final ThreadLocal<IBaseResource> WRITING = new ThreadLocal<>();
+
   private final Consumer<RequestDetails> flush;
 
   /**
@@ -77,7 +80,14 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
       IBalpAuditEventSink sink,
       IBalpAuditContextServices contextServices,
       Consumer<RequestDetails> flush) {
-    super(sink, contextServices);
+    // BALP hands each write's event to the sink synchronously, inside the hook below that set
+    // WRITING: that write's late entry (LateEntryAudit) is said in its event on the way.
+    super(
+        event -> {
+          LateEntryAudit.ofWrite(event, WRITING.get());
+          sink.recordAuditEvent(event);
+        },
+        contextServices);
     this.flush = flush;
   }
 
@@ -135,7 +145,11 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
   public void hookStoragePrecommitResourceCreated(
       IBaseResource resource, ServletRequestDetails request) {
     if (audited(resource, request)) {
-      guarded(request, () -> super.hookStoragePrecommitResourceCreated(resource, request));
+      guarded(
+          request,
+          () ->
+              writing(
+                  resource, () -> super.hookStoragePrecommitResourceCreated(resource, request)));
     }
   }
 
@@ -146,7 +160,12 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
     if (audited(newResource, request)) {
       guarded(
           request,
-          () -> super.hookStoragePrecommitResourceUpdated(oldResource, newResource, request));
+          () ->
+              writing(
+                  newResource,
+                  () ->
+                      super.hookStoragePrecommitResourceUpdated(
+                          oldResource, newResource, request)));
     }
   }
 
@@ -156,6 +175,15 @@ public class AuditCaptureInterceptor extends BalpAuditCaptureInterceptor
       IBaseResource resource, ServletRequestDetails request) {
     if (audited(resource, request)) {
       guarded(request, () -> super.hookStoragePrecommitResourceDeleted(resource, request));
+    }
+  }
+
+  private static void writing(IBaseResource resource, Runnable capture) {
+    WRITING.set(resource);
+    try {
+      capture.run();
+    } finally {
+      WRITING.remove();
     }
   }
 

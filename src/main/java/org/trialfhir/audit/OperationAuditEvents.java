@@ -116,6 +116,10 @@ final class OperationAuditEvents {
     patients.addAll(patientsOf(response));
     patients.forEach(patient -> addEntity(event, patient, true));
 
+    if (failure == null) {
+      LateEntryAudit.ofRequest(event, request);
+    }
+
     AuditEventEntityComponent requestId = event.addEntity();
     requestId
         .getType()

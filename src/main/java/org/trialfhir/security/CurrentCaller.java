@@ -3,6 +3,7 @@ package org.trialfhir.security;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
 import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import org.trialfhir.security.Caller.Role;
 
 /** What other features may ask about the caller of the current request. */
@@ -24,6 +25,40 @@ public final class CurrentCaller {
         : new Reference()
             .setIdentifier(new Identifier().setSystem(CLIENT_SYSTEM).setValue(clientId))
             .setDisplay(principal(properties));
+  }
+
+  /**
+   * Whether the caller is an investigator, who alone confirms a study's manual-review criteria
+   * (always, when security is off: no one is identified then, as for {@link #unblinded}).
+   */
+  public static boolean investigator(SecurityProperties properties) {
+    return !properties.enabled() || Caller.current(properties).has(Role.INVESTIGATOR);
+  }
+
+  /**
+   * The person signed in, from the token: the token's subject as identifier (system: the token's
+   * issuer), the client and user as display, and the token's {@code fhirUser} (e.g.
+   * Practitioner/123) as reference when the IdP sends one; null without a token or with security
+   * off.
+   */
+  public static Reference person(SecurityProperties properties) {
+    if (!properties.enabled() || !Caller.current(properties).authenticated()) {
+      return null;
+    }
+    var authentication = SecurityContextHolder.getContext().getAuthentication();
+    Reference person =
+        new Reference()
+            .setIdentifier(
+                new Identifier()
+                    .setSystem(properties.expectedIssuer())
+                    .setValue(authentication.getName()))
+            .setDisplay(principal(properties));
+    if (authentication instanceof JwtAuthenticationToken jwt
+        && jwt.getToken().getClaims().get("fhirUser") instanceof String fhirUser
+        && !fhirUser.isBlank()) {
+      person.setReference(fhirUser);
+    }
+    return person;
   }
 
   /** Whether the caller may see treatment allocations (always, when security is off). */

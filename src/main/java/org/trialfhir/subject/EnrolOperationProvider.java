@@ -5,6 +5,7 @@ import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.util.List;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IdType;
@@ -45,24 +46,39 @@ public class EnrolOperationProvider implements FhirProvider {
                   "The research Consent for this study; default: the one on record for the patient")
           @OperationParam(name = "consent", max = 1)
           Reference consent,
-      @Description(shortDefinition = "Ids of manual-review criteria an investigator confirmed")
+      @Description(
+              shortDefinition =
+                  "Ids of manual-review criteria the caller, an investigator, confirms")
           @OperationParam(name = "confirmed", max = OperationParam.MAX_UNLIMITED)
           List<StringType> confirmed,
-      @Description(shortDefinition = "Who confirmed them (Practitioner or PractitionerRole)")
+      @Description(
+              shortDefinition = "No longer accepted: the investigator who confirms is the caller")
           @OperationParam(name = "confirmer", max = 1)
           Reference confirmer,
-      @Description(shortDefinition = "Enrolment date (YYYY-MM-DD); default today")
+      @Description(shortDefinition = "Enrolment date (YYYY-MM-DD), today or before; default today")
           @OperationParam(name = "date", max = 1)
           DateType date,
+      @Description(
+              shortDefinition =
+                  "Why an enrolment dated before today is entered late; required for such a date")
+          @OperationParam(name = "lateEntryReason", max = 1)
+          StringType lateEntryReason,
       RequestDetails caller) {
+    if (confirmer != null && !confirmer.isEmpty()) {
+      // Declared only to answer it: a coordinator naming someone else is what this replaced.
+      throw new InvalidRequestException(
+          "Parameter 'confirmer' is no longer accepted: the investigator who confirms the"
+              + " manual-review criteria is the caller, named from their token; an investigator"
+              + " calls $enroll with 'confirmed' in their own session");
+    }
     return enrolment.enrol(
         new Enrolment.Request(
             study,
             patient,
             consent,
             confirmed == null ? List.of() : confirmed.stream().map(StringType::getValue).toList(),
-            confirmer,
-            OperationDates.dayOrToday(date)),
+            OperationDates.dayOrToday(date),
+            lateEntryReason == null ? null : lateEntryReason.getValue()),
         caller);
   }
 }

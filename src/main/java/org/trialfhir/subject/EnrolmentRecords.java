@@ -2,7 +2,7 @@ package org.trialfhir.subject;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
 import java.util.Date;
@@ -47,35 +47,35 @@ class EnrolmentRecords {
 
   /**
    * The Provenance of the enrolment: the subject it produced, the criteria and consent it rests on,
-   * and who confirmed which manual-review criteria.
+   * who confirmed which manual-review criteria (the caller, an investigator, as their token names
+   * them) and, for a late entry, why it was entered after the fact.
    */
   void provenance(
       IdType subject,
       ResearchStudy study,
       Consent consent,
       List<CriterionCheck> confirmed,
-      Reference confirmer,
-      LocalDate date) {
-    if (confirmer != null
-        && confirmer.hasReference()
-        && !List.of("Practitioner", "PractitionerRole")
-            .contains(new IdType(confirmer.getReference()).getResourceType())) {
-      throw new InvalidRequestException(
-          "Parameter 'confirmer' must reference a Practitioner or PractitionerRole, not '"
-              + confirmer.getReference()
-              + "'");
-    }
+      LocalDate date,
+      String lateEntryReason) {
     Provenance provenance = new Provenance();
     provenance.addTarget(new Reference(subject.getValue()));
     provenance.setOccurred(new DateTimeType(date.toString()));
     provenance.setRecorded(new Date());
     provenance.getActivity().addCoding(new Coding(ACTIVITY, "enrolment", "Enrolment"));
-    Provenance.ProvenanceAgentComponent agent = provenance.addAgent();
-    agent.getType().addCoding(new Coding(PARTICIPANT, "verifier", "Verifier"));
-    agent.setWho(
-        confirmer != null && confirmer.hasReference()
-            ? new Reference(confirmer.getReference())
-            : new Reference().setDisplay("not identified: no confirmer was given"));
+    if (lateEntryReason != null) {
+      provenance.addReason().setText("Late entry: " + lateEntryReason);
+    }
+    if (!confirmed.isEmpty()) {
+      // The investigator who confirmed is the caller, signed in in their own session: the token
+      // names them, no parameter can name someone else.
+      Reference investigator = CurrentCaller.person(security);
+      Provenance.ProvenanceAgentComponent agent = provenance.addAgent();
+      agent.getType().addCoding(new Coding(PARTICIPANT, "verifier", "Verifier"));
+      agent.setWho(
+          investigator != null
+              ? investigator
+              : new Reference().setDisplay("not identified: access control is off"));
+    }
     // Who asked for the enrolment (the request's OAuth client and user), beside who verified it:
     // the record is written by the server, the act is the caller's.
     Reference caller = CurrentCaller.agent(security);
@@ -102,9 +102,32 @@ class EnrolmentRecords {
     daos.getResourceDao(Provenance.class).create(provenance, new SystemRequestDetails());
   }
 
-  /** 422 naming each criterion that stands in the way and why. */
+  /**
+   * 403: only an investigator confirms manual-review criteria, in their own signed-in session; a
+   * coordinator cannot confirm them for one.
+   */
+  static ForbiddenOperationException notTheInvestigator() {
+    String message =
+        "Only an investigator confirms manual-review criteria (parameter 'confirmed'), signed in"
+            + " in their own session: this caller does not have the investigator role. Leave"
+            + " 'confirmed' out; the enrolment then waits for the investigator, who enrols the"
+            + " patient with their confirmations";
+    OperationOutcome outcome = new OperationOutcome();
+    outcome
+        .addIssue()
+        .setSeverity(IssueSeverity.ERROR)
+        .setCode(IssueType.FORBIDDEN)
+        .setDiagnostics(message)
+        .addExpression("confirmed");
+    return new ForbiddenOperationException(message, outcome);
+  }
+
+  /**
+   * 422 naming each criterion that stands in the way and why; a manual-review criterion awaits the
+   * investigator's confirmation, in the caller's own request if they are one.
+   */
   static UnprocessableEntityException refusal(
-      String patient, String study, List<CriterionCheck> blocking) {
+      String patient, String study, List<CriterionCheck> blocking, boolean investigator) {
     OperationOutcome outcome = new OperationOutcome();
     String summary =
         patient
@@ -123,7 +146,11 @@ class EnrolmentRecords {
           switch (criterion.outcome()) {
             case FAIL -> "fails";
             case MISSING_DATA -> "has missing data (obtain it, then retry)";
-            default -> "needs an investigator's confirmation (parameter 'confirmed')";
+            default ->
+                investigator
+                    ? "needs your confirmation as investigator (parameter 'confirmed')"
+                    : "awaits the investigator's sign-off: an investigator enrols the patient,"
+                        + " confirming it, in their own session";
           };
       outcome
           .addIssue()

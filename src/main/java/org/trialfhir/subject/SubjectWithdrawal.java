@@ -27,9 +27,11 @@ class SubjectWithdrawal {
       "http://trialfhir.org/fhir/StructureDefinition/withdrawal-reason";
 
   private final DaoRegistry daos;
+  private final EntryDates dates;
 
-  SubjectWithdrawal(DaoRegistry daos) {
+  SubjectWithdrawal(DaoRegistry daos, EntryDates dates) {
     this.daos = daos;
+    this.dates = dates;
   }
 
   @Transactional
@@ -44,15 +46,28 @@ class SubjectWithdrawal {
     // as the caller, so every write rule applies.
     dao.read(id.toUnqualifiedVersionless(), caller);
     ResearchSubject subject = dao.read(id.toUnqualifiedVersionless(), new SystemRequestDetails());
-    if (subject.getPeriod().hasStart()
-        && end.isBefore(
-            LocalDate.parse(
-                subject.getPeriod().getStartElement().getValueAsString().substring(0, 10)))) {
+    if (end.isAfter(dates.today())) {
       throw new InvalidRequestException(
-          "Withdrawal date "
+          "Withdrawal date (parameter 'date') "
               + end
-              + " is before the subject's start "
-              + subject.getPeriod().getStartElement().getValueAsString());
+              + " is in the future: today is "
+              + dates.today()
+              + "; withdraw on the day the subject leaves");
+    }
+    if (subject.getPeriod().hasStart()) {
+      LocalDate start = EntryDates.first(subject.getPeriod().getStartElement());
+      if (start.isAfter(dates.today())) {
+        // A start still to come never happened (only a subject stored before enrolment dates were
+        // checked can have one): withdrawing it ends a participation that did not begin, so the
+        // start goes; the wrong date stays in the subject's history.
+        subject.getPeriod().setStartElement(null);
+      } else if (end.isBefore(start)) {
+        throw new InvalidRequestException(
+            "Withdrawal date "
+                + end
+                + " is before the subject's start "
+                + subject.getPeriod().getStartElement().getValueAsString());
+      }
     }
     String current = subject.hasStatus() ? subject.getStatus().toCode() : null;
     if (current != null && SubjectStatusTransitions.next(current).isEmpty()) {

@@ -816,6 +816,8 @@ class BlindingIT extends IntegrationTestBase {
       list.addObject().put("name", "confirmed").put("valueString", criterion);
     }
     list.addObject().put("name", "date").put("valueDate", DATE);
+    // DATE is past: a late entry, which needs its reason (subject/EntryDateRule).
+    list.addObject().put("name", "lateEntryReason").put("valueString", "Test data dated " + DATE);
     Response response =
         fhir().body(parameters.toString()).post("/ResearchStudy/" + study + "/$enroll");
     assertThat(response.statusCode()).as(response.asString()).isEqualTo(200);

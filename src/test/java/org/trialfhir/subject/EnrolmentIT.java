@@ -40,6 +40,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.IntegrationTestBase;
+import org.trialfhir.TestTokens;
 import org.trialfhir.eligibility.PatientFixture;
 
 /**
@@ -97,9 +98,8 @@ class EnrolmentIT extends IntegrationTestBase {
     String seed = unique("seed");
     String study = createStudy(24, seed);
     Loaded child = load(eligibleFor(study));
-    String confirmer = "Practitioner/" + createPractitioner();
 
-    JsonPath subject = enrolled(study, EnrolInput.of(child.patientId()).confirmer(confirmer));
+    JsonPath subject = enrolled(study, EnrolInput.of(child.patientId()));
 
     // The subject: on study from the date, with the consent found on record.
     String subjectId = subject.getString("id");
@@ -139,11 +139,16 @@ class EnrolmentIT extends IntegrationTestBase {
     assertThat(first.subject()).isEqualTo("ResearchSubject/" + subjectId);
     assertThat(sequence.usedSlots()).hasSize(1);
 
-    // The Provenance: who confirmed which manual-review criteria.
+    // The Provenance: who confirmed which manual-review criteria: the caller, an investigator,
+    // as their token names them (issuer and subject), never a reference the request names.
     JsonNode provenance = provenance(subjectId);
     assertThat(confirmedCriteria(provenance)).containsExactlyInAnyOrderElementsOf(MANUAL_REVIEW);
-    assertThat(typeAndId(provenance.path("agent").path(0).path("who").path("reference").asText()))
-        .isEqualTo(confirmer);
+    JsonNode verifier = provenance.path("agent").path(0);
+    assertThat(verifier.path("type").path("coding").path(0).path("code").asText())
+        .isEqualTo("verifier");
+    assertThat(verifier.path("who").path("identifier").path("system").asText())
+        .isEqualTo(TestTokens.ISSUER);
+    assertThat(verifier.path("who").path("identifier").path("value").asText()).startsWith("user-");
     // ...and who performed it: the caller's OAuth client and user, not the server.
     JsonNode performer = provenance.path("agent").path(1);
     assertThat(performer.path("type").path("coding").path(0).path("code").asText())
@@ -494,12 +499,19 @@ class EnrolmentIT extends IntegrationTestBase {
   private static final String BLINDED_WRITER =
       org.trialfhir.TestTokens.token("user/*.cruds", List.of("coordinator"), null);
 
+  /**
+   * An investigator without the unblinded role: who enrols a patient whose manual-review criteria
+   * need confirming (a coordinator cannot confirm them, {@link EnrolmentDatesIT}).
+   */
+  private static final String BLINDED_INVESTIGATOR =
+      org.trialfhir.TestTokens.token("user/*.cruds", List.of("investigator"), null);
+
   @Test
-  void aBlindedCoordinatorEnrolsAndTheServerWritesTheAllocation() {
+  void aBlindedInvestigatorEnrolsAndTheServerWritesTheAllocation() {
     String study = createStudy(24, unique("seed"));
     Loaded child = load(eligibleFor(study));
     Response response =
-        fhirAs(BLINDED_WRITER)
+        fhirAs(BLINDED_INVESTIGATOR)
             .body(EnrolInput.of(child.patientId()).json())
             .post("/ResearchStudy/" + study + "/$enroll");
     assertThat(response.statusCode()).as(response.asString()).isEqualTo(200);
@@ -647,23 +659,12 @@ class EnrolmentIT extends IntegrationTestBase {
     return id;
   }
 
-  private String createPractitioner() {
-    return fhir()
-        .body(
-            """
-            {"resourceType":"Practitioner","name":[{"family":"%s","given":["Investigator"]}]}
-            """
-                .formatted(unique("Enrol")))
-        .post("/Practitioner")
-        .then()
-        .statusCode(201)
-        .extract()
-        .path("id");
-  }
-
+  /** A subject written directly, dated {@value #DATE}: a late entry, so it says why. */
   private static String researchSubject(String status, String study, String patient) {
     return """
         {"resourceType":"ResearchSubject","status":"%s","period":{"start":"%s"},
+         "extension":[{"url":"http://trialfhir.org/fhir/StructureDefinition/late-entry",
+                       "valueString":"Test data dated %2$s"}],
          "study":{"reference":"ResearchStudy/%s"},
          "individual":{"reference":"Patient/%s"}}
         """
@@ -731,30 +732,26 @@ class EnrolmentIT extends IntegrationTestBase {
 
   /**
    * The input of {@code $enroll}; null leaves a parameter out. By default all five manual-review
-   * criteria are confirmed, no consent and no confirmer are given; the date is always the reference
-   * date.
+   * criteria are confirmed (the caller of these tests has every role, investigator too) and no
+   * consent is given; the date is always the reference date, a day past since, so every enrolment
+   * here is a late entry and gives its reason ({@link EnrolmentDatesIT} tests that rule).
    */
-  private record EnrolInput(
-      String patient, String consent, List<String> confirmed, String confirmer) {
+  private record EnrolInput(String patient, String consent, List<String> confirmed) {
 
     static EnrolInput of(String patientId) {
-      return new EnrolInput("Patient/" + patientId, null, MANUAL_REVIEW, null);
+      return new EnrolInput("Patient/" + patientId, null, MANUAL_REVIEW);
     }
 
     static EnrolInput withoutPatient() {
-      return new EnrolInput(null, null, MANUAL_REVIEW, null);
+      return new EnrolInput(null, null, MANUAL_REVIEW);
     }
 
     EnrolInput consent(String reference) {
-      return new EnrolInput(patient, reference, confirmed, confirmer);
+      return new EnrolInput(patient, reference, confirmed);
     }
 
     EnrolInput confirmed(List<String> criteria) {
-      return new EnrolInput(patient, consent, criteria, confirmer);
-    }
-
-    EnrolInput confirmer(String reference) {
-      return new EnrolInput(patient, consent, confirmed, reference);
+      return new EnrolInput(patient, consent, criteria);
     }
 
     String json() {
@@ -775,13 +772,10 @@ class EnrolmentIT extends IntegrationTestBase {
       for (String criterion : confirmed) {
         list.addObject().put("name", "confirmed").put("valueString", criterion);
       }
-      if (confirmer != null) {
-        list.addObject()
-            .put("name", "confirmer")
-            .putObject("valueReference")
-            .put("reference", confirmer);
-      }
       list.addObject().put("name", "date").put("valueDate", DATE);
+      list.addObject()
+          .put("name", "lateEntryReason")
+          .put("valueString", "Test data: the fixture's record is judged as of " + DATE);
       return parameters.toString();
     }
   }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.LocalDate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.IntegrationTestBase;
@@ -18,6 +19,11 @@ class SubjectLifecycleIT extends IntegrationTestBase {
   private String study;
 
   private String subject(String status) {
+    return subject(status, "2026-06-20");
+  }
+
+  /** A subject written directly; a start before today is a late entry, so it says why. */
+  private String subject(String status, String start) {
     if (study == null) {
       study = unique("lifecycle").toLowerCase();
       fhir()
@@ -34,11 +40,13 @@ class SubjectLifecycleIT extends IntegrationTestBase {
     return fhir()
         .body(
             """
-            {"resourceType":"ResearchSubject","status":"%s","period":{"start":"2026-06-20"},
+            {"resourceType":"ResearchSubject","status":"%s","period":{"start":"%s"},
+             "extension":[{"url":"http://trialfhir.org/fhir/StructureDefinition/late-entry",
+                           "valueString":"Test data dated 2026-06-20"}],
              "study":{"reference":"ResearchStudy/%s"},
              "individual":{"reference":"Patient/%s"}}
             """
-                .formatted(status, study, patient))
+                .formatted(status, start, study, patient))
         .post("/ResearchSubject")
         .then()
         .statusCode(201)
@@ -77,7 +85,9 @@ class SubjectLifecycleIT extends IntegrationTestBase {
         .statusCode(200)
         .body("status", equalTo("withdrawn"))
         .body("period.end", equalTo("2026-09-01"))
-        .body("extension[0].valueString", equalTo("Family moved away"));
+        .body(
+            "extension.find { it.url == 'http://trialfhir.org/fhir/StructureDefinition/withdrawal-reason' }.valueString",
+            equalTo("Family moved away"));
     fhir().get("/ResearchSubject/" + id).then().body("status", equalTo("withdrawn"));
   }
 
@@ -150,5 +160,31 @@ class SubjectLifecycleIT extends IntegrationTestBase {
         .post("/ResearchSubject/" + unique("nobody") + "/$withdraw")
         .then()
         .statusCode(404);
+    fhir()
+        .body(withdrawBody("Not yet", LocalDate.now().plusDays(2).toString()))
+        .post("/ResearchSubject/" + id + "/$withdraw")
+        .then()
+        .statusCode(400)
+        .body("issue[0].diagnostics", containsString("in the future"));
+  }
+
+  /**
+   * A start that is still to come never happened (a subject stored before enrolment dates were
+   * checked, or a candidate's planned start): withdrawing it today is possible, and the start goes.
+   */
+  @Test
+  void aSubjectWhoseStartIsInTheFutureCanBeWithdrawnToday() {
+    String id = subject("candidate", LocalDate.now().plusDays(30).toString());
+    fhir()
+        .body(
+            """
+            {"resourceType":"Parameters","parameter":[
+              {"name":"reason","valueString":"Entered with a wrong start date"}]}""")
+        .post("/ResearchSubject/" + id + "/$withdraw")
+        .then()
+        .statusCode(200)
+        .body("status", equalTo("withdrawn"))
+        .body("period.end", equalTo(LocalDate.now().toString()))
+        .body("period.start", org.hamcrest.Matchers.nullValue());
   }
 }
