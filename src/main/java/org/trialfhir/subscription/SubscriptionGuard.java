@@ -5,13 +5,16 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
+import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.subscription.SubscriptionConstants;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Subscription;
 import org.hl7.fhir.r4.model.Subscription.SubscriptionChannelType;
 import org.springframework.stereotype.Component;
@@ -39,6 +42,8 @@ import org.trialfhir.server.FhirInterceptor;
 @Interceptor
 class SubscriptionGuard implements FhirInterceptor {
 
+  static final String HIDDEN = "(hidden)";
+
   private final SubscriptionProperties properties;
   private final SecurityProperties security;
   private final FhirContext fhir;
@@ -63,7 +68,51 @@ class SubscriptionGuard implements FhirInterceptor {
       value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED,
       order = SubscriptionConstants.ORDER_SUBSCRIPTION_VALIDATING - 1)
   public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+    if (previous instanceof Subscription before && resource instanceof Subscription after) {
+      keepHiddenHeaders(before, after);
+    }
     check(resource, request);
+  }
+
+  /**
+   * A listener's secret in {@code channel.header} is shown to nobody: readers see the header's name
+   * with its value hidden (HAPI's own loading, as the server, sees it).
+   */
+  @Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
+  public void shown(IPreResourceShowDetails details, RequestDetails request) {
+    if (request instanceof SystemRequestDetails) {
+      return;
+    }
+    for (int i = 0; i < details.size(); i++) {
+      if (details.getResource(i) instanceof Subscription subscription
+          && subscription.getChannel().hasHeader()) {
+        Subscription shown = subscription.copy();
+        List<StringType> headers = shown.getChannel().getHeader();
+        for (StringType header : headers) {
+          header.setValue(name(header.getValue()) + ": " + HIDDEN);
+        }
+        details.setResource(i, shown);
+      }
+    }
+  }
+
+  /** An update that sends back a hidden header keeps the stored value. */
+  private static void keepHiddenHeaders(Subscription before, Subscription after) {
+    for (StringType header : after.getChannel().getHeader()) {
+      String value = header.getValue();
+      if (value != null && value.endsWith(": " + HIDDEN)) {
+        for (StringType stored : before.getChannel().getHeader()) {
+          if (name(stored.getValue()).equalsIgnoreCase(name(value))) {
+            header.setValue(stored.getValue());
+          }
+        }
+      }
+    }
+  }
+
+  private static String name(String header) {
+    int colon = header == null ? -1 : header.indexOf(':');
+    return colon < 0 ? String.valueOf(header).trim() : header.substring(0, colon).trim();
   }
 
   /** False stops HAPI from queuing the write for matching: no Subscription can match it. */
@@ -96,6 +145,14 @@ class SubscriptionGuard implements FhirInterceptor {
               + endpoint
               + "' is not an address this server may call: an administrator lists them in"
               + " trialfhir.subscriptions.rest-hook-endpoints");
+    }
+    for (StringType header : channel.getHeader()) {
+      if (!"Authorization".equalsIgnoreCase(name(header.getValue()))) {
+        throw new UnprocessableEntityException(
+            "Subscription.channel.header may only carry 'Authorization' (was '"
+                + name(header.getValue())
+                + "'): other headers could steer the call elsewhere");
+      }
     }
     String criteria = subscription.getCriteria();
     String type = criteria == null ? "" : criteria.split("[?/]", 2)[0].trim();

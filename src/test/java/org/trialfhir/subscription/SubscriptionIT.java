@@ -54,6 +54,26 @@ class SubscriptionIT extends IntegrationTestBase {
                 .replace("\"rest-hook\"", "\"websocket\""))
         .body(containsString("must be 'rest-hook'"));
 
+    refused(
+            subscription("Task?status=requested", inbox, null)
+                .replace("Authorization: Bearer inbox-secret", "Host: intranet.example"))
+        .body(containsString("may only carry 'Authorization'"));
+
+    // The listener's secret is shown to no reader.
+    String id =
+        fhir()
+            .body(subscription("Task?status=requested", inbox, null))
+            .post("/Subscription")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("id");
+    fhir()
+        .get("/Subscription/" + id)
+        .then()
+        .statusCode(200)
+        .body("channel.header[0]", org.hamcrest.Matchers.equalTo("Authorization: (hidden)"));
+
     // A caller who may write Subscriptions but not read every Task may not follow Tasks.
     fhirAs(
             TestTokens.token(
