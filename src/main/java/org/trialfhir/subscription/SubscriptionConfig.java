@@ -1,5 +1,6 @@
 package org.trialfhir.subscription;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
@@ -22,6 +23,11 @@ import org.springframework.context.annotation.Import;
 class SubscriptionConfig {
 
   private static final Logger LOG = LoggerFactory.getLogger(SubscriptionConfig.class);
+
+  SubscriptionConfig(FhirContext fhir) {
+    // Rest-hook delivery goes through the context's client factory: one that follows no redirect.
+    fhir.setRestfulClientFactory(new NoRedirectsClientFactory(fhir));
+  }
 
   @Bean
   SubscriptionSettings subscriptionSettings(SubscriptionProperties properties) {

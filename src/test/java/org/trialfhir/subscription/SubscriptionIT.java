@@ -6,6 +6,7 @@ import static org.trialfhir.subscription.TestInbox.subscription;
 
 import io.restassured.response.ValidatableResponse;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.trialfhir.IntegrationTestBase;
@@ -33,6 +34,21 @@ class SubscriptionIT extends IntegrationTestBase {
     assertThat(received.get(0).authorization()).isEqualTo("Bearer inbox-secret");
     TestInbox.sleep(3000);
     assertThat(TestInbox.received(path)).as("the draft Task matched nothing").hasSize(1);
+  }
+
+  @Test
+  void aListedEndpointThatRedirectsLeadsTheServerNowhereElse() {
+    String patient = createPatient(unique("redirect"), "2014-03-01");
+    String name = UUID.randomUUID().toString();
+    String path =
+        TestInbox.follow(
+            this::fhir,
+            "Task?status=requested&patient=Patient/" + patient,
+            "/inbox/redirect-" + name);
+    fhir().body(task(patient, "requested")).post("/Task").then().statusCode(201);
+    TestInbox.await(path, 1);
+    TestInbox.sleep(3000);
+    assertThat(TestInbox.received("/leak/" + name)).as("the redirect was not followed").isEmpty();
   }
 
   @Test

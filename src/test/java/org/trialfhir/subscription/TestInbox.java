@@ -47,6 +47,15 @@ public final class TestInbox {
                         exchange.getRequestURI().getPath(),
                         exchange.getRequestHeaders().getFirst("Authorization"),
                         body.readAllBytes().length));
+                String path = exchange.getRequestURI().getPath();
+                if (path.startsWith("/inbox/redirect-")) {
+                  // A listed endpoint that redirects elsewhere: the server must not follow.
+                  exchange
+                      .getResponseHeaders()
+                      .set("Location", base() + "/leak/" + path.substring(16));
+                  exchange.sendResponseHeaders(303, -1);
+                  return;
+                }
                 exchange.sendResponseHeaders(200, -1);
               }
             });
@@ -78,7 +87,11 @@ public final class TestInbox {
    * path.
    */
   public static String follow(Supplier<RequestSpecification> fhir, String criteria) {
-    String path = "/inbox/" + UUID.randomUUID();
+    return follow(fhir, criteria, "/inbox/" + UUID.randomUUID());
+  }
+
+  /** As {@link #follow(Supplier, String)}, to this path of the inbox. */
+  static String follow(Supplier<RequestSpecification> fhir, String criteria, String path) {
     String id =
         fhir.get()
             .body(subscription(criteria, base() + path, null))
