@@ -388,6 +388,18 @@ class CtgovSyncIT extends IntegrationTestBase {
             .post("/ResearchStudy");
     assertThat(created.statusCode()).as(created.asString()).isEqualTo(403);
     assertThat(CtgovSyncMarks.followed(read(ResearchStudy.class, sentRef))).isFalse();
+    // Nor a second, unfollowed study under a followed study's NCT id, which the sync would then
+    // find and write over as the server.
+    ResearchStudy twin = new ResearchStudy();
+    twin.setStatus(ResearchStudy.ResearchStudyStatus.ACTIVE);
+    twin.addIdentifier().setSystem(CtgovStudyMapper.NCT_SYSTEM).setValue(followedNct);
+    Response twinCreated =
+        fhirAs(coordinator)
+            .body(FHIR.newJsonParser().encodeResourceToString(twin))
+            .post("/ResearchStudy");
+    assertThat(twinCreated.statusCode()).as(twinCreated.asString()).isEqualTo(403);
+    assertThat(twinCreated.asString()).contains(followedRef);
+    assertThat(studiesWithNct(followedNct)).isEqualTo(1);
 
     // The registry role may.
     assertThat(putStudyAs(registry, unfollowed).statusCode()).isEqualTo(200);
