@@ -3,7 +3,6 @@ package org.trialfhir.ctgov;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -14,6 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.springframework.stereotype.Component;
 
@@ -23,9 +26,6 @@ class CtgovFetcher {
 
   /** NCT ids per search: keeps the query string well below common URL length limits. */
   static final int IDS_PER_SEARCH = 100;
-
-  /** A registry that keeps answering with a next page is not followed for ever. */
-  private static final int MAX_PAGES = 1000;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -93,10 +93,15 @@ class CtgovFetcher {
                       + encode("AREA[LastUpdatePostDate]RANGE[" + since + ",MAX]"));
       String pageToken = null;
       int pages = 0;
+      int maxPages = maxPages(batch.size());
       do {
-        if (++pages > MAX_PAGES) {
+        if (++pages > maxPages) {
           throw new RegistryError(
-              "the registry kept answering with further pages (over " + MAX_PAGES + ")",
+              "the registry kept answering with further pages (over "
+                  + maxPages
+                  + " for "
+                  + batch.size()
+                  + " ids)",
               IssueType.INVALID);
         }
         String url =
@@ -118,20 +123,32 @@ class CtgovFetcher {
     return records;
   }
 
+  /**
+   * Pages one search may take: its ids fit in pages of {@link #IDS_PER_SEARCH} records, plus one
+   * for a registry that ends with an empty page; a registry answering more is not followed.
+   */
+  static int maxPages(int ids) {
+    return (ids + IDS_PER_SEARCH - 1) / IDS_PER_SEARCH + 1;
+  }
+
   private String base() {
     return properties.apiBaseUrl().toString().replaceAll("/+$", "");
   }
 
   private String get(String url, String what) {
+    CompletableFuture<HttpResponse<String>> exchange =
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create(url))
+                .timeout(properties.timeout())
+                .header("Accept", "application/json")
+                .GET()
+                .build(),
+            new LimitedBody(properties.maxResponseBytes().toBytes()));
     try {
+      // The request's timeout ends at the headers; this one bounds the body too, so a registry
+      // that sends it slowly cannot hold the caller's thread.
       HttpResponse<String> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(url))
-                  .timeout(properties.timeout())
-                  .header("Accept", "application/json")
-                  .GET()
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          exchange.get(properties.timeout().toMillis(), TimeUnit.MILLISECONDS);
       int status = response.statusCode();
       if (status == 404) {
         throw new RegistryError(
@@ -144,18 +161,40 @@ class CtgovFetcher {
             status >= 500 || status == 429 ? IssueType.TRANSIENT : IssueType.INVALID);
       }
       return response.body();
-    } catch (HttpTimeoutException e) {
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
+      throw timedOut(what);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof LimitedBody.TooLarge) {
+        throw new RegistryError(
+            "the registry's answer for "
+                + what
+                + " is larger than trialfhir.ctgov.max-response-bytes ("
+                + properties.maxResponseBytes().toBytes()
+                + " bytes)",
+            IssueType.TOOCOSTLY);
+      }
+      if (cause instanceof HttpTimeoutException) {
+        throw timedOut(what);
+      }
       throw new RegistryError(
-          "the registry did not answer within " + properties.timeout() + " for " + what,
-          IssueType.TIMEOUT);
-    } catch (IOException e) {
-      throw new RegistryError(
-          "the registry could not be reached at " + base() + ": " + e.getMessage(),
+          "the registry could not be reached at "
+              + base()
+              + ": "
+              + (cause == null ? e.getMessage() : cause.getMessage()),
           IssueType.TRANSIENT);
     } catch (InterruptedException e) {
+      exchange.cancel(true);
       Thread.currentThread().interrupt();
       throw new RegistryError("interrupted while asking the registry", IssueType.TRANSIENT);
     }
+  }
+
+  private RegistryError timedOut(String what) {
+    return new RegistryError(
+        "the registry did not answer within " + properties.timeout() + " for " + what,
+        IssueType.TIMEOUT);
   }
 
   private static JsonNode parse(String body, String what) {

@@ -22,10 +22,12 @@ public class CtgovImportProvider implements FhirProvider {
 
   private final CtgovImporter importer;
   private final CtgovFetcher fetcher;
+  private final int maxImportIds;
 
-  CtgovImportProvider(CtgovImporter importer, CtgovFetcher fetcher) {
+  CtgovImportProvider(CtgovImporter importer, CtgovFetcher fetcher, CtgovProperties properties) {
     this.importer = importer;
     this.fetcher = fetcher;
+    this.maxImportIds = properties.maxImportIds();
   }
 
   @Operation(
@@ -50,6 +52,15 @@ public class CtgovImportProvider implements FhirProvider {
     if ((records == null || records.isEmpty()) && (nctIds == null || nctIds.isEmpty())) {
       throw new InvalidRequestException(
           "Give at least one 'record' (a ClinicalTrials.gov API v2 study JSON) or 'nctId'");
+    }
+    if (nctIds != null && nctIds.size() > maxImportIds) {
+      // Each id is a request to the registry made while the caller waits.
+      throw new InvalidRequestException(
+          "At most "
+              + maxImportIds
+              + " 'nctId's may be imported in one request (trialfhir.ctgov.max-import-ids); "
+              + nctIds.size()
+              + " were given");
     }
     Parameters out = new Parameters();
     int position = 0;

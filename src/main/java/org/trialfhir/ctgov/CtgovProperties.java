@@ -1,6 +1,8 @@
 package org.trialfhir.ctgov;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.time.Duration;
@@ -8,6 +10,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.scheduling.support.CronExpression;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -16,9 +19,13 @@ import org.springframework.validation.annotation.Validated;
  * @param fetchEnabled whether the server may ask the registry: {@code nctId} parts of {@code
  *     $import-ctgov}, {@code $sync-ctgov} and the scheduled sync; off by default, as a server often
  *     has no route to the internet
- * @param apiBaseUrl the registry's API v2 base, an absolute http(s) URL; a record is read from
- *     {@code {base}/studies/{nctId}}, changed records are searched at {@code {base}/studies}
- * @param timeout how long one request to the registry may take
+ * @param apiBaseUrl the registry's API v2 base, an absolute https URL (http only on a loopback
+ *     host, e.g. a local stand-in); a record is read from {@code {base}/studies/{nctId}}, changed
+ *     records are searched at {@code {base}/studies}
+ * @param timeout how long one request to the registry may take, its answer's body included
+ * @param maxResponseBytes the largest answer read from the registry (a page of up to 100 full
+ *     records); a larger one is refused, not read
+ * @param maxImportIds the most {@code nctId}s one {@code $import-ctgov} may ask the registry for
  * @param sync the scheduled sync of followed studies
  */
 @Validated
@@ -27,6 +34,8 @@ record CtgovProperties(
     @DefaultValue("false") boolean fetchEnabled,
     @DefaultValue("https://clinicaltrials.gov/api/v2") @NotNull URI apiBaseUrl,
     @DefaultValue("20s") @NotNull Duration timeout,
+    @DefaultValue("32MB") @NotNull DataSize maxResponseBytes,
+    @DefaultValue("50") @Min(1) @Max(1000) int maxImportIds,
     @DefaultValue @NotNull @Valid Sync sync) {
 
   @ConstructorBinding
@@ -44,6 +53,24 @@ record CtgovProperties(
               + apiBaseUrl
               + "'");
     }
+    if (apiBaseUrl != null && "http".equals(apiBaseUrl.getScheme()) && !loopback(apiBaseUrl)) {
+      // Records imported over plain http could be changed on the way, and the sync writes them
+      // as the server.
+      throw new IllegalArgumentException(
+          "trialfhir.ctgov.api-base-url must use https (http only for a loopback host such as"
+              + " localhost or 127.0.0.1); it is '"
+              + apiBaseUrl
+              + "'");
+    }
+    if (maxResponseBytes != null && maxResponseBytes.toBytes() < 1024) {
+      throw new IllegalArgumentException(
+          "trialfhir.ctgov.max-response-bytes must be at least 1KB (a registry record is larger);"
+              + " it is "
+              + maxResponseBytes);
+    }
+    if (maxImportIds < 1) {
+      throw new IllegalArgumentException("trialfhir.ctgov.max-import-ids must be at least 1");
+    }
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
       throw new IllegalArgumentException("trialfhir.ctgov.timeout must be positive");
     }
@@ -54,9 +81,23 @@ record CtgovProperties(
     }
   }
 
-  /** Without a sync: the tests' and older callers' form. */
+  /** Without a sync, with the default limits: the tests' and older callers' form. */
   CtgovProperties(boolean fetchEnabled, URI apiBaseUrl, Duration timeout) {
     this(fetchEnabled, apiBaseUrl, timeout, new Sync(false, Duration.ofDays(1), ""));
+  }
+
+  /** With the default limits. */
+  CtgovProperties(boolean fetchEnabled, URI apiBaseUrl, Duration timeout, Sync sync) {
+    this(fetchEnabled, apiBaseUrl, timeout, DataSize.ofMegabytes(32), 50, sync);
+  }
+
+  /** Whether the URL names this machine itself (no name is looked up: only literal names). */
+  static boolean loopback(URI url) {
+    String host = url.getHost();
+    return host != null
+        && (host.equalsIgnoreCase("localhost")
+            || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")
+            || host.equals("[::1]"));
   }
 
   /**

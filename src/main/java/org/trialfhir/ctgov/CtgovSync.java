@@ -2,6 +2,7 @@ package org.trialfhir.ctgov;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.TokenParam;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
@@ -49,17 +53,53 @@ class CtgovSync {
   private final DaoRegistry daos;
   private final CtgovFetcher fetcher;
   private final CtgovImporter importer;
+  private final CtgovSyncProvenance provenance;
 
-  CtgovSync(DaoRegistry daos, CtgovFetcher fetcher, CtgovImporter importer) {
+  /** One sync at a time on this node; a second one is refused, not queued behind it. */
+  private final ReentrantLock running = new ReentrantLock();
+
+  CtgovSync(
+      DaoRegistry daos,
+      CtgovFetcher fetcher,
+      CtgovImporter importer,
+      CtgovSyncProvenance provenance) {
     this.daos = daos;
     this.fetcher = fetcher;
     this.importer = importer;
+    this.provenance = provenance;
   }
 
-  /** One sync, reading and writing as {@code caller}; one at a time on this node. */
-  synchronized Report sync(RequestDetails caller) {
+  /**
+   * One sync, reading and writing as {@code caller} ({@code $sync-ctgov}); empty if a sync is
+   * already running on this node.
+   */
+  Optional<Report> syncAs(RequestDetails caller) {
+    return locked(() -> sync(caller, false));
+  }
+
+  /**
+   * One sync as the server itself (the schedule), with a Provenance for each study and Group it
+   * changes, as nobody's request records them; empty if a sync is already running on this node.
+   */
+  Optional<Report> syncAsServer() {
+    return locked(() -> sync(new SystemRequestDetails(), true));
+  }
+
+  private Optional<Report> locked(Supplier<Report> work) {
+    if (!running.tryLock()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(work.get());
+    } finally {
+      running.unlock();
+    }
+  }
+
+  private Report sync(RequestDetails caller, boolean recordProvenance) {
     OperationOutcome problems = new OperationOutcome();
     Map<String, LocalDate> held = new LinkedHashMap<>();
+    Map<String, ResearchStudy> studies = new HashMap<>();
     Set<String> undated = new HashSet<>();
     for (IBaseResource found :
         daos.getResourceDao(ResearchStudy.class)
@@ -87,6 +127,7 @@ class CtgovSync {
       }
       LocalDate date = CtgovSyncMarks.lastUpdate(study);
       held.put(nct, date);
+      studies.put(nct, study);
       if (date == null) {
         undated.add(nct);
       }
@@ -131,11 +172,24 @@ class CtgovSync {
       if (ours != null && registry != null && !registry.isAfter(ours)) {
         continue; // the record the study was imported from
       }
+      CtgovSyncProvenance.Before before =
+          recordProvenance ? provenance.before(studies.get(nct), caller) : null;
+      CtgovImporter.Result result;
       try {
-        results.add(
-            importer.importRecord(JSON.writeValueAsString(record), ++position, caller, true));
+        result = importer.importRecord(JSON.writeValueAsString(record), ++position, caller, true);
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
         throw new IllegalStateException("a parsed record could not be written again", e);
+      }
+      results.add(result);
+      if (before != null && !"error".equals(result.status())) {
+        String missing = provenance.record(before, result, registry, caller);
+        if (missing != null) {
+          problems
+              .addIssue()
+              .setSeverity(IssueSeverity.WARNING)
+              .setCode(IssueType.EXCEPTION)
+              .setDiagnostics(missing);
+        }
       }
     }
     return new Report(

@@ -4,6 +4,7 @@ import ca.uhn.fhir.model.api.annotation.Description;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
@@ -37,7 +38,14 @@ class CtgovSyncProvider implements FhirProvider {
       throw new InvalidRequestException(
           "Asking the registry is not enabled on this server (trialfhir.ctgov.fetch-enabled)");
     }
-    CtgovSync.Report report = sync.sync(caller);
+    CtgovSync.Report report =
+        sync.syncAs(caller)
+            .orElseThrow(
+                () ->
+                    // Not queued behind it: a caller waiting for the registry ties up a thread.
+                    new ResourceVersionConflictException(
+                        "A registry sync is already running on this server; try again when it"
+                            + " has finished"));
     Parameters out = new Parameters();
     out.addParameter("followed", new IntegerType(report.followed()));
     if (report.since() != null) {

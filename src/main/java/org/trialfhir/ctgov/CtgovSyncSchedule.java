@@ -1,6 +1,5 @@
 package org.trialfhir.ctgov;
 
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.time.Instant;
 import java.util.TimeZone;
 import org.slf4j.Logger;
@@ -14,7 +13,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Runs the registry sync on {@code trialfhir.ctgov.sync.*}'s schedule, where enabled. Nobody asked
- * for this work, so it runs as the server itself; {@code $sync-ctgov} runs it as its caller.
+ * for this work, so it runs as the server itself, recording a Provenance for each study and Group
+ * it changes; {@code $sync-ctgov} runs it as its caller.
  */
 @Component
 class CtgovSyncSchedule implements SmartLifecycle {
@@ -59,7 +59,13 @@ class CtgovSyncSchedule implements SmartLifecycle {
   void runOnce() {
     Instant started = Instant.now();
     try {
-      CtgovSync.Report report = sync.sync(new SystemRequestDetails());
+      var ran = sync.syncAsServer();
+      if (ran.isEmpty()) {
+        // A $sync-ctgov is doing the same work now; the next run comes soon enough.
+        log.info("Registry sync skipped: a sync is already running");
+        return;
+      }
+      CtgovSync.Report report = ran.get();
       long errors =
           report.results().stream().filter(r -> "error".equals(r.status())).count()
               + report.problems().getIssue().size();

@@ -67,6 +67,30 @@ public final class CurrentCaller {
   }
 
   /**
+   * Whether the caller holds this role under its configured name, e.g. {@code "registry"} (always,
+   * when security is off, as every other rule then allows). Role names are those of {@code
+   * trialfhir.security.roles.*}'s keys: coordinator, investigator, unblinded, registry, ehr-system,
+   * auditor, administrator.
+   */
+  public static boolean hasRole(SecurityProperties properties, String role) {
+    if (!properties.enabled()) {
+      return true;
+    }
+    Role wanted =
+        switch (role) {
+          case "coordinator" -> Role.COORDINATOR;
+          case "investigator" -> Role.INVESTIGATOR;
+          case "unblinded" -> Role.UNBLINDED;
+          case "registry" -> Role.REGISTRY;
+          case "ehr-system" -> Role.EHR_SYSTEM;
+          case "auditor" -> Role.AUDITOR;
+          case "administrator" -> Role.ADMINISTRATOR;
+          default -> throw new IllegalArgumentException("no role '" + role + "'");
+        };
+    return Caller.current(properties).has(wanted);
+  }
+
+  /**
    * Who the current request's caller is, for records of who asked for long-running work (a
    * screening job): the OAuth client and the token's subject; null without a token or with security
    * off.

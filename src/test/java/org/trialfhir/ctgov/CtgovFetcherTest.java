@@ -10,9 +10,12 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
 
 /** Against a stand-in registry on loopback: the fetch path without the internet. */
 class CtgovFetcherTest {
@@ -172,5 +175,131 @@ class CtgovFetcherTest {
                 .sync()
                 .cron())
         .isEqualTo("0 0 3 * * *");
+  }
+
+  private CtgovFetcher fetcherAt(String path, Duration timeout, long maxBytes) {
+    URI base = URI.create("http://127.0.0.1:" + registry.getAddress().getPort() + path);
+    return new CtgovFetcher(
+        new CtgovProperties(
+            true,
+            base,
+            timeout,
+            DataSize.ofBytes(maxBytes),
+            50,
+            new CtgovProperties.Sync(false, Duration.ofDays(1), "")));
+  }
+
+  /** Serves a record of about {@code size} bytes, with its length declared or sent chunked. */
+  private void serveRecordOf(String path, int size, boolean declared) {
+    registry.createContext(
+        path,
+        exchange -> {
+          String padding = "x".repeat(Math.max(0, size - 40));
+          byte[] body =
+              ("{\"protocolSection\":{},\"pad\":\"" + padding + "\"}")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, declared ? body.length : 0);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+  }
+
+  @Test
+  void anAnswerLargerThanTheLimitIsRefusedNotRead() {
+    serveRecordOf("/declared/studies/", 4096, true);
+    serveRecordOf("/chunked/studies/", 4096, false);
+    serveRecordOf("/small/studies/", 1000, false);
+
+    for (String path : List.of("/declared", "/chunked")) {
+      CtgovFetcher.RegistryError tooLarge =
+          failure(fetcherAt(path, Duration.ofSeconds(5), 2048), "NCT01234567");
+      assertThat(tooLarge.type()).as(path).isEqualTo(IssueType.TOOCOSTLY);
+      assertThat(tooLarge)
+          .hasMessageContaining("larger than trialfhir.ctgov.max-response-bytes (2048 bytes)");
+    }
+    assertThat(fetcherAt("/small", Duration.ofSeconds(5), 2048).fetch("NCT01234567"))
+        .startsWith("{\"protocolSection\":{}");
+  }
+
+  @Test
+  void aBodySentTooSlowlyTimesOut() {
+    registry.createContext(
+        "/trickle/studies/",
+        exchange -> {
+          exchange.sendResponseHeaders(200, 0);
+          exchange
+              .getResponseBody()
+              .write("{\"protocolSection\":".getBytes(StandardCharsets.UTF_8));
+          exchange.getResponseBody().flush();
+          try {
+            Thread.sleep(4000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          exchange.close();
+        });
+    long started = System.nanoTime();
+    CtgovFetcher.RegistryError slow =
+        failure(fetcherAt("/trickle", Duration.ofSeconds(1), 1 << 20), "NCT01234567");
+    long tookMillis = (System.nanoTime() - started) / 1_000_000;
+    assertThat(slow.type()).isEqualTo(IssueType.TIMEOUT);
+    assertThat(tookMillis).as("headers came at once; the body's time counts").isLessThan(3000);
+  }
+
+  @Test
+  void aSearchTakesNoMorePagesThanItsIdsNeed() {
+    assertThat(CtgovFetcher.maxPages(1)).isEqualTo(2);
+    assertThat(CtgovFetcher.maxPages(100)).isEqualTo(2);
+    assertThat(CtgovFetcher.maxPages(101)).isEqualTo(3);
+    List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    registry.createContext(
+        "/endless/studies",
+        exchange -> {
+          asked.add(exchange.getRequestURI().toString());
+          byte[] body =
+              "{\"studies\":[],\"nextPageToken\":\"more\"}".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+
+    CtgovFetcher fetcher = fetcherAt("/endless", Duration.ofSeconds(5), 1 << 20);
+    assertThatThrownBy(() -> fetcher.changedSince(List.of("NCT90000001"), null))
+        .isInstanceOf(CtgovFetcher.RegistryError.class)
+        .hasMessageContaining("further pages (over 2 for 1 ids)");
+    assertThat(asked).hasSize(2);
+  }
+
+  @Test
+  void plainHttpIsOnlyForThisMachine() {
+    assertThatThrownBy(
+            () ->
+                new CtgovProperties(
+                    true, URI.create("http://clinicaltrials.gov/api/v2"), Duration.ofSeconds(5)))
+        .hasMessageContaining("must use https");
+    assertThatThrownBy(
+            () ->
+                new CtgovProperties(
+                    true, URI.create("http://127.example.org/api/v2"), Duration.ofSeconds(5)))
+        .hasMessageContaining("must use https");
+    for (String allowed :
+        List.of(
+            "https://clinicaltrials.gov/api/v2",
+            "http://localhost:8089/api/v2",
+            "http://127.0.0.1:8089/api/v2",
+            "http://[::1]:8089/api/v2")) {
+      assertThat(new CtgovProperties(true, URI.create(allowed), Duration.ofSeconds(5)).apiBaseUrl())
+          .hasToString(allowed);
+    }
+    assertThatThrownBy(
+            () ->
+                new CtgovProperties(
+                    true,
+                    URI.create("https://clinicaltrials.gov/api/v2"),
+                    Duration.ofSeconds(5),
+                    DataSize.ofBytes(100),
+                    50,
+                    new CtgovProperties.Sync(false, Duration.ofDays(1), "")))
+        .hasMessageContaining("max-response-bytes must be at least 1KB");
   }
 }

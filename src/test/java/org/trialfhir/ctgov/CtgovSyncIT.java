@@ -6,6 +6,7 @@ import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.restassured.response.Response;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,8 @@ import org.hl7.fhir.r4.model.Group.GroupCharacteristicComponent;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
+import org.hl7.fhir.r4.model.Provenance;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.ResearchStudy;
 import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.AfterAll;
@@ -339,6 +342,105 @@ class CtgovSyncIT extends IntegrationTestBase {
   }
 
   @Test
+  void onlyTheRegistryRoleChoosesWhatTheServerSyncs() {
+    String coordinator = TestTokens.token(REGISTRY_SCOPES, List.of("coordinator"), null);
+    String registry = TestTokens.token(REGISTRY_SCOPES, List.of("registry"), null);
+    String followedNct = registryHas("NCT02916680.json", "2024-04-10");
+    importIds(200, followedNct);
+    String followedRef = "ResearchStudy/" + followedNct.toLowerCase();
+
+    // An ordinary edit of a followed study is the study team's.
+    ResearchStudy study = read(ResearchStudy.class, followedRef);
+    study.setDescription("Local note: site initiation planned");
+    assertThat(putStudyAs(coordinator, study).statusCode()).isEqualTo(200);
+
+    // Pointing a followed study at another registry record is not.
+    study = read(ResearchStudy.class, followedRef);
+    nctIdentifier(study).setValue(newNct());
+    Response renamed = putStudyAs(coordinator, study);
+    assertThat(renamed.statusCode()).as(renamed.asString()).isEqualTo(403);
+    assertThat(renamed.asString()).contains("registry role").contains("NCT identifier");
+    // Nor is unfollowing it.
+    study = read(ResearchStudy.class, followedRef);
+    study.getExtensionByUrl(CtgovSyncMarks.FOLLOW).setValue(new BooleanType(false));
+    assertThat(putStudyAs(coordinator, study).statusCode()).isEqualTo(403);
+    assertThat(CtgovSyncMarks.followed(read(ResearchStudy.class, followedRef))).isTrue();
+    assertThat(CtgovSyncMarks.nctId(read(ResearchStudy.class, followedRef))).isEqualTo(followedNct);
+
+    // Nor following a study, by update or by create.
+    String sentNct = registryHas("NCT02916680.json", "2024-04-10");
+    Response sent =
+        fhir()
+            .body(parameters("record", registryRecord(sentNct)))
+            .post("/ResearchStudy/$import-ctgov");
+    assertThat(sent.statusCode()).as(sent.asString()).isEqualTo(200);
+    String sentRef = "ResearchStudy/" + sentNct.toLowerCase();
+    ResearchStudy unfollowed = read(ResearchStudy.class, sentRef);
+    unfollowed.addExtension(CtgovSyncMarks.FOLLOW, new BooleanType(true));
+    assertThat(putStudyAs(coordinator, unfollowed).statusCode()).isEqualTo(403);
+    ResearchStudy fresh = new ResearchStudy();
+    fresh.setStatus(ResearchStudy.ResearchStudyStatus.ACTIVE);
+    fresh.addIdentifier().setSystem(CtgovStudyMapper.NCT_SYSTEM).setValue(newNct());
+    fresh.addExtension(CtgovSyncMarks.FOLLOW, new BooleanType(true));
+    Response created =
+        fhirAs(coordinator)
+            .body(FHIR.newJsonParser().encodeResourceToString(fresh))
+            .post("/ResearchStudy");
+    assertThat(created.statusCode()).as(created.asString()).isEqualTo(403);
+    assertThat(CtgovSyncMarks.followed(read(ResearchStudy.class, sentRef))).isFalse();
+    // Nor a second, unfollowed study under a followed study's NCT id, which the sync would then
+    // find and write over as the server.
+    ResearchStudy twin = new ResearchStudy();
+    twin.setStatus(ResearchStudy.ResearchStudyStatus.ACTIVE);
+    twin.addIdentifier().setSystem(CtgovStudyMapper.NCT_SYSTEM).setValue(followedNct);
+    Response twinCreated =
+        fhirAs(coordinator)
+            .body(FHIR.newJsonParser().encodeResourceToString(twin))
+            .post("/ResearchStudy");
+    assertThat(twinCreated.statusCode()).as(twinCreated.asString()).isEqualTo(403);
+    assertThat(twinCreated.asString()).contains(followedRef);
+    assertThat(studiesWithNct(followedNct)).isEqualTo(1);
+
+    // The registry role may.
+    assertThat(putStudyAs(registry, unfollowed).statusCode()).isEqualTo(200);
+    assertThat(CtgovSyncMarks.followed(read(ResearchStudy.class, sentRef))).isTrue();
+  }
+
+  @Test
+  void aSecondSyncIsRefusedWhileOneRuns() throws Exception {
+    importIds(200, registryHas("NCT02916680.json", "2024-04-10"));
+    REGISTRY.holdSearches();
+    Thread scheduled = new Thread(schedule::runOnce);
+    try {
+      scheduled.start();
+      assertThat(REGISTRY.searchArrives(Duration.ofSeconds(5))).as("the sync is running").isTrue();
+      long started = System.nanoTime();
+      Response second =
+          fhir().body("{\"resourceType\":\"Parameters\"}").post("/ResearchStudy/$sync-ctgov");
+      assertThat(second.statusCode()).as(second.asString()).isEqualTo(409);
+      assertThat(second.asString()).contains("already running");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+    } finally {
+      REGISTRY.releaseSearches();
+      scheduled.join(10_000);
+    }
+    sync(TestTokens.admin(), 200);
+  }
+
+  @Test
+  void tooManyNctIdsInOneImportAreRefused() {
+    String[] ids = new String[51];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = newNct();
+    }
+    REGISTRY.clearRequests();
+    Response response = postImport(ids);
+    assertThat(response.statusCode()).as(response.asString()).isEqualTo(400);
+    assertThat(response.asString()).contains("At most 50 'nctId's").contains("51 were given");
+    assertThat(REGISTRY.requests()).as("the registry was not asked").isEmpty();
+  }
+
+  @Test
   void theScheduledRunSyncsAsTheServerItself() {
     assertThat(schedule.isRunning()).as("scheduled at start-up").isTrue();
     String nct = registryHas("NCT05742243.json", "2024-04-10");
@@ -351,6 +453,13 @@ class CtgovSyncIT extends IntegrationTestBase {
         .put("overallStatus", "COMPLETED");
     REGISTRY.put(update);
 
+    String groupRef = read(ResearchStudy.class, studyRef).getEnrollmentFirstRep().getReference();
+    String groupVersion = read(Group.class, groupRef).getMeta().getVersionId();
+    // The sponsor also rewords the criteria: the Group changes too.
+    RegistryStandIn.criteria(
+        update, RegistryStandIn.criteria(update).replace(MALIGNANCY, "Any history of malignancy"));
+    REGISTRY.put(update);
+
     schedule.runOnce();
 
     ResearchStudy after = read(ResearchStudy.class, studyRef);
@@ -358,6 +467,62 @@ class CtgovSyncIT extends IntegrationTestBase {
     assertThat(after.getStatus()).isEqualTo(ResearchStudy.ResearchStudyStatus.COMPLETED);
     assertThat(after.getExtensionByUrl(CtgovSyncMarks.LAST_UPDATE).getValue().primitiveValue())
         .isEqualTo("2025-01-15");
+    String groupAfter = read(Group.class, groupRef).getMeta().getVersionId();
+    assertThat(groupAfter).isNotEqualTo(groupVersion);
+
+    // No request records this change: a Provenance does, naming the server and the record.
+    List<Provenance> provenances = provenancesFor(studyRef);
+    assertThat(provenances).singleElement();
+    Provenance provenance = provenances.get(0);
+    assertThat(provenance.getActivity().getCodingFirstRep().getCode()).isEqualTo("registry-sync");
+    assertThat(provenance.getTarget())
+        .extracting(Reference::getReference)
+        .containsExactlyInAnyOrder(
+            studyRef + "/_history/" + after.getMeta().getVersionId(),
+            groupRef + "/_history/" + groupAfter);
+    assertThat(provenance.getEntity())
+        .extracting(e -> e.getWhat().getReference())
+        .contains(studyRef + "/_history/" + version, groupRef + "/_history/" + groupVersion);
+    assertThat(provenance.getEntity())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getRole()).isEqualTo(Provenance.ProvenanceEntityRole.SOURCE);
+              assertThat(e.getWhat().getIdentifier().getValue()).isEqualTo(nct);
+              assertThat(e.getWhat().getDisplay()).contains("2025-01-15");
+            });
+    assertThat(provenance.getAgentFirstRep().getWho().getDisplay()).contains("registry sync");
+
+    // A run that changes nothing records nothing.
+    schedule.runOnce();
+    assertThat(provenancesFor(studyRef)).hasSize(1);
+  }
+
+  /** The Provenances naming any version of this resource as a target. */
+  private List<Provenance> provenancesFor(String reference) {
+    Bundle found =
+        FHIR.newJsonParser()
+            .parseResource(
+                Bundle.class, fhir().queryParam("_count", "200").get("/Provenance").asString());
+    return found.getEntry().stream()
+        .map(e -> (Provenance) e.getResource())
+        .filter(
+            p ->
+                p.getTarget().stream()
+                    .anyMatch(t -> t.getReference().startsWith(reference + "/_history/")))
+        .toList();
+  }
+
+  private static org.hl7.fhir.r4.model.Identifier nctIdentifier(ResearchStudy study) {
+    return study.getIdentifier().stream()
+        .filter(i -> CtgovStudyMapper.NCT_SYSTEM.equals(i.getSystem()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private Response putStudyAs(String token, ResearchStudy study) {
+    return fhirAs(token)
+        .body(FHIR.newJsonParser().encodeResourceToString(study))
+        .put("/ResearchStudy/" + study.getIdElement().getIdPart());
   }
 
   // ===================================================================== helpers

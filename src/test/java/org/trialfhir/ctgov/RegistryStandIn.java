@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +25,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -54,6 +58,8 @@ final class RegistryStandIn {
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private volatile int maxPageSize = 1000;
   private volatile boolean searchesFail;
+  private volatile CountDownLatch searchGate;
+  private final Semaphore searchesArrived = new Semaphore(0);
 
   RegistryStandIn() {
     try {
@@ -87,6 +93,25 @@ final class RegistryStandIn {
   /** Searches answer 503 (the registry is down for maintenance) until told otherwise. */
   void failSearches(boolean fail) {
     searchesFail = fail;
+  }
+
+  /** Searches wait (up to 10 s) until {@link #releaseSearches()}: a sync caught in the middle. */
+  void holdSearches() {
+    searchesArrived.drainPermits();
+    searchGate = new CountDownLatch(1);
+  }
+
+  void releaseSearches() {
+    CountDownLatch gate = searchGate;
+    searchGate = null;
+    if (gate != null) {
+      gate.countDown();
+    }
+  }
+
+  /** Whether a search arrived (since {@link #holdSearches()}) within this time. */
+  boolean searchArrives(Duration within) throws InterruptedException {
+    return searchesArrived.tryAcquire(within.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** At most this many studies per page, whatever pageSize asks (to exercise paging). */
@@ -182,6 +207,15 @@ final class RegistryStandIn {
   }
 
   private void search(HttpExchange exchange, Map<String, String> params) throws IOException {
+    searchesArrived.release();
+    CountDownLatch gate = searchGate;
+    if (gate != null) {
+      try {
+        gate.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (searchesFail) {
       send(exchange, 503, "{\"message\":\"down for maintenance\"}");
       return;
