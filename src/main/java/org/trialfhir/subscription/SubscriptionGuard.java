@@ -164,6 +164,20 @@ class SubscriptionGuard implements FhirInterceptor {
               + String.join(" or ", properties.resourceTypes())
               + " on this server");
     }
+    // Matching runs as the server: a chain or _has would let criteria ask about other resources
+    // (an allocation, an audit trail) that the author may not read.
+    String query = criteria.contains("?") ? criteria.substring(criteria.indexOf('?') + 1) : "";
+    for (String pair : query.split("&")) {
+      String name = pair.split("=", 2)[0];
+      if (name.startsWith("_has") || name.contains(".")) {
+        throw new UnprocessableEntityException(
+            "Subscription.criteria may only use the "
+                + type
+                + "'s own search parameters, not a chain or _has ('"
+                + name
+                + "')");
+      }
+    }
     // The server's own upkeep (HAPI activating a Subscription) has no caller to check.
     if (!(request instanceof SystemRequestDetails) && !CurrentCaller.readsAll(security, type)) {
       throw new ForbiddenOperationException(

@@ -63,6 +63,12 @@ class SubscriptionIT extends IntegrationTestBase {
         .body(containsString("is not an address this server may call"));
     refused(subscription("Task?status=requested", inbox, "application/fhir+json"))
         .body(containsString("Subscription.channel.payload must be absent"));
+    refused(
+            subscription(
+                "Task?patient._has:ResearchSubject:individual:status=on-study", inbox, null))
+        .body(containsString("not a chain or _has"));
+    refused(subscription("Task?_has:AuditEvent:entity:type=rest", inbox, null))
+        .body(containsString("not a chain or _has"));
     refused(subscription("ResearchSubject?status=on-study", inbox, null))
         .body(containsString("must be a search on Task"));
     refused(
