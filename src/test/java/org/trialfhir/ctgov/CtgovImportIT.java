@@ -1054,7 +1054,9 @@ class CtgovImportIT extends IntegrationTestBase {
     JsonPath excluded = eligibility(id, obese);
     // Read by machine and not yet confirmed: the computed fail goes to a person, never excludes.
     assertThat(outcome(excluded, "exc-1")).as("BMI 36.2").isEqualTo("manual-review");
-    assertThat(verdict(excluded)).isEqualTo("needs-review");
+    assertThat(excluded.prettify()).contains("computed as not met (");
+    // As for the patient above (no eGFR held), not ineligible.
+    assertThat(verdict(excluded)).isEqualTo("insufficient-data");
   }
 
   // ===================================================================== helpers: the call
