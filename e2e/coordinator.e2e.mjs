@@ -279,7 +279,7 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
       assert.match(said, new RegExp(`${id} awaits the investigator's sign-off: the investigator signs in with their own account and enrols the patient`));
     }
     assert.doesNotMatch(said, /parameter '/, 'the coordinator is not told about API parameters');
-    await shot('04-awaiting-sign-off');
+    await shot('04a-awaiting-sign-off');
     const subjects = await api(`ResearchSubject?patient=Patient/${eligible.id}&study=ResearchStudy/${STUDY}`);
     assert.equal(subjects.json.entry?.length ?? 0, 0, 'nobody was enrolled');
   });
@@ -309,12 +309,12 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
       await page.getByRole('button', { name: `Enrol Ava ${eligible.family}` }).click();
       assert.equal(await reason.evaluate((input) => input.validity.valueMissing), true, 'not sent without the reason');
       await reason.fill('Enrolled at yesterday\'s visit; the site had no connection');
-      await shot('05-investigator-late-entry');
+      await shot('04b-investigator-late-entry');
       await page.getByRole('button', { name: `Enrol Ava ${eligible.family}` }).click();
       const success = page.locator('.alert.success');
       await success.waitFor();
       assert.match(await success.innerText(), new RegExp(`Enrolled: Ava .* is on study[\\s\\S]*status on-study, from ${yesterday}`));
-      await shot('06-enrolment-success');
+      await shot('04c-enrolment-success');
     } finally {
       page = previous;
     }
@@ -335,7 +335,7 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     const row = (id) => page.locator(`tr[data-criterion="${id}"]`);
     assert.match(await row('inc-age').innerText(), /Fail[\s\S]*Age 30 years/);
     assert.match(await row('inc-cpeptide-fasting').innerText(), /Fail[\s\S]*0\.05 nmol\/L/);
-    await shot('07-ineligible-verdict');
+    await shot('05-ineligible-verdict');
     await page.getByRole('button', { name: `Enrol Otto ${ineligible.family}` }).click();
     const refusal = page.getByRole('alert');
     await refusal.waitFor();
@@ -345,7 +345,7 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     assert.match(said, /Protocol: Ages 8 to 18 years/);
     assert.match(said, /inc-cpeptide-fasting fails/);
     if (config.authRequired) assert.match(said, /exc-infection awaits the investigator's sign-off/);
-    await shot('08-enrolment-refusal');
+    await shot('06-enrolment-refusal');
   });
 
   await t.test('says what to obtain when data is missing, and records a consent', async () => {
@@ -360,6 +360,8 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     assert.match(await row('inc-consent').innerText(), /Missing data[\s\S]*To obtain: Informed consent signed/);
     assert.match(await text(), /No active research consent for this study is on file/);
     await shot('07-missing-data');
+    assert.equal(await page.getByLabel('Signed on').inputValue(), day(0), 'the consent is dated today by default');
+    assert.equal(await page.getByLabel('Signed on').getAttribute('max'), day(0), 'no future date is offered');
     await page.getByRole('button', { name: 'Record signed consent' }).click();
     await page.getByLabel(/Consent signed/).waitFor();
     assert.match(await row('inc-consent').innerText(), /Pass/);
