@@ -274,7 +274,7 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     await page.getByRole('button', { name: `Enrol Ava ${eligible.family}` }).click();
     await page.getByRole('alert').getByText(/awaits the investigator's sign-off/).first().waitFor();
     const said = await page.getByRole('alert').innerText();
-    assert.match(said, /Enrolment refused \(HTTP 422\)/);
+    assert.match(said, new RegExp(`Enrolment refused \\(HTTP 422\\)\\s*Ava ${eligible.family} cannot be enrolled: 5 criteria stand in the way`));
     for (const id of MANUAL_REVIEW) {
       assert.match(said, new RegExp(`${id} awaits the investigator's sign-off: the investigator signs in with their own account and enrols the patient`));
     }

@@ -105,7 +105,9 @@ export async function screenView(q: URLSearchParams, studyId: string, patientId:
 }
 
 /** Rewrites the server's refusals in the coordinator's words; the criterion ids and reasons stay. */
-function plain(text: string): string {
+function plain(text: string, name: string): string {
+  const summary = /^Patient\/\S+ cannot be enrolled in ResearchStudy\/\S+: (.*)$/s.exec(text);
+  if (summary) return `${name} cannot be enrolled: ${summary[1]}.`;
   const future = /^(?:Enrolment date \(parameter 'date'\)|[A-Za-z.]+) (\d{4}-\d{2}-\d{2}) is in the future: today is (\d{4}-\d{2}-\d{2}) \(server time zone ([^)]+)\).*$/s.exec(text);
   if (future) return `The date ${future[1]} has not come yet: today is ${future[2]} at the server (time zone ${future[3]}). Record it on the day it happens, with that day's date.`;
   const late = /^(?:Enrolment date \(parameter 'date'\)|[A-Za-z.]+) (\d{4}-\d{2}-\d{2}) is before today \((\d{4}-\d{2}-\d{2})\): .*$/s.exec(text);
@@ -118,8 +120,8 @@ function plain(text: string): string {
     .replace(/awaits the investigator's sign-off: an investigator enrols the patient, confirming it, in their own session/,
       "awaits the investigator's sign-off: the investigator signs in with their own account and enrols the patient");
 }
-const refusal = (error: unknown): unknown => error instanceof FhirError
-  ? new FhirError(error.status, error.issues.map((i) => ({ ...i, text: plain(i.text) }))) : error;
+const refusal = (error: unknown, name: string): unknown => error instanceof FhirError
+  ? new FhirError(error.status, error.issues.map((i) => ({ ...i, text: plain(i.text, name) }))) : error;
 
 /**
  * A date no later than today and, when it is before today, the required reason for the late entry
@@ -175,7 +177,7 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
         } });
         rerun();
       } catch (error) {
-        status.replaceChildren(errorBox(refusal(error), 'The consent could not be recorded'));
+        status.replaceChildren(errorBox(refusal(error, name), 'The consent could not be recorded'));
       }
     });
     consentBlock.append(record, status);
@@ -202,7 +204,7 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
   const submit = h('button', { type: 'submit', class: 'primary' }, `Enrol ${name}`);
   const form = h('form', { 'aria-labelledby': 'enrol-h' },
     reviewBlock,
-    h('fieldset', {}, h('legend', {}, 'Enrolment date'), enrolDate.fields,
+    h('fieldset', {}, h('legend', {}, 'When the patient is enrolled'), enrolDate.fields,
       h('p', { class: 'muted' }, 'Today, unless the patient was enrolled on an earlier day and it is entered only now (a late entry, with its reason). The eligibility is judged as of this date on the record as it is today.')),
     verdict === 'ineligible' || verdict === 'insufficient-data'
       ? h('p', { class: 'warn' }, h('strong', {}, 'Note: '), 'the server will refuse enrolment while a criterion fails or data is missing.') : null,
@@ -229,7 +231,7 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
       submit.disabled = false;
       const title = error instanceof FhirError && error.status === 409 ? 'Enrolment refused: conflict'
         : error instanceof FhirError && error.status === 403 ? 'Enrolment refused: only an investigator signs off' : 'Enrolment refused';
-      outcome.replaceChildren(errorBox(refusal(error), title));
+      outcome.replaceChildren(errorBox(refusal(error, name), title));
     }
     outcome.focus();
   });
