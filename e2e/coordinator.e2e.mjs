@@ -2,8 +2,8 @@
 // signs in (when the server requires it), finds NCT06407297, screens an eligible and an ineligible
 // patient; as coordinator sees the criteria a person must judge await the investigator's sign-off,
 // then signs in as the investigator, who signs them off and enrols the first (a late entry with
-// its reason); sees the second refused; then launches the page from the EHR
-// simulator (SMART EHR launch) onto a patient's screening. Run: node e2e/coordinator.e2e.mjs
+// its reason); sees the second refused; records a late consent for a third; then launches the
+// page from the EHR simulator (SMART EHR launch) onto a patient's screening. Run: node e2e/coordinator.e2e.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -253,7 +253,7 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     const date = page.getByLabel('Enrolment date', { exact: true });
     assert.equal(await date.inputValue(), day(0), 'the enrolment is dated today by default');
     assert.equal(await date.getAttribute('max'), day(0), 'no future date is offered');
-    assert.equal(await page.getByLabel(/Reason for late entry/).isVisible(), false, 'no reason asked for today');
+    assert.equal(await page.getByLabel(/Reason for the late enrolment/).isVisible(), false, 'no reason asked for today');
     assert.equal(await page.getByText(/confirmer/i).count(), 0, 'no confirmer to name');
     if (!config.authRequired) return; // security off: no signed-in role, the page offers the sign-off
     assert.equal(await page.locator('input[name="confirmed"]').count(), 0, 'a coordinator cannot tick the criteria');
@@ -303,7 +303,7 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
       // Enrolled yesterday, entered today: the page asks why, and will not send it without.
       const yesterday = day(-1);
       await page.getByLabel('Enrolment date', { exact: true }).fill(yesterday);
-      const reason = page.getByLabel(/Reason for late entry/);
+      const reason = page.getByLabel(/Reason for the late enrolment/);
       await reason.waitFor();
       assert.equal(await reason.evaluate((input) => input.required), true, 'the reason is required for a past date');
       await page.getByRole('button', { name: `Enrol Ava ${eligible.family}` }).click();
@@ -348,7 +348,7 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     await shot('06-enrolment-refusal');
   });
 
-  await t.test('says what to obtain when data is missing, and records a consent', async () => {
+  await t.test('says what to obtain when data is missing, and records a late consent with its reason', async () => {
     await page.goto(`${BASE}/#/study/${STUDY}`);
     await page.getByLabel('Patient name or identifier').fill(incomplete.family);
     await page.getByRole('button', { name: 'Find patient' }).click();
@@ -362,9 +362,16 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     await shot('07-missing-data');
     assert.equal(await page.getByLabel('Signed on').inputValue(), day(0), 'the consent is dated today by default');
     assert.equal(await page.getByLabel('Signed on').getAttribute('max'), day(0), 'no future date is offered');
+    // Signed two days ago on paper, recorded now: a late entry, with the reason the page asks for.
+    await page.getByLabel('Signed on').fill(day(-2));
+    await page.getByLabel(/Reason for the late entry of this consent/).fill('Signed on paper at the visit; entered from the form');
     await page.getByRole('button', { name: 'Record signed consent' }).click();
-    await page.getByLabel(/Consent signed/).waitFor();
+    await page.getByLabel(`Consent signed ${day(-2)}`, { exact: false }).waitFor();
     assert.match(await row('inc-consent').innerText(), /Pass/);
+    const consents = await api(`Consent?patient=Patient/${incomplete.id}`);
+    const consent = consents.json.entry?.[0]?.resource;
+    assert.equal(consent?.dateTime, day(-2));
+    assert.equal(consent?.extension?.find((e) => e.url === LATE_ENTRY)?.valueString, 'Signed on paper at the visit; entered from the form');
     assert.match(await row('inc-cpeptide-2h').innerText(), /Missing data/);
   });
 

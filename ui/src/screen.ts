@@ -111,7 +111,7 @@ function plain(text: string, name: string): string {
   const future = /^(?:Enrolment date \(parameter 'date'\)|[A-Za-z.]+) (\d{4}-\d{2}-\d{2}) is in the future: today is (\d{4}-\d{2}-\d{2}) \(server time zone ([^)]+)\).*$/s.exec(text);
   if (future) return `The date ${future[1]} has not come yet: today is ${future[2]} at the server (time zone ${future[3]}). Record it on the day it happens, with that day's date.`;
   const late = /^(?:Enrolment date \(parameter 'date'\)|[A-Za-z.]+) (\d{4}-\d{2}-\d{2}) is before today \((\d{4}-\d{2}-\d{2})\): .*$/s.exec(text);
-  if (late) return `The date ${late[1]} is before today (${late[2]}): a late entry needs its reason. Fill in “Reason for late entry”, or use today's date.`;
+  if (late) return `The date ${late[1]} is before today (${late[2]}): a late entry needs its reason. Give the reason for the late entry, or use today's date.`;
   if (/^Only an investigator confirms manual-review criteria/.test(text)) {
     return 'Only an investigator can sign off the criteria a person must judge. Leave them to the investigator, who signs in to this page with their own account and enrols the patient.';
   }
@@ -127,17 +127,16 @@ const refusal = (error: unknown, name: string): unknown => error instanceof Fhir
  * A date no later than today and, when it is before today, the required reason for the late entry
  * (the server refuses a future date, and a past one without its reason).
  */
-function entryDate(id: string, label: string, onChange: () => void = () => {}) {
+function entryDate(id: string, label: string, reasonLabel: string) {
   const input = h('input', { id, name: id, type: 'date', value: today(), max: today(), required: true });
   const reason = h('input', { id: `${id}-reason`, name: `${id}-reason`, autocomplete: 'off', size: 50 });
   const reasonRow = h('div', { class: 'late', hidden: true },
-    h('label', { for: `${id}-reason` }, 'Reason for late entry (required for a date before today)'), reason,
+    h('label', { for: `${id}-reason` }, `${reasonLabel} (required for a date before today)`), reason,
     h('p', { class: 'muted' }, 'Why it is entered only now, and from which source (e.g. the signed paper form).'));
   const sync = () => {
     const isLate = input.value !== '' && input.value < today();
     reasonRow.hidden = !isLate;
     reason.required = isLate;
-    onChange();
   };
   input.addEventListener('input', sync);
   input.addEventListener('change', sync);
@@ -158,7 +157,7 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
           h('label', { for: `consent-${i}` }, `Consent signed ${c.dateTime ?? 'on an unknown date'} (Consent/${c.id}, ${c.status})`)))
       : h('p', {}, 'No active research consent for this study is on file.'));
   if (!usable.length) {
-    const signed = entryDate('consent-date', 'Signed on');
+    const signed = entryDate('consent-date', 'Signed on', 'Reason for the late entry of this consent');
     const record = h('form', { class: 'record-consent' }, signed.fields, h('button', { type: 'submit' }, 'Record signed consent'));
     const status = h('div', { 'aria-live': 'polite' });
     record.addEventListener('submit', async (e) => {
@@ -199,7 +198,7 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
             h('span', { class: 'badge review' }, h('span', { 'aria-hidden': 'true' }, '⚑ '), "Awaiting the investigator's sign-off"), ' ',
             h('strong', {}, `${c.id}: `), c.description))));
 
-  const enrolDate = entryDate('enrol-date', 'Enrolment date');
+  const enrolDate = entryDate('enrol-date', 'Enrolment date', 'Reason for the late enrolment');
   const outcome = h('div', { 'aria-live': 'polite', tabindex: -1, class: 'result' });
   const submit = h('button', { type: 'submit', class: 'primary' }, `Enrol ${name}`);
   const form = h('form', { 'aria-labelledby': 'enrol-h' },
