@@ -1,7 +1,9 @@
 // Browser end-to-end test of the coordinator page: seeds its own patients through the API, then
 // signs in (when the server requires it), finds NCT06407297, screens an eligible and an ineligible
-// patient, enrols the first and sees the second refused; then launches the page from the EHR
-// simulator (SMART EHR launch) onto a patient's screening. Run: node e2e/coordinator.e2e.mjs
+// patient; as coordinator sees the criteria a person must judge await the investigator's sign-off,
+// then signs in as the investigator, who signs them off and enrols the first (a late entry with
+// its reason); sees the second refused; records a late consent for a third; then launches the
+// page from the EHR simulator (SMART EHR launch) onto a patient's screening. Run: node e2e/coordinator.e2e.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -14,6 +16,7 @@ const STUDY = 'nct06407297';
 const STUDY_TITLE = 'UCMSCs Combined With Standard Therapy for the Treatment of Newly Diagnosed Type 1 Diabetes';
 const MRN = 'urn:trialfhir:e2e:mrn';
 const RUN = Date.now().toString(36);
+const LATE_ENTRY = 'http://trialfhir.org/fhir/StructureDefinition/late-entry';
 const MANUAL_REVIEW = ['exc-infection', 'exc-organ-disease', 'exc-pregnancy-plans', 'exc-compliance', 'exc-investigator'];
 
 // ------------------------------------------------------------------ API helpers (seeding)
@@ -56,8 +59,10 @@ function record(urn, { given, family, mrn, birthDate, cPeptideFasting, without =
     obs(urn, [{ system: TRIAL_LAB, code: 'c-peptide-fasting' }, { system: 'http://loinc.org', code: '1986-9' }], cPeptideFasting, 'nmol/L'),
     obs(urn, [{ system: TRIAL_LAB, code: 'c-peptide-2h' }, { system: 'http://loinc.org', code: '1986-9' }], 0.62, 'nmol/L'),
     obs(urn, [{ system: 'http://loinc.org', code: '39156-5' }], 18.0, 'kg/m2'),
+    // Signed five days ago and entered now: a late entry, with its reason (the server requires it).
     { resourceType: 'Consent', status: 'active',
-      extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext', valueReference: { reference: `ResearchStudy/${STUDY}` } }],
+      extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext', valueReference: { reference: `ResearchStudy/${STUDY}` } },
+        { url: LATE_ENTRY, valueString: 'e2e: signed on paper at the visit, entered from the form' }],
       scope: coding('http://terminology.hl7.org/CodeSystem/consentscope', 'research'), category: [coding('http://loinc.org', '59284-0')],
       patient: { reference: urn }, dateTime: day(-5), policyRule: coding('http://terminology.hl7.org/CodeSystem/v3-ActCode', 'OPTIN') },
   ];
@@ -67,7 +72,6 @@ function record(urn, { given, family, mrn, birthDate, cPeptideFasting, without =
 const eligible = { given: 'Ava', family: `Eligible${RUN}`, mrn: `E2E-${RUN}-1`, birthDate: day(-100, 12), cPeptideFasting: 0.35 };
 const ineligible = { given: 'Otto', family: `Tooold${RUN}`, mrn: `E2E-${RUN}-2`, birthDate: day(-100, 30), cPeptideFasting: 0.05 };
 const incomplete = { given: 'Mia', family: `Incomplete${RUN}`, mrn: `E2E-${RUN}-3`, birthDate: day(-100, 10), cPeptideFasting: 0.4, without: ['c-peptide-2h', 'Consent'] };
-const confirmer = { given: 'Dana', family: `Confirmer${RUN}` };
 
 async function seed() {
   const entries = [];
@@ -77,7 +81,6 @@ async function seed() {
     record(urn, who).forEach((resource, i) => entries.push({
       ...(i === 0 ? { fullUrl: urn } : {}), resource, request: { method: 'POST', url: resource.resourceType } }));
   }
-  entries.push({ resource: { resourceType: 'Practitioner', name: [{ family: confirmer.family, given: [confirmer.given] }] }, request: { method: 'POST', url: 'Practitioner' } });
   const { status, json } = await fetch(`${BASE}/fhir`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
@@ -149,11 +152,11 @@ const pageErrors = [];
 const shot = async (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const text = () => page.locator('main').innerText();
 
-/** The development server's form login (Spring Security's default page). */
-async function login() {
+/** The development server's form login (Spring Security's default page), as a dev user. */
+async function login(user = 'coordinator') {
   await page.waitForURL(/\/login/);
-  await page.locator('input[name="username"]').fill('coordinator');
-  await page.locator('input[name="password"]').fill('coordinator');
+  await page.locator('input[name="username"]').fill(user);
+  await page.locator('input[name="password"]').fill(user);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -245,19 +248,81 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     await page.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
   });
 
-  await t.test('confirms the manual-review criteria and enrols', async () => {
+  await t.test('as coordinator: dates default to today, the criteria a person must judge await the investigator', async () => {
     assert.ok(await page.getByLabel(/Consent signed/).isChecked(), 'the consent on file is chosen');
-    await page.getByLabel('Find investigator by name').fill(confirmer.family);
-    await page.getByRole('button', { name: 'Find investigator' }).click();
-    await page.getByLabel(`Dana ${confirmer.family}`).check();
-    for (const id of MANUAL_REVIEW) await page.locator(`#confirm-${id}`).check();
+    const date = page.getByLabel('Enrolment date', { exact: true });
+    assert.equal(await date.inputValue(), day(0), 'the enrolment is dated today by default');
+    assert.equal(await date.getAttribute('max'), day(0), 'no future date is offered');
+    assert.equal(await page.getByLabel(/Reason for the late enrolment/).isVisible(), false, 'no reason asked for today');
+    assert.equal(await page.getByText(/confirmer/i).count(), 0, 'no confirmer to name');
+    if (!config.authRequired) return; // security off: no signed-in role, the page offers the sign-off
+    assert.equal(await page.locator('input[name="confirmed"]').count(), 0, 'a coordinator cannot tick the criteria');
+    const awaiting = page.locator('fieldset.awaiting');
+    assert.match(await awaiting.innerText(), /Awaiting the investigator's sign-off[\s\S]*Only an investigator can confirm these 5 criteria/);
+    for (const id of MANUAL_REVIEW) {
+      assert.match(await awaiting.locator(`li[data-awaiting="${id}"]`).innerText(), /Awaiting the investigator's sign-off/, `${id} awaits`);
+    }
+    // A future date is not offered; forced past the page, the server's refusal is put in plain words.
+    await date.evaluate((input) => input.removeAttribute('max'));
+    await date.fill(day(2));
     await page.getByRole('button', { name: `Enrol Ava ${eligible.family}` }).click();
-    const success = page.locator('.alert.success');
-    await success.waitFor();
-    assert.match(await success.innerText(), /Enrolled: Ava .* is on study[\s\S]*status on-study/);
-    await shot('04-enrolment-success');
+    const future = page.getByRole('alert');
+    await future.waitFor();
+    assert.match(await future.innerText(), new RegExp(`Enrolment refused \\(HTTP 422\\)[\\s\\S]*The date ${day(2)} has not come yet: today is ${day(0)}`));
+    await date.fill(day(0));
+    // Enrolling now: the server refuses and says the criteria await the investigator's sign-off.
+    await page.getByRole('button', { name: `Enrol Ava ${eligible.family}` }).click();
+    await page.getByRole('alert').getByText(/awaits the investigator's sign-off/).first().waitFor();
+    const said = await page.getByRole('alert').innerText();
+    assert.match(said, new RegExp(`Enrolment refused \\(HTTP 422\\)\\s*Ava ${eligible.family} cannot be enrolled: 5 criteria stand in the way`));
+    for (const id of MANUAL_REVIEW) {
+      assert.match(said, new RegExp(`${id} awaits the investigator's sign-off: the investigator signs in with their own account and enrols the patient`));
+    }
+    assert.doesNotMatch(said, /parameter '/, 'the coordinator is not told about API parameters');
+    await shot('04a-awaiting-sign-off');
     const subjects = await api(`ResearchSubject?patient=Patient/${eligible.id}&study=ResearchStudy/${STUDY}`);
-    assert.equal(subjects.json.entry?.[0]?.resource?.status, 'on-study', 'the server holds the subject on study');
+    assert.equal(subjects.json.entry?.length ?? 0, 0, 'nobody was enrolled');
+  });
+
+  await t.test('the investigator signs in, signs off the criteria and enrols (a late entry, with its reason)', async () => {
+    const signedIn = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+    signedIn.setDefaultTimeout(20_000);
+    signedIn.on('pageerror', (e) => pageErrors.push(e.message));
+    const previous = page;
+    page = signedIn;
+    try {
+      await page.goto(`${BASE}/#/study/${STUDY}/screen/${eligible.id}`);
+      if (config.authRequired) {
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await login('investigator');
+      }
+      await page.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
+      assert.equal(await page.locator('fieldset.awaiting').count(), 0);
+      assert.match(await page.getByRole('group', { name: /Your sign-off as investigator/ }).innerText(), /exc-infection/);
+      for (const id of MANUAL_REVIEW) await page.locator(`#confirm-${id}`).check();
+      // Enrolled yesterday, entered today: the page asks why, and will not send it without.
+      const yesterday = day(-1);
+      await page.getByLabel('Enrolment date', { exact: true }).fill(yesterday);
+      const reason = page.getByLabel(/Reason for the late enrolment/);
+      await reason.waitFor();
+      assert.equal(await reason.evaluate((input) => input.required), true, 'the reason is required for a past date');
+      await page.getByRole('button', { name: `Enrol Ava ${eligible.family}` }).click();
+      assert.equal(await reason.evaluate((input) => input.validity.valueMissing), true, 'not sent without the reason');
+      await reason.fill('Enrolled at yesterday\'s visit; the site had no connection');
+      await shot('04b-investigator-late-entry');
+      await page.getByRole('button', { name: `Enrol Ava ${eligible.family}` }).click();
+      const success = page.locator('.alert.success');
+      await success.waitFor();
+      assert.match(await success.innerText(), new RegExp(`Enrolled: Ava .* is on study[\\s\\S]*status on-study, from ${yesterday}`));
+      await shot('04c-enrolment-success');
+    } finally {
+      page = previous;
+    }
+    const subjects = await api(`ResearchSubject?patient=Patient/${eligible.id}&study=ResearchStudy/${STUDY}`);
+    const subject = subjects.json.entry?.[0]?.resource;
+    assert.equal(subject?.status, 'on-study', 'the server holds the subject on study');
+    assert.equal(subject?.period?.start, day(-1));
+    assert.equal(subject?.extension?.find((e) => e.url === LATE_ENTRY)?.valueString, "Enrolled at yesterday's visit; the site had no connection");
   });
 
   await t.test('screens the ineligible patient by identifier and sees the refusal', async () => {
@@ -271,7 +336,6 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     assert.match(await row('inc-age').innerText(), /Fail[\s\S]*Age 30 years/);
     assert.match(await row('inc-cpeptide-fasting').innerText(), /Fail[\s\S]*0\.05 nmol\/L/);
     await shot('05-ineligible-verdict');
-    for (const id of MANUAL_REVIEW) await page.locator(`#confirm-${id}`).check();
     await page.getByRole('button', { name: `Enrol Otto ${ineligible.family}` }).click();
     const refusal = page.getByRole('alert');
     await refusal.waitFor();
@@ -280,10 +344,11 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     assert.match(said, /inc-age fails: .*30 years/);
     assert.match(said, /Protocol: Ages 8 to 18 years/);
     assert.match(said, /inc-cpeptide-fasting fails/);
+    if (config.authRequired) assert.match(said, /exc-infection awaits the investigator's sign-off/);
     await shot('06-enrolment-refusal');
   });
 
-  await t.test('says what to obtain when data is missing, and records a consent', async () => {
+  await t.test('says what to obtain when data is missing, and records a late consent with its reason', async () => {
     await page.goto(`${BASE}/#/study/${STUDY}`);
     await page.getByLabel('Patient name or identifier').fill(incomplete.family);
     await page.getByRole('button', { name: 'Find patient' }).click();
@@ -295,9 +360,18 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     assert.match(await row('inc-consent').innerText(), /Missing data[\s\S]*To obtain: Informed consent signed/);
     assert.match(await text(), /No active research consent for this study is on file/);
     await shot('07-missing-data');
+    assert.equal(await page.getByLabel('Signed on').inputValue(), day(0), 'the consent is dated today by default');
+    assert.equal(await page.getByLabel('Signed on').getAttribute('max'), day(0), 'no future date is offered');
+    // Signed two days ago on paper, recorded now: a late entry, with the reason the page asks for.
+    await page.getByLabel('Signed on').fill(day(-2));
+    await page.getByLabel(/Reason for the late entry of this consent/).fill('Signed on paper at the visit; entered from the form');
     await page.getByRole('button', { name: 'Record signed consent' }).click();
-    await page.getByLabel(/Consent signed/).waitFor();
+    await page.getByLabel(`Consent signed ${day(-2)}`, { exact: false }).waitFor();
     assert.match(await row('inc-consent').innerText(), /Pass/);
+    const consents = await api(`Consent?patient=Patient/${incomplete.id}`);
+    const consent = consents.json.entry?.[0]?.resource;
+    assert.equal(consent?.dateTime, day(-2));
+    assert.equal(consent?.extension?.find((e) => e.url === LATE_ENTRY)?.valueString, 'Signed on paper at the visit; entered from the form');
     assert.match(await row('inc-cpeptide-2h').innerText(), /Missing data/);
   });
 

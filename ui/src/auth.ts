@@ -57,6 +57,30 @@ export function authHeader(): Record<string, string> {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
+/**
+ * The roles the signed-in person's token names (claim `roles`, as the development issuer and the
+ * server's default `trialfhir.security.role-claim` spell it), or null when the page cannot tell:
+ * security off, an opaque token, or an IdP naming roles otherwise. Only what the page offers
+ * depends on it; the server decides what the caller may do.
+ */
+export function tokenRoles(): string[] | null {
+  const token = config.authRequired ? accessToken() : null;
+  const payload = token?.split('.')[1];
+  if (!payload) return null;
+  try {
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=')));
+    return Array.isArray(json.roles) ? json.roles.filter((r: unknown): r is string => typeof r === 'string') : null;
+  } catch {
+    return null;
+  }
+}
+
+/** False only when the token says the person is not an investigator (who alone signs off criteria). */
+export const mayConfirmCriteria = (): boolean => {
+  const roles = tokenRoles();
+  return roles === null || roles.includes('investigator');
+};
+
 /** Drops fhirclient's state of this tab (its token with it). */
 function forget(): void {
   const key = sessionStorage.getItem(SMART_KEY);

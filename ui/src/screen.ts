@@ -1,8 +1,11 @@
+import { mayConfirmCriteria } from './auth';
 import { errorBox, h, today, words, type Child } from './dom';
 import { FhirError, fhir, personName, refId, resources, type Bundle, type Resource } from './fhir';
 import { criteria, loadGroup, nctId } from './studies';
 
 const STUDY_CONTEXT = 'http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext';
+/** Why a research consent dated before today is entered only now (the server requires it). */
+const LATE_ENTRY = 'http://trialfhir.org/fhir/StructureDefinition/late-entry';
 
 /** Outcome code → symbol, words and style: colour is never the only signal. */
 const OUTCOMES: Record<string, [string, string, string]> = {
@@ -66,8 +69,9 @@ export async function screenView(q: URLSearchParams, studyId: string, patientId:
     .map(([o, n]) => `${n} ${(OUTCOMES[o]?.[1] ?? o).toLowerCase()}`).join(', ');
 
   const dateForm = h('form', { class: 'inline' },
-    h('label', { for: 'screen-date' }, 'Screening and enrolment date'),
+    h('label', { for: 'screen-date' }, 'Screen as of'),
     h('input', { id: 'screen-date', name: 'date', type: 'date', value: date, required: true }),
+    h('span', { class: 'muted' }, 'A what-if: the enrolment below is dated on its own (today by default).'),
     h('button', { type: 'submit' }, 'Screen again'));
   dateForm.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -96,11 +100,54 @@ export async function screenView(q: URLSearchParams, studyId: string, patientId:
     h('section', { class: `verdict ${vStyle}`, 'aria-labelledby': 'verdict-h' },
       h('h2', { id: 'verdict-h' }, 'Verdict: ', h('span', { 'aria-hidden': 'true' }, vSymbol + ' '), vTitle), h('p', {}, vText)),
     table,
-    enrolSection(studyId, studyRef, patientRef, name, date, verdict, items, resources(consentBundle)),
+    enrolSection(studyId, studyRef, patientRef, name, verdict, items, resources(consentBundle)),
   ];
 }
 
-function enrolSection(studyId: string, studyRef: string, patientRef: string, name: string, date: string, verdict: string,
+/** Rewrites the server's refusals in the coordinator's words; the criterion ids and reasons stay. */
+function plain(text: string, name: string): string {
+  const summary = /^Patient\/\S+ cannot be enrolled in ResearchStudy\/\S+: (.*)$/s.exec(text);
+  if (summary) return `${name} cannot be enrolled: ${summary[1]}.`;
+  const future = /^(?:Enrolment date \(parameter 'date'\)|[A-Za-z.]+) (\d{4}-\d{2}-\d{2}) is in the future: today is (\d{4}-\d{2}-\d{2}) \(server time zone ([^)]+)\).*$/s.exec(text);
+  if (future) return `The date ${future[1]} has not come yet: today is ${future[2]} at the server (time zone ${future[3]}). Record it on the day it happens, with that day's date.`;
+  const late = /^(?:Enrolment date \(parameter 'date'\)|[A-Za-z.]+) (\d{4}-\d{2}-\d{2}) is before today \((\d{4}-\d{2}-\d{2})\): .*$/s.exec(text);
+  if (late) return `The date ${late[1]} is before today (${late[2]}): a late entry needs its reason. Give the reason for the late entry, or use today's date.`;
+  if (/^Only an investigator confirms manual-review criteria/.test(text)) {
+    return 'Only an investigator can sign off the criteria a person must judge. Leave them to the investigator, who signs in to this page with their own account and enrols the patient.';
+  }
+  return text
+    .replace(/needs your confirmation as investigator \(parameter 'confirmed'\)/, 'needs your sign-off as investigator: tick it above')
+    .replace(/awaits the investigator's sign-off: an investigator enrols the patient, confirming it, in their own session/,
+      "awaits the investigator's sign-off: the investigator signs in with their own account and enrols the patient");
+}
+const refusal = (error: unknown, name: string): unknown => error instanceof FhirError
+  ? new FhirError(error.status, error.issues.map((i) => ({ ...i, text: plain(i.text, name) }))) : error;
+
+/**
+ * A date no later than today and, when it is before today, the required reason for the late entry
+ * (the server refuses a future date, and a past one without its reason).
+ */
+function entryDate(id: string, label: string, reasonLabel: string) {
+  const input = h('input', { id, name: id, type: 'date', value: today(), max: today(), required: true });
+  const reason = h('input', { id: `${id}-reason`, name: `${id}-reason`, autocomplete: 'off', size: 50 });
+  const reasonRow = h('div', { class: 'late', hidden: true },
+    h('label', { for: `${id}-reason` }, `${reasonLabel} (required for a date before today)`), reason,
+    h('p', { class: 'muted' }, 'Why it is entered only now, and from which source (e.g. the signed paper form).'));
+  const sync = () => {
+    const isLate = input.value !== '' && input.value < today();
+    reasonRow.hidden = !isLate;
+    reason.required = isLate;
+  };
+  input.addEventListener('input', sync);
+  input.addEventListener('change', sync);
+  return {
+    fields: [h('div', { class: 'inline-field' }, h('label', { for: id }, label), input), reasonRow],
+    value: () => input.value,
+    lateReason: () => (input.value < today() ? reason.value.trim() : ''),
+  };
+}
+
+function enrolSection(studyId: string, studyRef: string, patientRef: string, name: string, verdict: string,
   items: Outcome[], consents: Resource[]): HTMLElement {
   const usable = consents.filter((c) => qualifies(c, studyRef));
   const consentBlock = h('fieldset', {}, h('legend', {}, 'Research consent for this study'),
@@ -110,62 +157,54 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
           h('label', { for: `consent-${i}` }, `Consent signed ${c.dateTime ?? 'on an unknown date'} (Consent/${c.id}, ${c.status})`)))
       : h('p', {}, 'No active research consent for this study is on file.'));
   if (!usable.length) {
-    const record = h('form', { class: 'inline' },
-      h('label', { for: 'consent-date' }, 'Signed on'),
-      h('input', { id: 'consent-date', name: 'signed', type: 'date', value: date, required: true }),
-      h('button', { type: 'submit' }, 'Record signed consent'));
+    const signed = entryDate('consent-date', 'Signed on', 'Reason for the late entry of this consent');
+    const record = h('form', { class: 'record-consent' }, signed.fields, h('button', { type: 'submit' }, 'Record signed consent'));
     const status = h('div', { 'aria-live': 'polite' });
     record.addEventListener('submit', async (e) => {
       e.preventDefault();
+      const reason = signed.lateReason();
       try {
         await fhir('Consent', { method: 'POST', body: {
           resourceType: 'Consent', status: 'active',
-          extension: [{ url: STUDY_CONTEXT, valueReference: { reference: studyRef } }],
+          extension: [{ url: STUDY_CONTEXT, valueReference: { reference: studyRef } },
+            ...(reason ? [{ url: LATE_ENTRY, valueString: reason }] : [])],
           scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'research' }] },
           category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
           patient: { reference: patientRef },
-          dateTime: (record.elements.namedItem('signed') as HTMLInputElement).value,
+          dateTime: signed.value(),
           policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
         } });
         rerun();
       } catch (error) {
-        status.replaceChildren(errorBox(error, 'The consent could not be recorded'));
+        status.replaceChildren(errorBox(refusal(error, name), 'The consent could not be recorded'));
       }
     });
     consentBlock.append(record, status);
   }
 
-  const confirmerList = h('div', { class: 'choices' },
-    h('div', { class: 'check' }, h('input', { type: 'radio', name: 'confirmer', id: 'confirmer-none', value: '', checked: true }),
-      h('label', { for: 'confirmer-none' }, 'No confirmer named')));
-  const confirmerSearch = h('form', { class: 'inline', role: 'search' },
-    h('label', { for: 'confirmer-q' }, 'Find investigator by name'),
-    h('input', { id: 'confirmer-q', name: 'q', required: true, autocomplete: 'off' }),
-    h('button', { type: 'submit' }, 'Find investigator'));
-  confirmerSearch.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const text = (confirmerSearch.elements.namedItem('q') as HTMLInputElement).value.trim();
-    try {
-      const found = resources(await fhir<Bundle>(`Practitioner?name=${encodeURIComponent(text)}&_count=20`));
-      confirmerList.replaceChildren(confirmerList.firstChild!, ...found.map((p, i) => h('div', { class: 'check' },
-        h('input', { type: 'radio', name: 'confirmer', id: `confirmer-${i}`, value: `Practitioner/${p.id}`, checked: i === 0 }),
-        h('label', { for: `confirmer-${i}` }, personName(p)))),
-        found.length ? '' : h('p', { role: 'status' }, `No investigator found for “${text}”.`));
-    } catch (error) {
-      confirmerList.append(errorBox(error, 'The search failed'));
-    }
-  });
-
   const reviews = items.filter((c) => c.outcome === 'manual-review' || c.outcome === 'needs-review');
+  const investigator = mayConfirmCriteria();
+  const reviewBlock = !reviews.length
+    ? h('fieldset', {}, h('legend', {}, "Investigator's sign-off"), h('p', {}, 'No criterion needs an investigator’s sign-off.'))
+    : investigator
+      ? h('fieldset', {}, h('legend', {}, 'Your sign-off as investigator on the criteria a person must judge'),
+          reviews.map((c) => h('div', { class: 'check' },
+            h('input', { type: 'checkbox', name: 'confirmed', id: `confirm-${c.id}`, value: c.id }),
+            h('label', { for: `confirm-${c.id}` }, h('strong', {}, `${c.id}: `), c.description, h('div', { class: 'muted' }, c.reason)))))
+      : h('fieldset', { class: 'awaiting' }, h('legend', {}, "Awaiting the investigator's sign-off"),
+          h('p', {}, `Only an investigator can confirm ${reviews.length === 1 ? 'this criterion' : `these ${reviews.length} criteria`}: `,
+            'the investigator signs in to this page with their own account, ticks them and enrols the patient.'),
+          h('ul', { class: 'plain' }, reviews.map((c) => h('li', { 'data-awaiting': c.id },
+            h('span', { class: 'badge review' }, h('span', { 'aria-hidden': 'true' }, '⚑ '), "Awaiting the investigator's sign-off"), ' ',
+            h('strong', {}, `${c.id}: `), c.description))));
+
+  const enrolDate = entryDate('enrol-date', 'Enrolment date', 'Reason for the late enrolment');
   const outcome = h('div', { 'aria-live': 'polite', tabindex: -1, class: 'result' });
   const submit = h('button', { type: 'submit', class: 'primary' }, `Enrol ${name}`);
   const form = h('form', { 'aria-labelledby': 'enrol-h' },
-    h('fieldset', {}, h('legend', {}, "Investigator's confirmation of the criteria a person must judge"),
-      reviews.length
-        ? reviews.map((c) => h('div', { class: 'check' },
-            h('input', { type: 'checkbox', name: 'confirmed', id: `confirm-${c.id}`, value: c.id }),
-            h('label', { for: `confirm-${c.id}` }, h('strong', {}, `${c.id}: `), c.description, h('div', { class: 'muted' }, c.reason))))
-        : h('p', {}, 'No criterion needs an investigator’s confirmation.')),
+    reviewBlock,
+    h('fieldset', {}, h('legend', {}, 'When the patient is enrolled'), enrolDate.fields,
+      h('p', { class: 'muted' }, 'Today, unless the patient was enrolled on an earlier day and it is entered only now (a late entry, with its reason). The eligibility is judged as of this date on the record as it is today.')),
     verdict === 'ineligible' || verdict === 'insufficient-data'
       ? h('p', { class: 'warn' }, h('strong', {}, 'Note: '), 'the server will refuse enrolment while a criterion fails or data is missing.') : null,
     h('div', { class: 'actions' }, submit));
@@ -175,22 +214,23 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
     const parameter: Record<string, unknown>[] = [{ name: 'patient', valueReference: { reference: patientRef } }];
     if (picked('consent')) parameter.push({ name: 'consent', valueReference: { reference: picked('consent') } });
     form.querySelectorAll<HTMLInputElement>('input[name="confirmed"]:checked').forEach((c) => parameter.push({ name: 'confirmed', valueString: c.value }));
-    if (picked('confirmer')) parameter.push({ name: 'confirmer', valueReference: { reference: picked('confirmer') } });
-    parameter.push({ name: 'date', valueDate: date });
+    parameter.push({ name: 'date', valueDate: enrolDate.value() });
+    if (enrolDate.lateReason()) parameter.push({ name: 'lateEntryReason', valueString: enrolDate.lateReason() });
     submit.disabled = true;
     outcome.replaceChildren(h('p', {}, 'Enrolling…'));
     try {
       const subject = await fhir(`ResearchStudy/${encodeURIComponent(studyId)}/$enroll`, { method: 'POST', body: { resourceType: 'Parameters', parameter } });
       outcome.replaceChildren(h('div', { class: 'alert success', role: 'status' },
         h('h3', {}, h('span', { 'aria-hidden': 'true' }, '✓ '), `Enrolled: ${name} is on study`),
-        h('p', {}, `ResearchSubject/${subject.id}, status ${subject.status}, from ${subject.period?.start ?? date}. `,
+        h('p', {}, `ResearchSubject/${subject.id}, status ${subject.status}, from ${subject.period?.start ?? enrolDate.value()}. `,
           subject.assignedArm ? `Arm: ${subject.assignedArm}.` : 'Arm: not shown (the study is masked or not yet randomised).'),
         h('p', {}, h('a', { href: `#/raw/ResearchSubject/${subject.id}` }, 'Show the subject record'), ' · ',
           h('a', { href: `#/study/${encodeURIComponent(studyId)}` }, 'Back to the study'))));
     } catch (error) {
       submit.disabled = false;
-      const title = error instanceof FhirError && error.status === 409 ? 'Enrolment refused: conflict' : 'Enrolment refused';
-      outcome.replaceChildren(errorBox(error, title));
+      const title = error instanceof FhirError && error.status === 409 ? 'Enrolment refused: conflict'
+        : error instanceof FhirError && error.status === 403 ? 'Enrolment refused: only an investigator signs off' : 'Enrolment refused';
+      outcome.replaceChildren(errorBox(refusal(error, name), title));
     }
     outcome.focus();
   });
@@ -198,6 +238,5 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
   return h('section', { class: 'enrol', 'aria-labelledby': 'enrol-h' },
     h('h2', { id: 'enrol-h' }, 'Enrol'),
     consentBlock,
-    h('fieldset', {}, h('legend', {}, 'Who confirms (optional)'), confirmerSearch, confirmerList),
     form, outcome);
 }
