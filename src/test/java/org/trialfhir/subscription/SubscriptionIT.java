@@ -37,6 +37,44 @@ class SubscriptionIT extends IntegrationTestBase {
   }
 
   @Test
+  void blindingAppliesToTasksAsToAnyResource() {
+    String patient = createPatient(unique("blinded-task"), "2014-03-01");
+    fhir()
+        .body(
+            """
+            {"resourceType":"Task","meta":{"security":[{
+               "system":"http://trialfhir.org/fhir/CodeSystem/security-label",
+               "code":"treatment-allocation"}]},
+             "status":"requested","intent":"proposal","description":"dispense the arm B kit",
+             "for":{"reference":"Patient/%s"}}
+            """
+                .formatted(patient))
+        .post("/Task")
+        .then()
+        .statusCode(201);
+    fhir().body(task(patient, "requested")).post("/Task").then().statusCode(201);
+
+    String blinded =
+        fhirAs(TestTokens.token("user/*.rs", List.of("coordinator"), null))
+            .queryParam("patient", "Patient/" + patient)
+            .get("/Task")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    assertThat(blinded).contains("Review a possible trial candidate").doesNotContain("arm B");
+    String unblinded =
+        fhirAs(TestTokens.token("user/*.rs", List.of("unblinded"), null))
+            .queryParam("patient", "Patient/" + patient)
+            .get("/Task")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    assertThat(unblinded).contains("arm B");
+  }
+
+  @Test
   void aListedEndpointThatRedirectsLeadsTheServerNowhereElse() {
     String patient = createPatient(unique("redirect"), "2014-03-01");
     String name = UUID.randomUUID().toString();
