@@ -39,10 +39,10 @@ import org.trialfhir.server.FhirInterceptor;
 @Interceptor
 class CurationGuard implements FhirInterceptor {
 
-  private final IParser json;
+  private final FhirContext fhir;
 
   CurationGuard(FhirContext fhir) {
-    this.json = fhir.newJsonParser();
+    this.fhir = fhir;
   }
 
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
@@ -150,6 +150,8 @@ class CurationGuard implements FhirInterceptor {
     }
     Group holder = new Group();
     holder.addCharacteristic(copy);
+    // A parser per use: HAPI's parsers are not to be shared between threads.
+    IParser json = fhir.newJsonParser();
     return json.encodeResourceToString(holder) + form;
   }
 }
