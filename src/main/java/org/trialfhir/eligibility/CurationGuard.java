@@ -68,16 +68,23 @@ class CurationGuard implements FhirInterceptor {
     }
     Set<String> confirmedBefore = new HashSet<>();
     Set<String> machineForms = new HashSet<>();
+    Set<String> excludingFormsBefore = new HashSet<>();
     if (previous instanceof Group before) {
       for (GroupCharacteristicComponent criterion : before.getCharacteristic()) {
         String origin = CriterionCuration.origin(criterion);
         if (CriterionCuration.CONFIRMED.equals(origin)) {
           confirmedBefore.add(criterion.getId());
-        } else if (CriteriaReader.MACHINE_DERIVED.equals(origin)) {
+        }
+        if (CriteriaReader.MACHINE_DERIVED.equals(origin)) {
           machineForms.add(form(before, criterion));
+        } else if (canExclude(criterion)) {
+          excludingFormsBefore.add(form(before, criterion));
         }
       }
     }
+    // A form that already excluded under a person's or the registry's authority (the registry's
+    // own age range, read again from the text by machine) gains nothing.
+    machineForms.removeAll(excludingFormsBefore);
     for (GroupCharacteristicComponent criterion : after.getCharacteristic()) {
       String id = criterion.getId();
       if (id != null && id.equals(curating)) {

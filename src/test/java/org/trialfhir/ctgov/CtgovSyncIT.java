@@ -15,7 +15,6 @@ import java.util.stream.Collectors;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.Group.GroupCharacteristicComponent;
@@ -140,11 +139,10 @@ class CtgovSyncIT extends IntegrationTestBase {
     String changingStudy = "ResearchStudy/" + changing.toLowerCase();
     String groupRef =
         read(ResearchStudy.class, changingStudy).getEnrollmentFirstRep().getReference();
-    // A coordinator confirms two machine or registry criteria.
+    // A coordinator confirms two machine-derived criteria ($curate-criterion, with Provenance).
     Group held = read(Group.class, groupRef);
-    confirm(held, MALIGNANCY);
-    confirm(held, PREGNANT);
-    put(held);
+    curateConfirm(changingStudy, byText(held, MALIGNANCY).getId());
+    curateConfirm(changingStudy, byText(held, PREGNANT).getId());
     held = read(Group.class, groupRef);
     Map<String, String> idsBefore = idsByText(held);
     String sameVersion = read(ResearchStudy.class, sameStudy).getMeta().getVersionId();
@@ -609,14 +607,6 @@ class CtgovSyncIT extends IntegrationTestBase {
     return FHIR.newJsonParser().parseResource(type, response.asString());
   }
 
-  private void put(Group group) {
-    Response response =
-        fhir()
-            .body(FHIR.newJsonParser().encodeResourceToString(group))
-            .put("/Group/" + group.getIdElement().getIdPart());
-    assertThat(response.statusCode()).as(response.asString()).isEqualTo(200);
-  }
-
   private int studiesWithNct(String nct) {
     Bundle found =
         FHIR.newJsonParser()
@@ -636,8 +626,17 @@ class CtgovSyncIT extends IntegrationTestBase {
         .size();
   }
 
-  private static void confirm(Group group, String text) {
-    byText(group, text).getExtensionByUrl(ORIGIN).setValue(new CodeType("confirmed"));
+  private void curateConfirm(String study, String criterion) {
+    Response response =
+        fhir()
+            .body(
+                """
+                {"resourceType":"Parameters","parameter":[
+                  {"name":"criterion","valueString":"%s"},{"name":"action","valueCode":"confirm"}]}
+                """
+                    .formatted(criterion))
+            .post("/" + study + "/$curate-criterion");
+    assertThat(response.statusCode()).as(response.asString()).isEqualTo(200);
   }
 
   private static GroupCharacteristicComponent byText(Group group, String text) {
