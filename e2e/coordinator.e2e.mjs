@@ -6,44 +6,17 @@
 // page from the EHR simulator (SMART EHR launch) onto a patient's screening. Run: node e2e/coordinator.e2e.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { api, BASE, coding, connect, day, launchBrowser, login as loginAs, newPage, obs, RUN, screenshot } from './support.mjs';
 
-const BASE = (process.env.TRIALFHIR_BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-const SHOTS = resolve(process.env.E2E_SCREENSHOTS ?? 'target/e2e-screenshots');
 const STUDY = 'nct06407297';
 const STUDY_TITLE = 'UCMSCs Combined With Standard Therapy for the Treatment of Newly Diagnosed Type 1 Diabetes';
 const MRN = 'urn:trialfhir:e2e:mrn';
-const RUN = Date.now().toString(36);
 const LATE_ENTRY = 'http://trialfhir.org/fhir/StructureDefinition/late-entry';
 const MANUAL_REVIEW = ['exc-infection', 'exc-organ-disease', 'exc-pregnancy-plans', 'exc-compliance', 'exc-investigator'];
 
-// ------------------------------------------------------------------ API helpers (seeding)
+// ------------------------------------------------------------------ seeding
 
 let config;
-let token = null;
-
-async function api(path, { method = 'GET', body } = {}) {
-  const headers = { Accept: 'application/fhir+json' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body) headers['Content-Type'] = 'application/fhir+json';
-  const res = await fetch(`${BASE}/fhir/${path}`, { method, headers, body: body && JSON.stringify(body) });
-  const json = await res.json().catch(() => null);
-  return { status: res.status, json };
-}
-
-const day = (offsetDays, years = 0) => {
-  const d = new Date();
-  d.setFullYear(d.getFullYear() - years);
-  d.setDate(d.getDate() + offsetDays);
-  return d.toISOString().slice(0, 10);
-};
-const coding = (system, code) => ({ coding: [{ system, code }] });
-const obs = (subject, codings, value, unit, extra = {}) => ({
-  resourceType: 'Observation', status: 'final', code: { coding: codings }, subject: { reference: subject },
-  effectiveDateTime: day(-14), ...(value === undefined ? {} : { valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit } }), ...extra,
-});
 
 /** A child with new-onset type 1 diabetes (as PatientFixture.eligibleChild, dated relative to today). */
 function record(urn, { given, family, mrn, birthDate, cPeptideFasting, without = [] }) {
@@ -81,11 +54,7 @@ async function seed() {
     record(urn, who).forEach((resource, i) => entries.push({
       ...(i === 0 ? { fullUrl: urn } : {}), resource, request: { method: 'POST', url: resource.resourceType } }));
   }
-  const { status, json } = await fetch(`${BASE}/fhir`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/fhir+json', Accept: 'application/fhir+json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries }),
-  }).then(async (r) => ({ status: r.status, json: await r.json() }));
+  const { status, json } = await api('', { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry: entries } });
   assert.equal(status, 200, `seeding transaction failed: ${JSON.stringify(json).slice(0, 600)}`);
   eligible.id = json.entry[0].response.location.split('/')[1];
   ineligible.id = json.entry[7].response.location.split('/')[1];
@@ -149,43 +118,21 @@ async function makeRoom() {
 let browser;
 let page;
 const pageErrors = [];
-const shot = async (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (name) => screenshot(page, name);
 const text = () => page.locator('main').innerText();
 
-/** The development server's form login (Spring Security's default page), as a dev user. */
-async function login(user = 'coordinator') {
-  await page.waitForURL(/\/login/);
-  await page.locator('input[name="username"]').fill(user);
-  await page.locator('input[name="password"]').fill(user);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const login = (user = 'coordinator') => loginAs(page, user);
 
 test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
-  mkdirSync(SHOTS, { recursive: true });
-  const res = await fetch(`${BASE}/config.json`);
-  config = res.ok ? await res.json() : { authRequired: false };
+  config = await connect();
   console.log(`# base ${BASE}, authRequired=${config.authRequired}, run ${RUN}`);
-  if (config.authRequired) {
-    const tok = await fetch(`${BASE}/oauth2/token`, {
-      method: 'POST',
-      headers: { Authorization: 'Basic ' + Buffer.from('developer:developer-secret').toString('base64'), 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials&scope=' + encodeURIComponent('system/*.cruds'),
-    });
-    assert.equal(tok.status, 200, 'the development client-credentials token could not be had');
-    token = (await tok.json()).access_token;
-  }
   await seed();
   await seedCuration();
   await makeRoom();
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchBrowser();
   t.after(() => browser?.close());
-  page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page = await newPage(browser, pageErrors);
 
   await t.test('signs in (when the server requires it) and lists studies', async () => {
     await page.goto(`${BASE}/#/studies`);

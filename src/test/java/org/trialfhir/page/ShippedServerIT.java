@@ -54,7 +54,7 @@ class ShippedServerIT {
   }
 
   @Test
-  void theCoordinatorPageScreensAndEnrolsInChromium() throws Exception {
+  void everyCoordinatorJourneyPassesInChromium() throws Exception {
     Path screenshots = ROOT.resolve("target/e2e-screenshots");
     if (Files.isDirectory(screenshots)) {
       try (var old = Files.list(screenshots)) {
@@ -63,12 +63,22 @@ class ShippedServerIT {
         }
       }
     }
-    String output =
-        node(
-            ROOT.resolve("e2e"),
-            Map.of("E2E_SCREENSHOTS", screenshots.toString()),
-            "coordinator.e2e.mjs");
-    assertThat(output).contains("# fail 0").containsPattern("# pass [1-9]");
+    // Every journey (e2e/*.e2e.mjs), in name order, against this one server.
+    List<String> journeys;
+    try (var files = Files.list(ROOT.resolve("e2e"))) {
+      journeys =
+          files
+              .map(p -> p.getFileName().toString())
+              .filter(name -> name.endsWith(".e2e.mjs"))
+              .sorted()
+              .toList();
+    }
+    assertThat(journeys).contains("coordinator.e2e.mjs");
+    for (String journey : journeys) {
+      String output =
+          node(ROOT.resolve("e2e"), Map.of("E2E_SCREENSHOTS", screenshots.toString()), journey);
+      assertThat(output).as(journey).contains("# fail 0").containsPattern("# pass [1-9]");
+    }
     try (var shots = Files.list(screenshots)) {
       assertThat(shots.filter(p -> p.toString().endsWith(".png")).count())
           .isGreaterThanOrEqualTo(6);
