@@ -75,6 +75,23 @@ export function tokenRoles(): string[] | null {
   }
 }
 
+/**
+ * Who is signed in, as the token names them (name, preferred_username, else sub), or null when the
+ * page cannot tell (security off, an opaque token). For print-outs and the header; never a decision.
+ */
+export function tokenUser(): string | null {
+  const token = config.authRequired ? accessToken() : null;
+  const payload = token?.split('.')[1];
+  if (!payload) return null;
+  try {
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=')));
+    const user = [json.name, json.preferred_username, json.sub].find((v) => typeof v === 'string' && v.trim());
+    return user ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** False only when the token says the person is not an investigator (who alone signs off criteria). */
 export const mayConfirmCriteria = (): boolean => {
   const roles = tokenRoles();
