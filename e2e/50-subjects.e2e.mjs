@@ -93,7 +93,7 @@ test('subjects, visits, adverse events and printing', { timeout: 240_000 }, asyn
     const history = await ben.locator('.history').innerText();
     assert.match(history, new RegExp(`On study from ${day(-30)}`));
     assert.match(history, new RegExp(`Withdrawn on ${day(-5)}: Family moved away`));
-    const cleo = await page.locator(`tr[data-subject="${ids.cleoSubject}"] .history`).innerText();
+    const cleo = await page.locator(`tr[data-subject="${ids.cleoSubject}"] .history`).textContent();
     assert.match(cleo, /On study[\s\S]*Follow-up[\s\S]*Completed \(off study\)/);
     // Blinded: the coordinator sees no arm, nor an Arm column.
     assert.doesNotMatch(await main.innerText(), new RegExp(ARM));
@@ -102,7 +102,7 @@ test('subjects, visits, adverse events and printing', { timeout: 240_000 }, asyn
 
   await t.test('the recruitment curve against the target, with the same in a table', async () => {
     await page.getByRole('img', { name: /Recruitment curve/ }).waitFor();
-    assert.match(await main.innerText(), /3 enrolled so far of a target of 10; 1 count against the target now/);
+    assert.match(await main.innerText(), /3 enrolled so far of a target of 10; 1 counts against the target now/);
     const rows = page.locator('table.curve-table tbody tr');
     assert.equal(await rows.count(), 3);
     assert.deepEqual(await rows.last().locator('th, td').allInnerTexts(), [day(-20), '1', '3']);
@@ -152,6 +152,25 @@ test('subjects, visits, adverse events and printing', { timeout: 240_000 }, asyn
     const stored = (await api(`AdverseEvent?subject=Patient/${ids.ava}`)).json.entry[0].resource;
     assert.doesNotMatch(JSON.stringify(stored), new RegExp(ARM));
   });
+
+  if (config.authRequired) {
+    await t.test('the investigator (who reads, and writes no adverse events) sees the visits and events, and no form', async () => {
+      const other = await newPage(browser, pageErrors);
+      try {
+        await other.goto(`${BASE}/#/study/${ids.study}/subject/${ids.avaSubject}`);
+        await other.getByRole('button', { name: 'Sign in' }).first().click();
+        await login(other, 'investigator');
+        await other.getByRole('heading', { level: 1, name: `Ava Visits${RUN}: visits and adverse events` }).waitFor();
+        assert.equal(await other.locator('tr[data-visit="month-1"]').getAttribute('data-status'), 'overdue');
+        assert.match(await other.locator('[data-ae-list]').innerText(), new RegExp(`Hypoglycaemia ${RUN}`));
+        await other.locator('[data-ae-readonly]').waitFor();
+        assert.equal(await other.getByRole('button', { name: 'Record adverse event' }).count(), 0);
+        assert.doesNotMatch(await other.locator('main').innerText(), new RegExp(ARM));
+      } finally {
+        await other.context().close();
+      }
+    });
+  }
 
   await t.test('prints a screening result: who and when, without navigation or forms', async () => {
     await page.goto(`${BASE}/#/study/nct06407297/screen/${ids.ava}`);

@@ -1,3 +1,4 @@
+import { tokenMayCreate } from './auth';
 import { errorBox, h, today, words } from './dom';
 import { FhirError, fhir, resources, type Bundle, type Resource } from './fhir';
 
@@ -73,6 +74,11 @@ export async function adverseEventsSection(studyId: string, patientRef: string, 
     listed.replaceChildren(errorBox(error, 'The adverse events could not be read'));
   }
 
+  if (tokenMayCreate('AdverseEvent') === false) {
+    section.append(h('p', { class: 'muted', 'data-ae-readonly': '' },
+      'Your access lets you read adverse events, not record them: a study coordinator records them.'));
+    return section;
+  }
   let options: Record<Field, Choice[]>;
   try {
     const all = await Promise.all((Object.keys(VALUE_SETS) as Field[]).map((f) => choices(VALUE_SETS[f])));

@@ -92,6 +92,21 @@ export function tokenUser(): string | null {
   }
 }
 
+/**
+ * Whether the token's SMART scopes let the person create resources of this type (v2 `c`, v1
+ * `write` or `*`); true with security off, null when the token response names no scopes. Only
+ * what the page offers depends on it; the server decides.
+ */
+export function tokenMayCreate(type: string): boolean | null {
+  if (!config.authRequired) return true;
+  const scope = client?.state.tokenResponse?.scope;
+  if (typeof scope !== 'string') return null;
+  return scope.split(/\s+/).some((s) => {
+    const m = /^(?:user|patient|system)\/(\*|[A-Za-z]+)\.(\S+)$/.exec(s);
+    return !!m && (m[1] === '*' || m[1] === type) && (m[2] === 'write' || m[2] === '*' || /^c/.test(m[2]));
+  });
+}
+
 /** False only when the token says the person is not an investigator (who alone signs off criteria). */
 export const mayConfirmCriteria = (): boolean => {
   const roles = tokenRoles();

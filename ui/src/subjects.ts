@@ -43,6 +43,8 @@ async function history(subject: Resource): Promise<Change[]> {
       recorded: (v.meta?.lastUpdated ?? '').replace('T', ' ').slice(0, 16),
       reason: ext(v, WITHDRAWAL_REASON)[0]?.valueString, late: ext(v, LATE_ENTRY)[0]?.valueString,
     };
+    // A reason stays on later versions: it is said once, on the change that brought it.
+    if (last && change.late === changes.reduce<string | undefined>((seen, c) => c.late ?? seen, undefined)) change.late = undefined;
     if (!last || last.status !== v.status) changes.push(change);
   }
   return changes;
@@ -67,7 +69,7 @@ function recruitmentCurve(starts: string[], target: number | undefined, counting
   const points: [string, number, number][] = [];
   let total = 0;
   for (const [d, n] of byDay) points.push([d, n, (total += n)]);
-  const summary = `${total} enrolled so far${target ? ` of a target of ${target}` : ''}; ${counting} count against the target now (a withdrawn subject frees the place).`;
+  const summary = `${total} enrolled so far${target ? ` of a target of ${target}` : ''}; ${counting} ${counting === 1 ? 'counts' : 'count'} against the target now (a withdrawn subject frees the place).`;
   const table = h('table', { class: 'curve-table' },
     h('caption', {}, 'Enrolments by date'),
     h('thead', {}, h('tr', {}, ['Date', 'Enrolled that day', 'Enrolled in total'].map((c) => h('th', { scope: 'col' }, c)))),
