@@ -99,7 +99,19 @@ export function tokenUser(): string | null {
  */
 export function tokenMayCreate(type: string): boolean | null {
   if (!config.authRequired) return true;
-  const scope = client?.state.tokenResponse?.scope;
+  // The token's own claim first: an issuer may grant less than the page asked for, and the token
+  // response may repeat the request.
+  const token = accessToken();
+  const payload = token?.split('.')[1];
+  let scope: unknown = client?.state.tokenResponse?.scope;
+  try {
+    if (payload) {
+      const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=')));
+      scope = typeof claims.scope === 'string' ? claims.scope : Array.isArray(claims.scp) ? claims.scp.join(' ') : scope;
+    }
+  } catch {
+    /* an opaque token: the token response's scope */
+  }
   if (typeof scope !== 'string') return null;
   return scope.split(/\s+/).some((s) => {
     const m = /^(?:user|patient|system)\/(\*|[A-Za-z]+)\.(\S+)$/.exec(s);
