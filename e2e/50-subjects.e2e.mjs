@@ -25,7 +25,7 @@ const visitWindow = (low, high, ...valueSets) => ({
 
 async function created(path, body) {
   const { status, json } = await api(path, { method: 'POST', body });
-  assert.equal(status, path.includes('$') ? 200 : 201, `${path}: ${JSON.stringify(json).slice(0, 500)}`);
+  assert.equal(status, path.includes('$') || path === '' ? 200 : 201, `${path}: ${JSON.stringify(json).slice(0, 500)}`);
   return json;
 }
 
@@ -65,6 +65,32 @@ async function seed() {
     const { status: code } = await api(`ResearchSubject/${ids.cleoSubject}`, { method: 'PUT', body: { ...json, status, ...(status === 'off-study' ? { period: { ...json.period, end: day(-1) } } : {}) } });
     assert.equal(code, 200, `moving Cleo to ${status}`);
   }
+  // Dana: eligible for NCT06407297 (as the coordinator journey's Ava), for the enrolment print-out;
+  // withdrawn again at the end so that her place goes back to the other journeys.
+  const urn = `urn:uuid:00000000-0000-4000-8050-${RUN.slice(-12).padStart(12, '0')}`;
+  const TRIAL_LAB = 'http://trialfhir.org/fhir/CodeSystem/trial-lab';
+  const result = (codings, value, unit, extra = {}) => ({ resourceType: 'Observation', status: 'final', code: { coding: codings },
+    subject: { reference: urn }, effectiveDateTime: day(-14),
+    ...(value === undefined ? {} : { valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit } }), ...extra });
+  const dana = [
+    { resourceType: 'Patient', identifier: [{ system: 'urn:trialfhir:e2e:mrn', value: `E2E-SUBJ-Dana-${RUN}` }], name: [{ given: ['Dana'], family: `Enrolled${RUN}` }], gender: 'female', birthDate: day(-100, 12) },
+    { resourceType: 'Condition', clinicalStatus: coding('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active'),
+      verificationStatus: coding('http://terminology.hl7.org/CodeSystem/condition-ver-status', 'confirmed'),
+      code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E10.9' }] }, subject: { reference: urn }, onsetDateTime: day(-60) },
+    result([{ system: 'http://loinc.org', code: '13926-1' }], undefined, undefined, { interpretation: [coding('http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', 'POS')] }),
+    result([{ system: TRIAL_LAB, code: 'c-peptide-fasting' }, { system: 'http://loinc.org', code: '1986-9' }], 0.35, 'nmol/L'),
+    result([{ system: TRIAL_LAB, code: 'c-peptide-2h' }, { system: 'http://loinc.org', code: '1986-9' }], 0.62, 'nmol/L'),
+    result([{ system: 'http://loinc.org', code: '39156-5' }], 18.0, 'kg/m2'),
+    { resourceType: 'Consent', status: 'active',
+      extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext', valueReference: { reference: 'ResearchStudy/nct06407297' } },
+        { url: LATE_ENTRY, valueString: 'e2e: signed on paper at the visit, entered from the form' }],
+      scope: coding('http://terminology.hl7.org/CodeSystem/consentscope', 'research'), category: [coding('http://loinc.org', '59284-0')],
+      patient: { reference: urn }, dateTime: day(-5), policyRule: coding('http://terminology.hl7.org/CodeSystem/v3-ActCode', 'OPTIN') },
+  ];
+  const bundle = await created('', { resourceType: 'Bundle', type: 'transaction',
+    entry: dana.map((resource, i) => ({ ...(i === 0 ? { fullUrl: urn } : {}), resource, request: { method: 'POST', url: resource.resourceType } })) });
+  ids.dana = bundle.entry[0].response.location.split('/')[1];
+
   // The arm is there, for a caller who may see it (the developer token is unblinded).
   assert.equal((await api(`ResearchSubject/${ids.avaSubject}`)).json.assignedArm, ARM);
 }
@@ -154,7 +180,7 @@ test('subjects, visits, adverse events and printing', { timeout: 240_000 }, asyn
   });
 
   if (config.authRequired) {
-    await t.test('the investigator (who reads, and writes no adverse events) sees the visits and events, and no form', async () => {
+    await t.test('the investigator (who reads, and writes no adverse events) sees the visits and events and no form; enrols a patient and prints the enrolment', async () => {
       const other = await newPage(browser, pageErrors);
       try {
         await other.goto(`${BASE}/#/study/${ids.study}/subject/${ids.avaSubject}`);
@@ -166,8 +192,28 @@ test('subjects, visits, adverse events and printing', { timeout: 240_000 }, asyn
         await other.locator('[data-ae-readonly]').waitFor();
         assert.equal(await other.getByRole('button', { name: 'Record adverse event' }).count(), 0);
         assert.doesNotMatch(await other.locator('main').innerText(), new RegExp(ARM));
+
+        // The investigator enrols Dana in NCT06407297 and prints the enrolment.
+        await other.goto(`${BASE}/#/study/nct06407297/screen/${ids.dana}`);
+        await other.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
+        for (const box of await other.locator('input[name="confirmed"]').all()) await box.check();
+        await other.getByRole('button', { name: `Enrol Dana Enrolled${RUN}` }).click();
+        await other.getByRole('heading', { level: 3, name: /Enrolled: Dana/ }).waitFor();
+        await other.getByRole('button', { name: 'Print the enrolment' }).waitFor();
+        await other.emulateMedia({ media: 'print' });
+        assert.equal(await other.locator('header.top').isVisible(), false);
+        assert.equal(await other.locator('main form').first().isVisible(), false);
+        assert.equal(await other.getByRole('heading', { level: 3, name: /Enrolled: Dana/ }).isVisible(), true, 'the enrolment is printed');
+        const stamp = await other.locator('[data-print-stamp]').innerText();
+        assert.match(stamp, new RegExp(`Enrolment of Dana Enrolled${RUN} in nct06407297 on \\d{4}-\\d{2}-\\d{2} · printed by investigator on \\d{4}-\\d{2}-\\d{2} at `));
+        await screenshot(other, '54-print-enrolment');
       } finally {
         await other.context().close();
+        // Dana's place goes back to NCT06407297's other journeys.
+        const subjects = (await api(`ResearchSubject?patient=Patient/${ids.dana}&status=on-study`)).json.entry ?? [];
+        for (const { resource } of subjects) {
+          await created(`ResearchSubject/${resource.id}/$withdraw`, { resourceType: 'Parameters', parameter: [{ name: 'reason', valueString: 'e2e: end of the journey' }] });
+        }
       }
     });
   }

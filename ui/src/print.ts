@@ -28,3 +28,11 @@ export function printStamp(what: string): HTMLElement {
 export function printButton(label: string): HTMLButtonElement {
   return h('button', { type: 'button', class: 'print-button', onclick: () => window.print() }, label);
 }
+
+/** Says what the page now is on paper (e.g. after an enrolment on the screening page). */
+export function retitlePrint(what: string): void {
+  document.querySelectorAll<HTMLElement>('[data-print-stamp]').forEach((stamp) => {
+    stamp.dataset.printStamp = what;
+    fill(stamp);
+  });
+}

@@ -1,7 +1,7 @@
 import { mayConfirmCriteria } from './auth';
 import { errorBox, h, today, words, type Child } from './dom';
 import { FhirError, fhir, personName, refId, resources, type Bundle, type Resource } from './fhir';
-import { printButton, printStamp } from './print';
+import { printButton, printStamp, retitlePrint } from './print';
 import { criteria, loadGroup, nctId } from './studies';
 
 const STUDY_CONTEXT = 'http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext';
@@ -230,8 +230,7 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
         h('p', {}, h('a', { href: `#/raw/ResearchSubject/${subject.id}` }, 'Show the subject record'), ' · ',
           h('a', { href: `#/study/${encodeURIComponent(studyId)}` }, 'Back to the study')),
         h('p', {}, printButton('Print the enrolment'))));
-      const stamp = document.querySelector<HTMLElement>('[data-print-stamp]');
-      if (stamp) stamp.dataset.printStamp = `Enrolment of ${name} in ${studyRef.slice('ResearchStudy/'.length)} on ${subject.period?.start ?? enrolDate.value()}`;
+      retitlePrint(`Enrolment of ${name} in ${studyRef.slice('ResearchStudy/'.length)} on ${subject.period?.start ?? enrolDate.value()}`);
     } catch (error) {
       submit.disabled = false;
       const title = error instanceof FhirError && error.status === 409 ? 'Enrolment refused: conflict'
