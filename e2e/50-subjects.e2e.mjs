@@ -114,6 +114,8 @@ test('subjects, visits, adverse events and printing', { timeout: 240_000 }, asyn
     await page.getByRole('heading', { level: 2, name: 'On study (1)' }).waitFor();
     await page.getByRole('heading', { level: 2, name: 'Completed (off study) (1)' }).waitFor();
     await page.getByRole('heading', { level: 2, name: 'Withdrawn (1)' }).waitFor();
+    // The day's work at a glance: Ava's 1-month visit is overdue (from $visits).
+    assert.equal(await page.locator(`tr[data-subject="${ids.avaSubject}"] td[data-visits]`).innerText(), '! 1 overdue');
     const ben = page.locator(`tr[data-subject="${ids.benSubject}"]`);
     await ben.locator('summary').click();
     const history = await ben.locator('.history').innerText();

@@ -113,6 +113,18 @@ function recruitmentCurve(starts: string[], target: number | undefined, counting
     h('p', { class: 'muted' }, 'Solid line: enrolments in total, by date of enrolment. Dashed line: the target.'));
 }
 
+/** "1 overdue, 1 due" from $visits, for the day's work list; null when the server gives none. */
+async function visitSummary(subjectId: string): Promise<{ overdue: number; due: number } | null> {
+  try {
+    const result = await fhir(`ResearchSubject/${encodeURIComponent(subjectId)}/$visits`);
+    const statuses: string[] = (result.parameter ?? []).filter((p: Resource) => p.name === 'visit')
+      .map((p: Resource) => (p.part ?? []).find((x: Resource) => x.name === 'status')?.valueCoding?.code);
+    return { overdue: statuses.filter((c) => c === 'overdue').length, due: statuses.filter((c) => c === 'due').length };
+  } catch {
+    return null; // no schedule, or not the caller's to see: the subject's own page says why
+  }
+}
+
 export async function subjectsView(_q: URLSearchParams, studyId: string): Promise<Child> {
   const studyRef = `ResearchStudy/${studyId}`;
   const [study, bundle] = await Promise.all([
@@ -123,19 +135,22 @@ export async function subjectsView(_q: URLSearchParams, studyId: string): Promis
   // A subject withdrawn before it started (a candidate who declined) belongs to the screening log.
   const subjects = all.filter((r) => r.resourceType === 'ResearchSubject' && (r.status !== 'withdrawn' || r.period?.start));
   const patients = new Map(all.filter((r) => r.resourceType === 'Patient').map((p) => [`Patient/${p.id}`, p]));
-  const histories = await Promise.all(subjects.map((s) => history(s).catch((error) => error as Error)));
+  const [histories, visits] = await Promise.all([
+    Promise.all(subjects.map((s) => history(s).catch((error) => error as Error))),
+    Promise.all(subjects.map((s) => visitSummary(s.id!))),
+  ]);
   const target = ext(ext(study, R5 + 'recruitment')[0], 'targetNumber')[0]?.valueUnsignedInt;
   const showArms = subjects.some((s) => armOf(s));
   const counting = subjects.filter((s) => COUNTING.includes(s.status)).length;
 
   const sections = GROUPS.map(([key, title, statuses]) => {
-    const rows = subjects.map((s, i) => [s, histories[i]] as const).filter(([s]) => statuses.includes(s.status))
+    const rows = subjects.map((s, i) => [s, histories[i], visits[i]] as const).filter(([s]) => statuses.includes(s.status))
       .sort(([a], [b]) => day(a.period?.start).localeCompare(day(b.period?.start)));
     return h('section', { 'aria-labelledby': `subjects-${key}-h` },
       h('h2', { id: `subjects-${key}-h` }, `${title} (${rows.length})`),
       rows.length ? h('table', { class: 'subjects', 'data-group': key },
-        h('thead', {}, h('tr', {}, ['Subject', 'Status', 'Started', 'Left', ...(showArms ? ['Arm'] : []), 'Status history', ''].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', {}, rows.map(([s, changes]) => {
+        h('thead', {}, h('tr', {}, ['Subject', 'Status', 'Started', 'Left', ...(showArms ? ['Arm'] : []), 'Visits', 'Status history', ''].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, rows.map(([s, changes, due]) => {
           const patient = patients.get(refId(s.individual?.reference));
           const name = patient ? personName(patient) : 'Patient not readable';
           return h('tr', { 'data-subject': s.id },
@@ -144,6 +159,9 @@ export async function subjectsView(_q: URLSearchParams, studyId: string): Promis
             h('td', {}, day(s.period?.start) || '—'),
             h('td', {}, day(s.period?.end) || '—'),
             showArms ? h('td', {}, armOf(s) ?? '—') : null,
+            h('td', { 'data-visits': '' }, !due ? '—' : due.overdue
+              ? h('span', { class: 'badge bad' }, h('span', { 'aria-hidden': 'true' }, '! '), `${due.overdue} overdue`, due.due ? `, ${due.due} due` : '')
+              : due.due ? h('span', { class: 'badge review' }, h('span', { 'aria-hidden': 'true' }, '● '), `${due.due} due now`) : 'None due'),
             h('td', {}, changes instanceof Error
               ? errorBox(changes, 'The history could not be read')
               : h('details', {}, h('summary', {}, `${changes.length} status${changes.length === 1 ? '' : 'es'}`), historyList(changes))),
