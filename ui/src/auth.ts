@@ -75,6 +75,50 @@ export function tokenRoles(): string[] | null {
   }
 }
 
+/**
+ * Who is signed in, as the token names them (name, preferred_username, else sub), or null when the
+ * page cannot tell (security off, an opaque token). For print-outs and the header; never a decision.
+ */
+export function tokenUser(): string | null {
+  const token = config.authRequired ? accessToken() : null;
+  const payload = token?.split('.')[1];
+  if (!payload) return null;
+  try {
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=')));
+    const user = [json.name, json.preferred_username, json.sub].find((v) => typeof v === 'string' && v.trim());
+    return user ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the token's SMART scopes let the person create resources of this type (v2 `c`, v1
+ * `write` or `*`); true with security off, null when the token response names no scopes. Only
+ * what the page offers depends on it; the server decides.
+ */
+export function tokenMayCreate(type: string): boolean | null {
+  if (!config.authRequired) return true;
+  // The token's own claim first: an issuer may grant less than the page asked for, and the token
+  // response may repeat the request.
+  const token = accessToken();
+  const payload = token?.split('.')[1];
+  let scope: unknown = client?.state.tokenResponse?.scope;
+  try {
+    if (payload) {
+      const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=')));
+      scope = typeof claims.scope === 'string' ? claims.scope : Array.isArray(claims.scp) ? claims.scp.join(' ') : scope;
+    }
+  } catch {
+    /* an opaque token: the token response's scope */
+  }
+  if (typeof scope !== 'string') return null;
+  return scope.split(/\s+/).some((s) => {
+    const m = /^(?:user|patient|system)\/(\*|[A-Za-z]+)\.(\S+)$/.exec(s);
+    return !!m && (m[1] === '*' || m[1] === type) && (m[2] === 'write' || m[2] === '*' || /^c/.test(m[2]));
+  });
+}
+
 /** False only when the token says the person is not an investigator (who alone signs off criteria). */
 export const mayConfirmCriteria = (): boolean => {
   const roles = tokenRoles();

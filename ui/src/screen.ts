@@ -1,6 +1,7 @@
 import { mayConfirmCriteria } from './auth';
 import { errorBox, h, today, words, type Child } from './dom';
 import { FhirError, fhir, personName, refId, resources, type Bundle, type Resource } from './fhir';
+import { printButton, printStamp, retitlePrint } from './print';
 import { criteria, loadGroup, nctId } from './studies';
 
 const STUDY_CONTEXT = 'http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext';
@@ -92,13 +93,15 @@ export async function screenView(q: URLSearchParams, studyId: string, patientId:
 
   return [
     h('p', { class: 'crumbs' }, h('a', { href: `#/study/${encodeURIComponent(studyId)}` }, `← ${nctId(study)}: back to the study`)),
+    printStamp(`Screening of ${name} for ${nctId(study)}, as of ${date}`),
     h('h1', { tabindex: -1 }, `Screening ${name}`),
     h('p', {}, 'for ', h('a', { href: `#/study/${encodeURIComponent(studyId)}` }, study.title ?? studyId)),
     h('p', { class: 'muted' }, `Born ${patient.birthDate ?? 'unknown'}${ageOn(patient.birthDate, date)} · ${words(patient.gender) || 'sex unknown'} · `,
       (patient.identifier ?? []).map((i: Resource) => i.value).join(', ') || patientRef),
     dateForm,
     h('section', { class: `verdict ${vStyle}`, 'aria-labelledby': 'verdict-h' },
-      h('h2', { id: 'verdict-h' }, 'Verdict: ', h('span', { 'aria-hidden': 'true' }, vSymbol + ' '), vTitle), h('p', {}, vText)),
+      h('h2', { id: 'verdict-h' }, 'Verdict: ', h('span', { 'aria-hidden': 'true' }, vSymbol + ' '), vTitle), h('p', {}, vText),
+      h('p', {}, printButton('Print the screening result'))),
     table,
     enrolSection(studyId, studyRef, patientRef, name, verdict, items, resources(consentBundle)),
   ];
@@ -225,7 +228,9 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
         h('p', {}, `ResearchSubject/${subject.id}, status ${subject.status}, from ${subject.period?.start ?? enrolDate.value()}. `,
           subject.assignedArm ? `Arm: ${subject.assignedArm}.` : 'Arm: not shown (the study is masked or not yet randomised).'),
         h('p', {}, h('a', { href: `#/raw/ResearchSubject/${subject.id}` }, 'Show the subject record'), ' · ',
-          h('a', { href: `#/study/${encodeURIComponent(studyId)}` }, 'Back to the study'))));
+          h('a', { href: `#/study/${encodeURIComponent(studyId)}` }, 'Back to the study')),
+        h('p', {}, printButton('Print the enrolment'))));
+      retitlePrint(`Enrolment of ${name} in ${studyRef.slice('ResearchStudy/'.length)} on ${subject.period?.start ?? enrolDate.value()}`);
     } catch (error) {
       submit.disabled = false;
       const title = error instanceof FhirError && error.status === 409 ? 'Enrolment refused: conflict'

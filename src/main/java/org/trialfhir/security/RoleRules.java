@@ -24,6 +24,12 @@ final class RoleRules {
   static final List<String> REPORT_READS =
       List.of("ResearchStudy", "ResearchSubject", "Observation", "AdverseEvent");
 
+  /**
+   * What $visits reads as its caller: the subject, its study and schedule, the patient's visits.
+   */
+  static final List<String> VISIT_READS =
+      List.of("ResearchSubject", "ResearchStudy", "PlanDefinition", "Encounter", "Observation");
+
   /** What $import-ctgov stores: the study, its eligibility Group, sponsors and sites. */
   static final List<String> IMPORT_WRITES =
       List.of("ResearchStudy", "Group", "Organization", "Location");
@@ -74,6 +80,9 @@ final class RoleRules {
     }
     if (studyTeam && caller.readsAllOf("ResearchSubject") && writes(caller, "ResearchSubject")) {
       allowOnInstancesReadingAsCaller(rules, "enrolment", "$withdraw", ResearchSubject.class);
+    }
+    if (studyTeam && readsAll(caller, VISIT_READS)) {
+      allowOnInstancesReadingAsCaller(rules, "visits", "$visits", ResearchSubject.class);
     }
     if (readsAll(caller, REPORT_READS)
         && (caller.has(Role.COORDINATOR)
