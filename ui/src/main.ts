@@ -5,6 +5,8 @@ import { FhirError, fhir, setBase } from './fhir';
 import { patientView } from './patient';
 import { screenView } from './screen';
 import { studyListView, studyView } from './studies';
+import { screeningLogView } from './log';
+import { worklistView } from './worklist';
 
 const main = document.getElementById('main') as HTMLElement;
 const account = document.getElementById('account') as HTMLElement;
@@ -35,6 +37,8 @@ const routes: [RegExp, View][] = [
   [/^#\/studies$/, studyListView],
   [/^#\/study\/([^/]+)$/, studyView],
   [/^#\/study\/([^/]+)\/screen\/([^/]+)$/, screenView],
+  [/^#\/study\/([^/]+)\/worklist$/, worklistView],
+  [/^#\/study\/([^/]+)\/log$/, screeningLogView],
   [/^#\/raw\/([A-Za-z]+)\/([^/]+)$/, rawView],
   [/^#\/patient\/([^/]+)$/, patientView],
 ];
