@@ -145,6 +145,9 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
+/** A cell as typed: the server prefixes one a spreadsheet would run as a formula with an apostrophe. */
+const shown = (cell: string): string => (/^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell);
+
 /** The CSV text of a Binary (base64, UTF-8). */
 function binaryText(binary: Resource): string {
   const bytes = Uint8Array.from(atob(binary.data ?? ''), (c) => c.charCodeAt(0));
@@ -211,7 +214,7 @@ export async function screeningLogView(_q: URLSearchParams, studyId: string): Pr
               h('td', {}, when(r[col('recorded')])),
               h('td', {}, r[col('recorded_by')]),
               h('td', {}, statusBadge(r[col('status')])),
-              h('td', {}, r[col('reason')] || '—'));
+              h('td', {}, shown(r[col('reason')]) || '—'));
           })))
       : h('p', {}, 'Nothing is logged for this study yet: run the worklist and record the contacts and screenings.'),
   ];

@@ -183,7 +183,7 @@ function candidateRow(studyId: string, c: Candidate, patient: Resource | undefin
   };
   options();
   select.addEventListener('change', () => { reasonRow.hidden = !needsReason(select.value); reason.required = needsReason(select.value); });
-  const form = h('form', { class: 'inline', 'aria-label': `Contact status of ${name}` },
+  const form = h('form', { class: 'inline', 'aria-label': `Set the contact status of ${name}` },
     h('label', { for: `contact-${id}`, class: 'visually-hidden' }, `Contact status of ${name}`), select, reasonRow, save, said);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

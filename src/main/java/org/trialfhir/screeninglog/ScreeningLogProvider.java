@@ -5,9 +5,7 @@ import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.nio.charset.StandardCharsets;
-import java.time.LocalDate;
 import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.IdType;
@@ -78,17 +76,9 @@ public class ScreeningLogProvider implements FhirProvider {
               + " A Binary of type text/csv; asked for without a FHIR Accept type, the CSV itself.")
   public Binary screeningLog(@IdParam IdType study, RequestDetails caller) {
     String csv = ScreeningLog.csv(log.entries(study, caller));
-    if (caller instanceof ServletRequestDetails servlet && servlet.getServletResponse() != null) {
-      servlet
-          .getServletResponse()
-          .setHeader(
-              "Content-Disposition",
-              "attachment; filename=\"screening-log-"
-                  + study.getIdPart().replaceAll("[^A-Za-z0-9.-]", "_")
-                  + "-"
-                  + LocalDate.now()
-                  + ".csv\"");
-    }
+    // HAPI answers a Binary asked for without a FHIR type as its raw content, with
+    // "Content-Disposition: Attachment;" (its rule for every Binary); a second disposition header
+    // with a file name would make browsers refuse the answer, so the page names the file itself.
     Binary binary = new Binary();
     binary.setContentType("text/csv");
     binary.setContent(csv.getBytes(StandardCharsets.UTF_8));
