@@ -76,6 +76,9 @@ public final class SubjectStatusTransitions {
   /** Were on the study and left it: such a patient is not enrolled again. */
   public static final Set<String> LEFT = Set.of("withdrawn", "off-study");
 
+  /** A screening that ended (screen failure, declined): such a patient is not enrolled. */
+  public static final Set<String> SCREENING_ENDED = Set.of("ineligible", "not-registered");
+
   /** Before enrolment: $enroll moves such a subject on study instead of creating another. */
   public static final Set<String> BEFORE_ENROLMENT =
       Set.of("potential-candidate", "candidate", "screening", "eligible", "pending-on-study");

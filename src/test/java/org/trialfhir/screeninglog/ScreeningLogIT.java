@@ -108,6 +108,10 @@ class ScreeningLogIT extends IntegrationTestBase {
     assertThat(
             failed.getString("extension.find { it.url.endsWith('screening-reason') }.valueString"))
         .isEqualTo(reason);
+    Response enrolAnyway =
+        fhir().body(enrolBody(adult)).post("/ResearchStudy/" + study + "/$enroll");
+    assertThat(enrolAnyway.statusCode()).as(enrolAnyway.asString()).isEqualTo(409);
+    assertThat(enrolAnyway.asString()).contains("screening for").contains("screen failure");
     Response backwards = record(COORDINATOR, study, adult, "contacted", null, 422);
     assertThat(backwards.asString()).contains("moves forward only");
 
