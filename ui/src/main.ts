@@ -7,6 +7,8 @@ import { screenView } from './screen';
 import { studyListView, studyView } from './studies';
 import { subjectsView } from './subjects';
 import { subjectView } from './visits';
+import { screeningLogView } from './log';
+import { worklistView } from './worklist';
 
 const main = document.getElementById('main') as HTMLElement;
 const account = document.getElementById('account') as HTMLElement;
@@ -39,6 +41,8 @@ const routes: [RegExp, View][] = [
   [/^#\/study\/([^/]+)\/screen\/([^/]+)$/, screenView],
   [/^#\/study\/([^/]+)\/subjects$/, subjectsView],
   [/^#\/study\/([^/]+)\/subject\/([^/]+)$/, subjectView],
+  [/^#\/study\/([^/]+)\/worklist$/, worklistView],
+  [/^#\/study\/([^/]+)\/log$/, screeningLogView],
   [/^#\/raw\/([A-Za-z]+)\/([^/]+)$/, rawView],
   [/^#\/patient\/([^/]+)$/, patientView],
 ];

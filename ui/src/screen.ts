@@ -3,6 +3,7 @@ import { errorBox, h, today, words, type Child } from './dom';
 import { FhirError, fhir, personName, refId, resources, type Bundle, type Resource } from './fhir';
 import { printButton, printStamp, retitlePrint } from './print';
 import { criteria, loadGroup, nctId } from './studies';
+import { screeningRecord } from './log';
 
 const STUDY_CONTEXT = 'http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext';
 /** Why a research consent dated before today is entered only now (the server requires it). */
@@ -103,6 +104,7 @@ export async function screenView(q: URLSearchParams, studyId: string, patientId:
       h('h2', { id: 'verdict-h' }, 'Verdict: ', h('span', { 'aria-hidden': 'true' }, vSymbol + ' '), vTitle), h('p', {}, vText),
       h('p', {}, printButton('Print the screening result'))),
     table,
+    screeningRecord(studyId, patientId, name, verdict, date, items.filter((c) => c.outcome === 'fail').map((c) => `${c.id}: ${c.description}`)),
     enrolSection(studyId, studyRef, patientRef, name, verdict, items, resources(consentBundle)),
   ];
 }

@@ -208,6 +208,8 @@ export async function studyView(_q: URLSearchParams, id: string): Promise<Child>
       h('section', { 'aria-labelledby': 'arms-h' }, h('h2', { id: 'arms-h' }, 'Arms'),
         (study.arm ?? []).length ? h('ul', {}, study.arm.map((a: Resource) => h('li', {}, h('strong', {}, a.name), a.type?.text ? ` (${a.type.text})` : '', a.description ? `: ${a.description}` : ''))) : h('p', {}, 'No arms recorded.'),
         study.description ? h('details', {}, h('summary', {}, 'Study description'), h('p', { class: 'prewrap' }, study.description)) : null)),
+    h('p', { class: 'actions' }, h('a', { class: 'button', href: `#/study/${encodeURIComponent(id)}/worklist` }, 'Worklist: find candidates'),
+      h('a', { href: `#/study/${encodeURIComponent(id)}/log` }, 'Screening log')),
     h('section', { 'aria-labelledby': 'screen-h', class: 'screenbox' }, h('h2', { id: 'screen-h' }, 'Screen a patient'), patientSearch, found),
     criteriaSection,
   ];

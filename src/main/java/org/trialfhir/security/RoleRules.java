@@ -77,6 +77,14 @@ final class RoleRules {
     }
     if (studyTeam && readsRecords && writes(caller, "ResearchSubject")) {
       allowOnInstancesReadingAsCaller(rules, "enrolment", "$enroll", ResearchStudy.class);
+      // The worklist's contact and screening statuses (screeninglog/): writes the subject as the
+      // caller, reads the record for an "eligible" as $eligibility does.
+      allowOnInstancesReadingAsCaller(
+          rules, "screening log", "$record-screening", ResearchStudy.class);
+    }
+    if (studyTeam && caller.readsAllOf("ResearchSubject") && caller.readsAllOf("Provenance")) {
+      // Reads the subjects and their Provenance as the caller; answers CSV (a Binary, no arm).
+      allowOnInstances(rules, "screening log", "$screening-log", ResearchStudy.class);
     }
     if (studyTeam && caller.readsAllOf("ResearchSubject") && writes(caller, "ResearchSubject")) {
       allowOnInstancesReadingAsCaller(rules, "enrolment", "$withdraw", ResearchSubject.class);

@@ -67,8 +67,9 @@ class EnrolmentGuard {
   }
 
   /**
-   * Refuses (409) a patient who is or was on the study, ignoring the subject being written; returns
-   * the patient's subject record from before enrolment (e.g. a candidate), if there is one.
+   * Refuses (409) a patient who is or was on the study, or whose screening for it ended (screen
+   * failure, declined), ignoring the subject being written; returns the patient's subject record
+   * from before enrolment (e.g. a candidate), if there is one.
    */
   Optional<ResearchSubject> refuseDuplicate(
       ResearchStudy study, String patientReference, String ignoredSubjectId) {
@@ -91,6 +92,22 @@ class EnrolmentGuard {
                 + ", status "
                 + status
                 + ") and cannot be enrolled again");
+      }
+      if (SubjectStatusTransitions.SCREENING_ENDED.contains(status)) {
+        // A screen failure or a refusal is final: enrolling the patient anyway would contradict
+        // the screening log (a new screening is a new decision, not an enrolment over it).
+        throw conflict(
+            IssueType.BUSINESSRULE,
+            patientReference
+                + "'s screening for "
+                + reference(study)
+                + " ended (ResearchSubject/"
+                + id
+                + ", status "
+                + status
+                + ": "
+                + ("ineligible".equals(status) ? "screen failure" : "declined")
+                + ") and cannot be enrolled");
       }
       if (before.isEmpty() && SubjectStatusTransitions.BEFORE_ENROLMENT.contains(status)) {
         before = Optional.of(other);

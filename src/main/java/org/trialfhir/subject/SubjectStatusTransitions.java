@@ -8,13 +8,22 @@ import java.util.Set;
  * forward through screening, enrolment and follow-up; withdrawn, off-study, ineligible and
  * not-registered are final. Keeping a status is always allowed.
  */
-final class SubjectStatusTransitions {
+public final class SubjectStatusTransitions {
 
   private static final Map<String, Set<String>> NEXT =
       Map.ofEntries(
           Map.entry(
               "potential-candidate",
-              Set.of("candidate", "screening", "ineligible", "not-registered", "withdrawn")),
+              // Eligible on the record (pre-screening) before anyone contacts the patient; $enroll
+              // checks eligibility and consent itself, so any pre-enrolment status may go on study.
+              Set.of(
+                  "candidate",
+                  "screening",
+                  "eligible",
+                  "ineligible",
+                  "on-study",
+                  "not-registered",
+                  "withdrawn")),
           Map.entry(
               "candidate",
               Set.of(
@@ -25,10 +34,23 @@ final class SubjectStatusTransitions {
                   "on-study",
                   "not-registered",
                   "withdrawn")),
-          Map.entry("screening", Set.of("eligible", "ineligible", "not-registered", "withdrawn")),
+          // A patient may consent while their screening goes on (the worklist's "consented").
           Map.entry(
-              "eligible", Set.of("pending-on-study", "on-study", "not-registered", "withdrawn")),
-          Map.entry("pending-on-study", Set.of("on-study", "not-registered", "withdrawn")),
+              "screening",
+              Set.of(
+                  "eligible",
+                  "ineligible",
+                  "pending-on-study",
+                  "on-study",
+                  "not-registered",
+                  "withdrawn")),
+          // A patient eligible, or consented, may still fail screening (a result at the screening
+          // visit): the commonest screen failure.
+          Map.entry(
+              "eligible",
+              Set.of("pending-on-study", "on-study", "ineligible", "not-registered", "withdrawn")),
+          Map.entry(
+              "pending-on-study", Set.of("on-study", "ineligible", "not-registered", "withdrawn")),
           Map.entry(
               "on-study",
               Set.of(
@@ -48,23 +70,26 @@ final class SubjectStatusTransitions {
           Map.entry("not-registered", Set.of()));
 
   /** On the study now: these count against the study's target enrolment. */
-  static final Set<String> ENROLLED =
+  public static final Set<String> ENROLLED =
       Set.of("on-study", "on-study-intervention", "on-study-observation", "follow-up");
 
   /** Were on the study and left it: such a patient is not enrolled again. */
-  static final Set<String> LEFT = Set.of("withdrawn", "off-study");
+  public static final Set<String> LEFT = Set.of("withdrawn", "off-study");
+
+  /** A screening that ended (screen failure, declined): such a patient is not enrolled. */
+  public static final Set<String> SCREENING_ENDED = Set.of("ineligible", "not-registered");
 
   /** Before enrolment: $enroll moves such a subject on study instead of creating another. */
-  static final Set<String> BEFORE_ENROLMENT =
+  public static final Set<String> BEFORE_ENROLMENT =
       Set.of("potential-candidate", "candidate", "screening", "eligible", "pending-on-study");
 
   private SubjectStatusTransitions() {}
 
-  static boolean allowed(String from, String to) {
+  public static boolean allowed(String from, String to) {
     return from == null || from.equals(to) || NEXT.getOrDefault(from, Set.of()).contains(to);
   }
 
-  static Set<String> next(String from) {
+  public static Set<String> next(String from) {
     return NEXT.getOrDefault(from, Set.of());
   }
 }

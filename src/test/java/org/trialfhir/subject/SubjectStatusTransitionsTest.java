@@ -24,4 +24,24 @@ class SubjectStatusTransitionsTest {
     assertThat(SubjectStatusTransitions.allowed("ineligible", "eligible")).isFalse();
     assertThat(SubjectStatusTransitions.next("withdrawn")).isEmpty();
   }
+
+  @Test
+  void theWorklistsStepsAndEnrolmentFromAnyPreEnrolmentStatus() {
+    assertThat(SubjectStatusTransitions.allowed("potential-candidate", "eligible"))
+        .as("eligible on the record before contact")
+        .isTrue();
+    assertThat(SubjectStatusTransitions.allowed("screening", "pending-on-study"))
+        .as("consenting while screening goes on")
+        .isTrue();
+    assertThat(SubjectStatusTransitions.allowed("pending-on-study", "ineligible"))
+        .as("a screen failure after consent")
+        .isTrue();
+    for (String before : SubjectStatusTransitions.BEFORE_ENROLMENT) {
+      assertThat(SubjectStatusTransitions.allowed(before, "on-study")).as(before).isTrue();
+    }
+    assertThat(SubjectStatusTransitions.allowed("potential-candidate", "pending-on-study"))
+        .as("consent follows a contact")
+        .isFalse();
+    assertThat(SubjectStatusTransitions.allowed("not-registered", "candidate")).isFalse();
+  }
 }
