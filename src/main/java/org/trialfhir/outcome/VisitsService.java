@@ -100,6 +100,13 @@ class VisitsService {
               + " low and high, in days)");
     }
     LocalDate start = day(subject.getPeriod().getStartElement());
+    if (start == null) {
+      // A start known only to the month or year places no visit window.
+      throw new UnprocessableEntityException(
+          "ResearchSubject.period.start is '"
+              + subject.getPeriod().getStartElement().getValueAsString()
+              + "': the visits need the day the subject started");
+    }
     LocalDate end =
         LEFT.contains(status) && subject.getPeriod().hasEnd()
             ? day(subject.getPeriod().getEndElement())

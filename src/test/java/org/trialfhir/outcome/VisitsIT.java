@@ -218,5 +218,40 @@ class VisitsIT extends IntegrationTestBase {
             .extract()
             .path("issue[0].diagnostics");
     assertThat(refusal).contains("not enrolled");
+
+    // A start known only to the month (a late entry from a paper record) places no window: a 422
+    // naming it, never a 500. Should the server refuse to store such a start, nothing reaches here.
+    var partial =
+        fhir()
+            .body(
+                """
+                {"resourceType":"ResearchSubject","status":"on-study",
+                 "extension":[{"url":"http://trialfhir.org/fhir/StructureDefinition/late-entry",
+                   "valueString":"entered from the paper log"}],
+                 "period":{"start":"2025-03"},
+                 "study":{"reference":"%s"},
+                 "individual":{"reference":"Patient/%s"}}
+                """
+                    .formatted(
+                        fhir()
+                            .get("/ResearchSubject/" + subject)
+                            .then()
+                            .extract()
+                            .path("study.reference"),
+                        createPatient(unique("Partial"), "2013-05-02")))
+            .post("/ResearchSubject")
+            .then()
+            .extract();
+    assertThat(partial.statusCode()).isIn(201, 400, 403, 409, 422);
+    if (partial.statusCode() == 201) {
+      assertThat(
+              fhirAs(BLINDED)
+                  .get("/ResearchSubject/" + partial.path("id") + "/$visits")
+                  .then()
+                  .statusCode(422)
+                  .extract()
+                  .<String>path("issue[0].diagnostics"))
+          .contains("period.start");
+    }
   }
 }
