@@ -179,6 +179,10 @@ class StudySearchInterceptor implements FhirInterceptor {
               .allMatch(v -> v instanceof ReferenceParam r && "near".equals(r.getChain()))) {
         continue;
       }
+      for (IQueryParameterType value : or) {
+        // A half coordinate is refused here, naming it: HAPI would fail it with its own words.
+        NearParameter.parse("site.near", ((ReferenceParam) value).getValue());
+      }
       Set<IIdType> found = new LinkedHashSet<>();
       for (IQueryParameterType value : or) {
         SearchParameterMap locations = InternalSearch.map();
