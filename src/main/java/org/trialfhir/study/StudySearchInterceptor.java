@@ -56,6 +56,11 @@ class StudySearchInterceptor implements FhirInterceptor {
 
   @Hook(Pointcut.STORAGE_PRESEARCH_REGISTERED)
   public void rewrite(ICachedSearchDetails search, SearchParameterMap map) {
+    if ("Location".equals(search.getResourceType())) {
+      // The sites a study search looks in: half a coordinate is a 400 naming it (HAPI: a 500).
+      checkNear(map, Location.SP_NEAR);
+      return;
+    }
     if (!"ResearchStudy".equals(search.getResourceType())) {
       return;
     }
@@ -163,6 +168,20 @@ class StudySearchInterceptor implements FhirInterceptor {
                           && ("female".equals(t.getValue()) || "male".equals(t.getValue())));
       if (one) {
         or.add(new TokenParam("all"));
+      }
+    }
+  }
+
+  private static void checkNear(SearchParameterMap map, String name) {
+    List<List<IQueryParameterType>> near = map.get(name);
+    if (near == null) {
+      return;
+    }
+    for (List<IQueryParameterType> or : near) {
+      for (IQueryParameterType value : or) {
+        if (value instanceof SpecialParam point) {
+          NearParameter.parse(name, point.getValue());
+        }
       }
     }
   }
