@@ -183,7 +183,8 @@ test('the defects of the coordinator page, fixed', { timeout: 300_000 }, async (
 
   await t.test('half a coordinate is refused in the page, and by the server with a 400 naming it', async () => {
     await page.goto(`${BASE}/#/studies`);
-    await page.getByRole('heading', { level: 1, name: 'Studies' }).waitFor();
+    // The previous search's form is drawn again without its title filter.
+    await page.waitForFunction(() => document.getElementById('f-title')?.value === '' && !document.querySelector('main[aria-busy]'));
     const before = page.url();
     await page.getByLabel('Latitude').fill('52.37');
     await page.getByRole('button', { name: 'Search studies' }).click();
