@@ -196,6 +196,7 @@ test('the defects of the coordinator page, fixed', { timeout: 300_000 }, async (
     await page.getByLabel('Longitude').fill('4,89');
     await page.getByRole('button', { name: 'Search studies' }).click();
     await said.getByText(/The longitude “4,89” is not a longitude/).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-lon', 'focus on the longitude to correct');
     await shot('04-half-coordinate');
     // Typed into the address: the page says it too, in words.
     await page.goto(`${BASE}/#/studies?lat=52.37`);
@@ -275,6 +276,7 @@ test('the defects of the coordinator page, fixed', { timeout: 300_000 }, async (
     await page.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
     assert.match(await page.locator('.enrolled-flag').innerText(), new RegExp(`is enrolled in this study[\\s\\S]*Status: on study, since ${day(0)}`));
     assert.equal(await page.getByRole('button', { name: /^Enrol / }).count(), 0, 'no enrol form for an enrolled patient');
+    assertPlain(await page.locator('table.outcomes').innerText(), toEnrol.id);
     assert.doesNotMatch(await page.locator('.verdict').innerText(), /before enrolment/);
     const flagBox = await page.locator('.enrolled-flag').boundingBox();
     const verdictBox = await page.locator('.verdict').boundingBox();

@@ -37,7 +37,6 @@ function renderAccount(): void {
       account.append(h('span', { class: 'who', id: 'who' },
         h('span', { class: 'visually-hidden' }, 'Signed in as '),
         h('strong', { class: 'who-name' }, person.name),
-        person.username ? h('span', { class: 'who-user' }, ` (${person.username})`) : null,
         h('span', { class: 'who-role' }, h('span', { class: 'visually-hidden' }, ', role: '), roleWords(person.roles))));
     }
     account.append(h('button', {

@@ -2,6 +2,7 @@ import { mayConfirmCriteria } from './auth';
 import { announce, errorBox, h, refreshView, takeFlash, today, words, type Child } from './dom';
 import { FhirError, fhir, personName, refId, resources, type Bundle, type Resource } from './fhir';
 import { criteria, loadGroup, nctId } from './studies';
+import { withoutIds } from './wording';
 
 const STUDY_CONTEXT = 'http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext';
 /** Why a research consent dated before today is entered only now (the server requires it). */
@@ -130,7 +131,7 @@ export async function screenView(q: URLSearchParams, studyId: string, patientId:
       h('th', { scope: 'row' }, c.id, h('div', { class: 'muted' }, words(c.type))),
       h('td', {}, c.description),
       h('td', {}, badge(c.outcome)),
-      h('td', {}, c.reason,
+      h('td', {}, withoutIds(c.reason, { [patientRef]: name }),
         c.outcome === 'missing-data' ? h('div', { class: 'obtain' }, h('strong', {}, 'To obtain: '), labels.get(c.id)?.label || c.description) : null),
       h('td', {}, c.evidence.length ? h('ul', { class: 'plain' }, c.evidence.map((ref, i) => {
         const kind = EVIDENCE[ref.split('/')[0]] ?? words(ref.split('/')[0]);
@@ -249,7 +250,7 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
       ? h('fieldset', {}, h('legend', {}, 'Your sign-off as investigator on the criteria a person must judge'),
           reviews.map((c) => h('div', { class: 'check' },
             h('input', { type: 'checkbox', name: 'confirmed', id: `confirm-${c.id}`, value: c.id }),
-            h('label', { for: `confirm-${c.id}` }, h('strong', {}, `${c.id}: `), c.description, h('div', { class: 'muted' }, c.reason)))))
+            h('label', { for: `confirm-${c.id}` }, h('strong', {}, `${c.id}: `), c.description, h('div', { class: 'muted' }, withoutIds(c.reason))))))
       : h('fieldset', { class: 'awaiting' }, h('legend', {}, "Awaiting the investigator's sign-off"),
           h('p', {}, `Only an investigator can confirm ${reviews.length === 1 ? 'this criterion' : `these ${reviews.length} criteria`}: `,
             'the investigator signs in to this page with their own account, ticks them and enrols the patient.'),

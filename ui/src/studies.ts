@@ -72,14 +72,19 @@ function select(id: string, name: string, options: [string, string][], value: st
  * degrees on the globe, a positive distance. The server refuses the same (site.near, a 400 naming
  * it); the page says it before asking.
  */
-export function nearProblem(lat = '', lon = '', km = ''): string | null {
-  if (!lat && !lon) return km ? 'Give a latitude and a longitude for “Within km”, or clear the distance.' : null;
-  if (!lon) return 'Give the longitude too: a distance search needs both a latitude and a longitude.';
-  if (!lat) return 'Give the latitude too: a distance search needs both a latitude and a longitude.';
+export function nearProblem(lat = '', lon = '', km = ''): { text: string; field: string } | null {
+  const both = 'a distance search needs both a latitude and a longitude.';
+  if (!lat && !lon) return km ? { text: 'Give a latitude and a longitude for “Within km”, or clear the distance.', field: 'f-lat' } : null;
+  if (!lon) return { text: `Give the longitude too: ${both}`, field: 'f-lon' };
+  if (!lat) return { text: `Give the latitude too: ${both}`, field: 'f-lat' };
   const decimal = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-  if (!decimal.test(lat) || Math.abs(Number(lat)) > 90) return `The latitude “${lat}” is not a latitude: a decimal number of degrees from -90 to 90, with a point (e.g. 52.37).`;
-  if (!decimal.test(lon) || Math.abs(Number(lon)) > 180) return `The longitude “${lon}” is not a longitude: a decimal number of degrees from -180 to 180, with a point (e.g. 4.89).`;
-  if (km && !(Number(km) > 0)) return `The distance “${km}” is not a number of kilometres above 0.`;
+  if (!decimal.test(lat) || Math.abs(Number(lat)) > 90) {
+    return { text: `The latitude “${lat}” is not a latitude: a decimal number of degrees from -90 to 90, with a point (e.g. 52.37).`, field: 'f-lat' };
+  }
+  if (!decimal.test(lon) || Math.abs(Number(lon)) > 180) {
+    return { text: `The longitude “${lon}” is not a longitude: a decimal number of degrees from -180 to 180, with a point (e.g. 4.89).`, field: 'f-lon' };
+  }
+  if (km && !(Number(km) > 0)) return { text: `The distance “${km}” is not a number of kilometres above 0.`, field: 'f-km' };
   return null;
 }
 
@@ -124,10 +129,10 @@ export async function studyListView(q: URLSearchParams): Promise<Child> {
     new FormData(form).forEach((value, name) => params.set(name, String(value).trim()));
     for (const [name, value] of [...params]) if (!value && name !== 'status') params.delete(name);
     const problem = nearProblem(params.get('lat') ?? '', params.get('lon') ?? '', params.get('km') ?? '');
-    nearSaid.replaceChildren(problem ? h('p', { class: 'field-error' }, h('span', { 'aria-hidden': 'true' }, '⚠ '), problem) : '');
+    nearSaid.replaceChildren(problem ? h('p', { class: 'field-error' }, h('span', { 'aria-hidden': 'true' }, '⚠ '), problem.text) : '');
+    form.querySelectorAll('fieldset.near input').forEach((i) => i.removeAttribute('aria-describedby'));
     if (problem) {
-      const field = !params.get('lon') && params.get('lat') ? 'f-lon' : !params.get('lat') && params.get('lon') ? 'f-lat' : 'f-lat';
-      const input = form.querySelector<HTMLInputElement>(`#${field}`);
+      const input = form.querySelector<HTMLInputElement>(`#${problem.field}`);
       input?.setAttribute('aria-describedby', 'f-near-problem');
       input?.focus();
       return;
@@ -141,7 +146,7 @@ export async function studyListView(q: URLSearchParams): Promise<Child> {
   let results: Child;
   try {
     const problem = nearProblem(q.get('lat')?.trim(), q.get('lon')?.trim(), q.get('km')?.trim());
-    if (problem) throw new Error(problem);
+    if (problem) throw new Error(problem.text);
     const { studies, note } = await searchStudies(q);
     studies.sort((a, b) => String(a.title).localeCompare(String(b.title)));
     results = [

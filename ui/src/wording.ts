@@ -54,4 +54,13 @@ export function plainMessage(text: string, status = 0, names: Record<string, str
   return capital(t);
 }
 
+/**
+ * A text of the server for people (a criterion's reason): references dropped where they are an
+ * aside ("… is recorded (Consent/266a…)"), named where they are the subject.
+ */
+export function withoutIds(text: string, names: Record<string, string> = {}): string {
+  return text.replace(new RegExp(`\\s*\\((?:${TYPES})/[A-Za-z0-9\\-.]{1,64}\\)`, 'g'), '')
+    .replace(REFERENCE, (reference: string, type: string) => names[reference] ?? thing(type));
+}
+
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
