@@ -50,8 +50,12 @@ export function plainMessage(text: string, status = 0, names: Record<string, str
   t = t.replace(/\s*\(parameter '[^']+'\)/g, '')
     .replace(new RegExp(`\\s*\\((?:${TYPES})/[A-Za-z0-9\\-.]{1,64}(?:, status ([a-z-]+))?\\)`, 'g'),
       (_m, status?: string) => (status ? ` (status ${status})` : ''))
-    .replace(REFERENCE, (reference: string, type: string) => names[reference.replace(/^https?:\/\/\S+?\/(?=[A-Z])/, '').replace(/\/_history\/\d+$/, '')] ?? thing(type));
-  return capital(t);
+    .replace(REFERENCE, (reference: string, type: string, at: number) => {
+      const said = names[reference.replace(/^https?:\/\/\S+?\/(?=[A-Z])/, '').replace(/\/_history\/\d+$/, '')] ?? thing(type);
+      // "the study is full" at the start of a sentence; a criterion id ("inc-age fails") stays as it is.
+      return at === 0 ? capital(said) : said;
+    });
+  return t;
 }
 
 /**
