@@ -83,7 +83,7 @@ function enrolledFlag(subject: Resource, name: string): HTMLElement {
     h('h2', { id: 'enrolled-h' }, h('span', { 'aria-hidden': 'true' }, left ? '⏹ ' : '✓ '),
       left ? `${name} has left this study: ${status}` : `${name} is enrolled in this study`),
     h('p', {}, left
-      ? `Enrolled ${since}, ${status}${subject.period?.end ? ` on ${subject.period.end}` : ''}. A patient who was a subject cannot be enrolled again.`
+      ? `${subject.period?.start ? `Enrolled ${since}, ${status}` : `${words(status)} before enrolment`}${subject.period?.end ? ` on ${subject.period.end}` : ''}. A patient who was a subject cannot be enrolled again.`
       : `Status: ${status}, since ${since}. There is nothing to enrol; the criteria below are how they stand as of the screening date.`),
     h('p', {}, h('a', { href: `#/raw/ResearchSubject/${encodeURIComponent(subject.id ?? '')}` }, 'Show the subject record')));
 }
@@ -107,9 +107,9 @@ export async function screenView(q: URLSearchParams, studyId: string, patientId:
   const items = outcomes(result);
   const [vSymbol, vTitle, verdictText, vStyle] = VERDICTS[verdict] ?? ['•', words(verdict), '', 'missing'];
   // Once enrolled, the verdict no longer speaks of "before enrolment": it is a re-check.
-  const vText = enrolment
-    ? `${name} ${LEFT.includes(enrolment.status) ? 'was' : 'is'} enrolled (since ${enrolment.period?.start ?? 'an unrecorded date'}); this is how the criteria stand as of ${date}.`
-    : verdictText;
+  const vText = !enrolment ? verdictText
+    : !enrolment.period?.start && LEFT.includes(enrolment.status) ? `${name} left this study before enrolment; this is how the criteria stand as of ${date}.`
+      : `${name} ${LEFT.includes(enrolment.status) ? 'was' : 'is'} enrolled (since ${enrolment.period?.start ?? 'an unrecorded date'}); this is how the criteria stand as of ${date}.`;
   const counts = Object.entries(items.reduce<Record<string, number>>((n, i) => ({ ...n, [i.outcome]: (n[i.outcome] ?? 0) + 1 }), {}))
     .map(([o, n]) => `${n} ${(OUTCOMES[o]?.[1] ?? o).toLowerCase()}`).join(', ');
 
