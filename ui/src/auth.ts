@@ -6,7 +6,9 @@
 import FHIR from 'fhirclient';
 import type Client from 'fhirclient/lib/Client';
 
-export type Config = { fhirBase: string; authRequired: boolean; clientId: string; scope: string };
+export type Config = { fhirBase: string; authRequired: boolean; clientId: string; scope: string; endSessionEndpoint?: string };
+/** Who is signed in, for the header: a shared ward PC must show it. */
+export type Person = { name: string; username?: string; roles: string[] };
 /** What an EHR launch put in context: the page opens that patient's screening (for that study). */
 export type LaunchContext = { patient: string; encounter?: string; study?: string };
 
@@ -14,8 +16,12 @@ export type LaunchContext = { patient: string; encounter?: string; study?: strin
 const ROUTE = 'trialfhir.route';
 /** fhirclient's sessionStorage key naming its current state. */
 const SMART_KEY = 'SMART_KEY';
+/** Scopes a sign-in adds to the page's: who the user is (OpenID Connect id_token, its name). */
+const IDENTITY_SCOPES = 'openid profile';
 /** Scopes an EHR launch adds to the page's: the launch itself and who the user is. */
-const LAUNCH_SCOPES = 'launch openid fhirUser';
+const LAUNCH_SCOPES = `launch fhirUser ${IDENTITY_SCOPES}`;
+/** Set while the browser is away ending the sign-in session: the page then says "signed out". */
+const SIGNED_OUT = 'trialfhir.signedOut';
 
 let config: Config = { fhirBase: '/fhir', authRequired: false, clientId: 'coordinator-page', scope: 'user/*.cruds' };
 let client: Client | null = null;
@@ -64,12 +70,17 @@ export function authHeader(): Record<string, string> {
  * depends on it; the server decides what the caller may do.
  */
 export function tokenRoles(): string[] | null {
-  const token = config.authRequired ? accessToken() : null;
-  const payload = token?.split('.')[1];
+  const json = claims(config.authRequired ? accessToken() : null);
+  return Array.isArray(json?.roles) ? json.roles.filter((r: unknown): r is string => typeof r === 'string') : null;
+}
+
+/* eslint-disable-next-line @typescript-eslint/no-explicit-any */
+function claims(jwt: string | null | undefined): Record<string, any> | null {
+  const payload = jwt?.split('.')[1];
   if (!payload) return null;
   try {
-    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=')));
-    return Array.isArray(json.roles) ? json.roles.filter((r: unknown): r is string => typeof r === 'string') : null;
+    const bytes = Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return null;
   }
@@ -80,16 +91,7 @@ export function tokenRoles(): string[] | null {
  * page cannot tell (security off, an opaque token). For print-outs and the header; never a decision.
  */
 export function tokenUser(): string | null {
-  const token = config.authRequired ? accessToken() : null;
-  const payload = token?.split('.')[1];
-  if (!payload) return null;
-  try {
-    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=')));
-    const user = [json.name, json.preferred_username, json.sub].find((v) => typeof v === 'string' && v.trim());
-    return user ?? null;
-  } catch {
-    return null;
-  }
+  return signedInPerson()?.name ?? null;
 }
 
 /**
@@ -101,22 +103,29 @@ export function tokenMayCreate(type: string): boolean | null {
   if (!config.authRequired) return true;
   // The token's own claim first: an issuer may grant less than the page asked for, and the token
   // response may repeat the request.
-  const token = accessToken();
-  const payload = token?.split('.')[1];
-  let scope: unknown = client?.state.tokenResponse?.scope;
-  try {
-    if (payload) {
-      const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=')));
-      scope = typeof claims.scope === 'string' ? claims.scope : Array.isArray(claims.scp) ? claims.scp.join(' ') : scope;
-    }
-  } catch {
-    /* an opaque token: the token response's scope */
-  }
+  const access = claims(accessToken());
+  const scope: unknown = typeof access?.scope === 'string' ? access.scope
+    : Array.isArray(access?.scp) ? access.scp.join(' ') : client?.state.tokenResponse?.scope;
   if (typeof scope !== 'string') return null;
   return scope.split(/\s+/).some((s) => {
     const m = /^(?:user|patient|system)\/(\*|[A-Za-z]+)\.(\S+)$/.exec(s);
     return !!m && (m[1] === '*' || m[1] === type) && (m[2] === 'write' || m[2] === '*' || /^c/.test(m[2]));
   });
+}
+
+/**
+ * The signed-in person: the name from the id_token (OpenID Connect `name`, else
+ * `preferred_username`), else the access token's `sub`; the roles from the access token. Null when
+ * nobody is signed in or the tokens say nothing readable.
+ */
+export function signedInPerson(): Person | null {
+  if (!config.authRequired || !signedIn()) return null;
+  const id = claims(client?.state.tokenResponse?.id_token);
+  const access = claims(accessToken());
+  const username = [id?.preferred_username, access?.preferred_username, id?.sub, access?.sub].find((v) => typeof v === 'string' && v);
+  const name = [id?.name, access?.name, username].find((v) => typeof v === 'string' && v);
+  if (!name) return null;
+  return { name, username: username !== name ? username : undefined, roles: tokenRoles() ?? [] };
 }
 
 /** False only when the token says the person is not an investigator (who alone signs off criteria). */
@@ -145,9 +154,34 @@ export function sessionEnded(): void {
   forget();
 }
 
-export function signOut(): void {
+/**
+ * Signs out: drops the page's token and ends the sign-in session at the authorization server
+ * (OpenID Connect RP-initiated logout at the end-session endpoint of /config.json), so that Sign in
+ * asks for a password again; the browser comes back to the page. Without an end-session endpoint
+ * only the token is dropped. Returns true when the browser is leaving for the endpoint.
+ */
+export function signOut(): boolean {
+  const idToken = client?.state.tokenResponse?.id_token;
   forget();
   ended = false;
+  const endpoint = config.endSessionEndpoint;
+  // Without an id_token the issuer cannot tell whose session to end (id_token_hint).
+  if (!config.authRequired || !endpoint || !idToken) return false;
+  const url = new URL(endpoint, location.origin);
+  url.searchParams.set('id_token_hint', idToken);
+  url.searchParams.set('client_id', config.clientId);
+  url.searchParams.set('post_logout_redirect_uri', redirectUri());
+  sessionStorage.setItem(SIGNED_OUT, '1');
+  sessionStorage.removeItem(ROUTE);
+  location.assign(url.href);
+  return true;
+}
+
+/** True once after returning from signing out. */
+export function justSignedOut(): boolean {
+  const yes = sessionStorage.getItem(SIGNED_OUT) === '1';
+  sessionStorage.removeItem(SIGNED_OUT);
+  return yes;
 }
 
 /** Standalone launch: goes to the authorization server; the current route is restored afterwards. */
@@ -156,7 +190,7 @@ export async function signIn(): Promise<void> {
   sessionStorage.setItem(ROUTE, location.hash);
   await FHIR.oauth2.authorize({
     clientId: config.clientId,
-    scope: config.scope,
+    scope: `${IDENTITY_SCOPES} ${config.scope}`,
     redirectUri: redirectUri(),
     iss: fhirBaseUrl(),
     pkceMode: 'required',

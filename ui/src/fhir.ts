@@ -4,11 +4,17 @@ import { authHeader, sessionEnded } from './auth';
 export type Resource = { resourceType: string; id?: string; [key: string]: any };
 export type Bundle = Resource & { total?: number; entry?: { resource: Resource }[] };
 
+/**
+ * One message of a refusal: its text for people, the protocol's words it concerns (`detail`), and
+ * `server`, the server's own words when the text was put in plain words (shown under "Details").
+ */
+export type Issue = { text: string; detail?: string; code?: string; server?: string };
+
 /** A refused request: HTTP status and the OperationOutcome's messages. */
 export class FhirError extends Error {
   constructor(
     readonly status: number,
-    readonly issues: { text: string; detail?: string; code?: string }[],
+    readonly issues: Issue[],
   ) {
     super(issues.map((i) => i.text).join('; ') || `HTTP ${status}`);
   }
@@ -72,10 +78,10 @@ export function resources(bundle: Bundle): Resource[] {
 
 export const ext = (r: any, url: string): any[] => (r?.extension ?? []).filter((e: any) => e.url === url);
 
-/** Display name of a Patient or Practitioner. */
+/** Display name of a Patient or Practitioner (never its id: people are named, not numbered). */
 export function personName(r: Resource): string {
-  const n = r.name?.[0];
-  if (!n) return `${r.resourceType}/${r.id}`;
+  const n = r.name?.find((x: Resource) => x.use === 'official') ?? r.name?.[0];
+  if (!n) return r.resourceType === 'Patient' ? `Unnamed patient${r.birthDate ? ` born ${r.birthDate}` : ''}` : `Unnamed ${r.resourceType.toLowerCase()}`;
   return n.text ?? [...(n.prefix ?? []), ...(n.given ?? []), n.family].filter(Boolean).join(' ');
 }
 

@@ -15,7 +15,8 @@ export async function patientView(_q: URLSearchParams, patientId: string): Promi
   const list = resources(studies);
   return [
     h('h1', { tabindex: -1 }, name),
-    h('p', { class: 'muted' }, `Born ${patient.birthDate ?? 'unknown'} · Patient/${patientId}`),
+    h('p', { class: 'muted' }, `Born ${patient.birthDate ?? 'unknown'} · `,
+      (patient.identifier ?? []).map((i: { value?: string }) => i.value).filter(Boolean).join(', ') || 'no identifier on record'),
     h('h2', {}, 'Screen for a recruiting study'),
     list.length
       ? h('ul', { class: 'plain' }, list.map((s) => h('li', {},

@@ -1,9 +1,10 @@
 import { mayConfirmCriteria } from './auth';
-import { errorBox, h, today, words, type Child } from './dom';
+import { announce, errorBox, h, refreshView, takeFlash, today, words, type Child } from './dom';
 import { FhirError, fhir, personName, refId, resources, type Bundle, type Resource } from './fhir';
 import { printButton, printStamp, retitlePrint } from './print';
 import { criteria, loadGroup, nctId } from './studies';
 import { screeningRecord } from './log';
+import { withoutIds } from './wording';
 
 const STUDY_CONTEXT = 'http://hl7.org/fhir/StructureDefinition/consent-ResearchStudyContext';
 /** Why a research consent dated before today is entered only now (the server requires it). */
@@ -51,22 +52,66 @@ function ageOn(birth: string | undefined, date: string): string {
 }
 const rerun = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
 
+/** ResearchSubject statuses of a patient enrolled (R4), and of one who has left the study. */
+const ENROLLED = ['on-study', 'on-study-intervention', 'on-study-observation', 'follow-up'];
+const LEFT = ['withdrawn', 'off-study'];
+const SUBJECT_STATUS: Record<string, string> = {
+  'on-study': 'on study', 'on-study-intervention': 'on study, receiving the intervention',
+  'on-study-observation': 'on study, under observation', 'follow-up': 'in follow-up', withdrawn: 'withdrawn', 'off-study': 'off study',
+};
+/** The evidence's kind in words: people read "Result", not "Observation/8c1f…". */
+const EVIDENCE: Record<string, string> = {
+  Observation: 'Result', Condition: 'Diagnosis', Consent: 'Consent', Procedure: 'Procedure', MedicationStatement: 'Medication',
+  MedicationRequest: 'Prescription', AllergyIntolerance: 'Allergy', Patient: 'Patient record', Encounter: 'Visit', DiagnosticReport: 'Report',
+  Immunization: 'Immunisation', FamilyMemberHistory: 'Family history',
+};
+
+/**
+ * The patient's enrolment in this study, if any: the latest subject record that is or was on study
+ * (pre-enrolment statuses — candidate, screening, eligible… — are the screening log, not an
+ * enrolment).
+ */
+function enrolmentOf(subjects: Resource[]): Resource | undefined {
+  return subjects.filter((s) => ENROLLED.includes(s.status) || LEFT.includes(s.status))
+    .sort((a, b) => String(b.meta?.lastUpdated ?? '').localeCompare(String(a.meta?.lastUpdated ?? '')))[0];
+}
+
+/** The flag at the top of a screening: enrolled (since when) or left (when), in words. */
+function enrolledFlag(subject: Resource, name: string): HTMLElement {
+  const since = subject.period?.start ?? 'an unrecorded date';
+  const left = LEFT.includes(subject.status);
+  const status = SUBJECT_STATUS[subject.status] ?? words(subject.status);
+  return h('section', { class: `enrolled-flag${left ? ' left' : ''}`, 'aria-labelledby': 'enrolled-h', 'data-subject-status': subject.status },
+    h('h2', { id: 'enrolled-h' }, h('span', { 'aria-hidden': 'true' }, left ? '⏹ ' : '✓ '),
+      left ? `${name} has left this study: ${status}` : `${name} is enrolled in this study`),
+    h('p', {}, left
+      ? `${subject.period?.start ? `Enrolled ${since}, ${status}` : `${words(status)} before enrolment`}${subject.period?.end ? ` on ${subject.period.end}` : ''}. A patient who was a subject cannot be enrolled again.`
+      : `Status: ${status}, since ${since}. There is nothing to enrol; the criteria below are how they stand as of the screening date.`),
+    h('p', {}, h('a', { href: `#/raw/ResearchSubject/${encodeURIComponent(subject.id ?? '')}` }, 'Show the subject record')));
+}
+
 export async function screenView(q: URLSearchParams, studyId: string, patientId: string): Promise<Child> {
   const date = /^\d{4}-\d{2}-\d{2}$/.test(q.get('date') ?? '') ? q.get('date')! : today();
   const studyRef = `ResearchStudy/${studyId}`;
   const patientRef = `Patient/${patientId}`;
-  const [study, patient, consentBundle, result] = await Promise.all([
+  const [study, patient, consentBundle, result, subjectBundle] = await Promise.all([
     fhir(`ResearchStudy/${encodeURIComponent(studyId)}`),
     fhir(`Patient/${encodeURIComponent(patientId)}`),
     fhir<Bundle>(`Consent?patient=${encodeURIComponent(patientRef)}&_count=100`),
     fhir(`ResearchStudy/${encodeURIComponent(studyId)}/$eligibility?patient=${encodeURIComponent(patientRef)}&date=${date}`),
+    fhir<Bundle>(`ResearchSubject?patient=${encodeURIComponent(patientRef)}&study=${encodeURIComponent(studyRef)}&_count=50`),
   ]);
+  const enrolment = enrolmentOf(resources(subjectBundle));
   const group = await loadGroup(study).catch((e) => { if (e instanceof FhirError && e.status === 401) throw e; return null; });
   const labels = new Map(criteria(group).map((c) => [c.id, c]));
   const name = personName(patient);
   const verdict = (result.parameter ?? []).find((p: Resource) => p.name === 'verdict')?.valueCode ?? 'unknown';
   const items = outcomes(result);
-  const [vSymbol, vTitle, vText, vStyle] = VERDICTS[verdict] ?? ['•', words(verdict), '', 'missing'];
+  const [vSymbol, vTitle, verdictText, vStyle] = VERDICTS[verdict] ?? ['•', words(verdict), '', 'missing'];
+  // Once enrolled, the verdict no longer speaks of "before enrolment": it is a re-check.
+  const vText = !enrolment ? verdictText
+    : !enrolment.period?.start && LEFT.includes(enrolment.status) ? `${name} left this study before enrolment; this is how the criteria stand as of ${date}.`
+      : `${name} ${LEFT.includes(enrolment.status) ? 'was' : 'is'} enrolled (since ${enrolment.period?.start ?? 'an unrecorded date'}); this is how the criteria stand as of ${date}.`;
   const counts = Object.entries(items.reduce<Record<string, number>>((n, i) => ({ ...n, [i.outcome]: (n[i.outcome] ?? 0) + 1 }), {}))
     .map(([o, n]) => `${n} ${(OUTCOMES[o]?.[1] ?? o).toLowerCase()}`).join(', ');
 
@@ -88,24 +133,35 @@ export async function screenView(q: URLSearchParams, studyId: string, patientId:
       h('th', { scope: 'row' }, c.id, h('div', { class: 'muted' }, words(c.type))),
       h('td', {}, c.description),
       h('td', {}, badge(c.outcome)),
-      h('td', {}, c.reason,
+      h('td', {}, withoutIds(c.reason, { [patientRef]: name }),
         c.outcome === 'missing-data' ? h('div', { class: 'obtain' }, h('strong', {}, 'To obtain: '), labels.get(c.id)?.label || c.description) : null),
-      h('td', {}, c.evidence.length ? h('ul', { class: 'plain' }, c.evidence.map((ref) => h('li', {}, h('a', { href: `#/raw/${ref}` }, ref.replace(/\/(.{8}).{10,}$/, '/$1…'))))) : '—')))));
+      h('td', {}, c.evidence.length ? h('ul', { class: 'plain' }, c.evidence.map((ref, i) => {
+        const kind = EVIDENCE[ref.split('/')[0]] ?? words(ref.split('/')[0]);
+        const same = c.evidence.filter((r) => r.split('/')[0] === ref.split('/')[0]).length > 1;
+        return h('li', {}, h('a', { href: `#/raw/${ref}` }, same ? `${kind} ${i + 1}` : kind));
+      })) : '—')))));
 
+  const flagSlot = h('div', { class: 'flag-slot' }, enrolment ? enrolledFlag(enrolment, name) : null);
+  const verdictLine = h('p', { class: 'verdict-text' }, vText);
   return [
     h('p', { class: 'crumbs' }, h('a', { href: `#/study/${encodeURIComponent(studyId)}` }, `← ${nctId(study)}: back to the study`)),
     printStamp(`Screening of ${name} for ${nctId(study)}, as of ${date}`),
     h('h1', { tabindex: -1 }, `Screening ${name}`),
     h('p', {}, 'for ', h('a', { href: `#/study/${encodeURIComponent(studyId)}` }, study.title ?? studyId)),
     h('p', { class: 'muted' }, `Born ${patient.birthDate ?? 'unknown'}${ageOn(patient.birthDate, date)} · ${words(patient.gender) || 'sex unknown'} · `,
-      (patient.identifier ?? []).map((i: Resource) => i.value).join(', ') || patientRef),
+      (patient.identifier ?? []).map((i: Resource) => i.value).filter(Boolean).join(', ') || 'no identifier on record'),
+    flagSlot,
     dateForm,
     h('section', { class: `verdict ${vStyle}`, 'aria-labelledby': 'verdict-h' },
-      h('h2', { id: 'verdict-h' }, 'Verdict: ', h('span', { 'aria-hidden': 'true' }, vSymbol + ' '), vTitle), h('p', {}, vText),
+      h('h2', { id: 'verdict-h', tabindex: -1, 'data-focus-on-update': true }, 'Verdict: ', h('span', { 'aria-hidden': 'true' }, vSymbol + ' '), vTitle), verdictLine,
       h('p', {}, printButton('Print the screening result'))),
     table,
-    screeningRecord(studyId, patientId, name, verdict, date, items.filter((c) => c.outcome === 'fail').map((c) => `${c.id}: ${c.description}`)),
-    enrolSection(studyId, studyRef, patientRef, name, verdict, items, resources(consentBundle)),
+    enrolment ? null : screeningRecord(studyId, patientId, name, verdict, date, items.filter((c) => c.outcome === 'fail').map((c) => `${c.id}: ${c.description}`)),
+    enrolment ? null : enrolSection(studyId, studyRef, patientRef, name, verdict, items, resources(consentBundle), (subject) => {
+      // Enrolled here and now: the flag appears at the top and the verdict says so.
+      flagSlot.replaceChildren(enrolledFlag(subject, name));
+      verdictLine.textContent = `${name} is enrolled (since ${subject.period?.start ?? today()}); this is how the criteria stand as of ${date}.`;
+    }),
   ];
 }
 
@@ -126,7 +182,7 @@ function plain(text: string, name: string): string {
       "awaits the investigator's sign-off: the investigator signs in with their own account and enrols the patient");
 }
 const refusal = (error: unknown, name: string): unknown => error instanceof FhirError
-  ? new FhirError(error.status, error.issues.map((i) => ({ ...i, text: plain(i.text, name) }))) : error;
+  ? new FhirError(error.status, error.issues.map((i) => ({ ...i, text: plain(i.text, name), server: i.server ?? i.text }))) : error;
 
 /**
  * A date no later than today and, when it is before today, the required reason for the late entry
@@ -153,14 +209,16 @@ function entryDate(id: string, label: string, reasonLabel: string) {
 }
 
 function enrolSection(studyId: string, studyRef: string, patientRef: string, name: string, verdict: string,
-  items: Outcome[], consents: Resource[]): HTMLElement {
+  items: Outcome[], consents: Resource[], enrolled: (subject: Resource) => void): HTMLElement {
   const usable = consents.filter((c) => qualifies(c, studyRef));
+  const recorded = takeFlash('consent');
   const consentBlock = h('fieldset', {}, h('legend', {}, 'Research consent for this study'),
     usable.length
       ? usable.map((c, i) => h('div', { class: 'check' },
           h('input', { type: 'radio', name: 'consent', id: `consent-${i}`, value: `Consent/${c.id}`, checked: i === 0 }),
-          h('label', { for: `consent-${i}` }, `Consent signed ${c.dateTime ?? 'on an unknown date'} (Consent/${c.id}, ${c.status})`)))
-      : h('p', {}, 'No active research consent for this study is on file.'));
+          h('label', { for: `consent-${i}` }, `Consent signed ${c.dateTime?.slice(0, 10) ?? 'on an unknown date'}${c.dateTime && c.dateTime.length > 10 ? ` at ${c.dateTime.slice(11, 16)}` : ''} (${c.status === 'active' ? 'in force' : words(c.status)})`)))
+      : h('p', {}, 'No active research consent for this study is on file.'),
+    recorded ? h('p', { class: 'alert success', id: 'consent-recorded', tabindex: -1 }, h('span', { 'aria-hidden': 'true' }, '✓ '), recorded) : null);
   if (!usable.length) {
     const signed = entryDate('consent-date', 'Signed on', 'Reason for the late entry of this consent');
     const record = h('form', { class: 'record-consent' }, signed.fields, h('button', { type: 'submit' }, 'Record signed consent'));
@@ -179,9 +237,11 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
           dateTime: signed.value(),
           policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
         } });
-        rerun();
+        // Drawn again where the coordinator is: no jump to the top; the confirmation is shown and said.
+        refreshView({ focus: '#consent-recorded', announce: 'Consent recorded',
+          flash: ['consent', `Consent recorded: signed ${signed.value()}${reason ? ', entered late with its reason' : ''}. It is chosen below for the enrolment.`] });
       } catch (error) {
-        status.replaceChildren(errorBox(refusal(error, name), 'The consent could not be recorded'));
+        status.replaceChildren(errorBox(refusal(error, name), 'The consent could not be recorded', { [patientRef]: name }));
       }
     });
     consentBlock.append(record, status);
@@ -195,7 +255,7 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
       ? h('fieldset', {}, h('legend', {}, 'Your sign-off as investigator on the criteria a person must judge'),
           reviews.map((c) => h('div', { class: 'check' },
             h('input', { type: 'checkbox', name: 'confirmed', id: `confirm-${c.id}`, value: c.id }),
-            h('label', { for: `confirm-${c.id}` }, h('strong', {}, `${c.id}: `), c.description, h('div', { class: 'muted' }, c.reason)))))
+            h('label', { for: `confirm-${c.id}` }, h('strong', {}, `${c.id}: `), c.description, h('div', { class: 'muted' }, withoutIds(c.reason))))))
       : h('fieldset', { class: 'awaiting' }, h('legend', {}, "Awaiting the investigator's sign-off"),
           h('p', {}, `Only an investigator can confirm ${reviews.length === 1 ? 'this criterion' : `these ${reviews.length} criteria`}: `,
             'the investigator signs in to this page with their own account, ticks them and enrols the patient.'),
@@ -227,17 +287,21 @@ function enrolSection(studyId: string, studyRef: string, patientRef: string, nam
       const subject = await fhir(`ResearchStudy/${encodeURIComponent(studyId)}/$enroll`, { method: 'POST', body: { resourceType: 'Parameters', parameter } });
       outcome.replaceChildren(h('div', { class: 'alert success', role: 'status' },
         h('h3', {}, h('span', { 'aria-hidden': 'true' }, '✓ '), `Enrolled: ${name} is on study`),
-        h('p', {}, `ResearchSubject/${subject.id}, status ${subject.status}, from ${subject.period?.start ?? enrolDate.value()}. `,
+        h('p', {}, `Subject record status ${subject.status}, from ${subject.period?.start ?? enrolDate.value()}. `,
           subject.assignedArm ? `Arm: ${subject.assignedArm}.` : 'Arm: not shown (the study is masked or not yet randomised).'),
         h('p', {}, h('a', { href: `#/raw/ResearchSubject/${subject.id}` }, 'Show the subject record'), ' · ',
           h('a', { href: `#/study/${encodeURIComponent(studyId)}` }, 'Back to the study')),
         h('p', {}, printButton('Print the enrolment'))));
       retitlePrint(`Enrolment of ${name} in ${studyRef.slice('ResearchStudy/'.length)} on ${subject.period?.start ?? enrolDate.value()}`);
+      form.hidden = true;
+      consentBlock.hidden = true;
+      enrolled(subject);
+      announce(`${name} enrolled`);
     } catch (error) {
       submit.disabled = false;
       const title = error instanceof FhirError && error.status === 409 ? 'Enrolment refused: conflict'
         : error instanceof FhirError && error.status === 403 ? 'Enrolment refused: only an investigator signs off' : 'Enrolment refused';
-      outcome.replaceChildren(errorBox(refusal(error, name), title));
+      outcome.replaceChildren(errorBox(refusal(error, name), title, { [patientRef]: name }));
     }
     outcome.focus();
   });

@@ -1,4 +1,4 @@
-import { append, errorBox, h, words, type Child } from './dom';
+import { ageWords, append, errorBox, h, refreshView, words, type Child } from './dom';
 import { curationSection } from './curate';
 import { FhirError, ext, fhir, personName, resources, type Bundle, type Resource } from './fhir';
 
@@ -7,19 +7,53 @@ const R5 = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.
 const CTGOV = 'http://trialfhir.org/fhir/CodeSystem/ctgov-';
 const ON_STUDY = 'on-study,on-study-intervention,on-study-observation,follow-up';
 
-const PHASES = ['n-a', 'early-phase-1', 'phase-1', 'phase-1-phase-2', 'phase-2', 'phase-2-phase-3', 'phase-3', 'phase-4'];
+/** R4 research-study-phase, with its CodeSystem's displays ("Phase 1/Phase 2", not "Phase 1 phase 2"). */
+const PHASES: [string, string][] = [['n-a', 'Not applicable'], ['early-phase-1', 'Early Phase 1'], ['phase-1', 'Phase 1'],
+  ['phase-1-phase-2', 'Phase 1/Phase 2'], ['phase-2', 'Phase 2'], ['phase-2-phase-3', 'Phase 2/Phase 3'], ['phase-3', 'Phase 3'], ['phase-4', 'Phase 4']];
+const PHASE_NAMES = new Map(PHASES);
 const INTERVENTIONS = ['BEHAVIORAL', 'BIOLOGICAL', 'COMBINATION_PRODUCT', 'DEVICE', 'DIAGNOSTIC_TEST', 'DIETARY_SUPPLEMENT', 'DRUG', 'GENETIC', 'PROCEDURE', 'RADIATION', 'OTHER'];
-const STATUSES: [string, string][] = [['active', 'Recruiting (active)'], ['', 'Any status'], ['approved', 'Not yet recruiting (approved)'], ['closed-to-accrual', 'Closed to accrual'], ['completed', 'Completed']];
+/**
+ * R4 ResearchStudy.status in the registry's words, the same in the filter and in the list: R4
+ * defines `active` as "opened for accrual", i.e. recruiting (ClinicalTrials.gov RECRUITING and
+ * ENROLLING_BY_INVITATION are imported as active), `approved` as not yet open, `closed-to-accrual`
+ * as running without recruiting (ACTIVE_NOT_RECRUITING).
+ */
+const STATUS_NAMES: Record<string, string> = {
+  active: 'Recruiting',
+  approved: 'Not yet recruiting',
+  'in-review': 'In review',
+  'closed-to-accrual': 'Active, not recruiting',
+  'closed-to-accrual-and-intervention': 'Active, not recruiting or treating',
+  'temporarily-closed-to-accrual': 'Suspended',
+  'temporarily-closed-to-accrual-and-intervention': 'Suspended, not treating',
+  completed: 'Completed',
+  'administratively-completed': 'Terminated',
+  disapproved: 'Disapproved',
+  withdrawn: 'Withdrawn',
+};
+export const studyStatus = (code: string | undefined): string => (code ? STATUS_NAMES[code] ?? words(code) : 'unknown');
+const STATUSES: [string, string][] = [['active', STATUS_NAMES.active], ['', 'Any status'],
+  ...['approved', 'closed-to-accrual', 'temporarily-closed-to-accrual', 'completed', 'administratively-completed', 'withdrawn']
+    .map((c): [string, string] => [c, STATUS_NAMES[c]])];
 
 export const nctId = (s: Resource): string =>
   (s.identifier ?? []).find((i: Resource) => /clinicaltrials\.gov/.test(i.system ?? ''))?.value ?? s.identifier?.[0]?.value ?? s.id;
-const phase = (s: Resource): string => s.phase?.coding?.[0]?.display ?? words(s.phase?.coding?.[0]?.code) ?? '';
+const phase = (s: Resource): string => {
+  const c = s.phase?.coding?.[0];
+  return c ? PHASE_NAMES.get(c.code) ?? c.display ?? words(c.code) : '';
+};
+/** The age range in years (months only under two years): "8 to 18 years", "1 month to 18 years 11 months". */
 function ages(s: Resource): string {
   const range = ext(s, SD + 'eligibility-age-range')[0]?.valueRange;
-  if (!range) return 'any age';
-  const unit = (q: Resource | undefined) => (q?.code === 'a' || !q ? 'years' : q.unit ?? q.code);
-  if (range.low && range.high) return `${range.low.value} to ${range.high.value} ${unit(range.high)}`;
-  return range.low ? `${range.low.value} ${unit(range.low)} and over` : `up to ${range.high.value} ${unit(range.high)}`;
+  if (!range || (!range.low && !range.high)) return 'any age';
+  const low = ageWords(range.low);
+  const high = ageWords(range.high);
+  if (low && high) {
+    const years = / years?$/;
+    // "8 to 18 years" rather than "8 years to 18 years"
+    return years.test(low) && years.test(high) && !/month/.test(low) ? `${low.replace(years, '')} to ${high}` : `${low} to ${high}`;
+  }
+  return low ? `${low} and over` : `up to ${high}`;
 }
 /** The study's design codes (R5 studyDesign extension) of one ctgov code system, in words. */
 const design = (s: Resource, system: string): string =>
@@ -33,27 +67,39 @@ function select(id: string, name: string, options: [string, string][], value: st
   return h('select', { id, name }, options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
 }
 
-/** Finds studies; falls back to Location?near when the server has no chained site.near. */
+/**
+ * What is wrong with a "site near" filter, in words, or null: both coordinates or neither, decimal
+ * degrees on the globe, a positive distance. The server refuses the same (site.near, a 400 naming
+ * it); the page says it before asking.
+ */
+export function nearProblem(lat = '', lon = '', km = ''): { text: string; field: string } | null {
+  const both = 'a distance search needs both a latitude and a longitude.';
+  if (!lat && !lon) return km ? { text: 'Give a latitude and a longitude for “Within km”, or clear the distance.', field: 'f-lat' } : null;
+  if (!lon) return { text: `Give the longitude too: ${both}`, field: 'f-lon' };
+  if (!lat) return { text: `Give the latitude too: ${both}`, field: 'f-lat' };
+  const decimal = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+  if (!decimal.test(lat) || Math.abs(Number(lat)) > 90) {
+    return { text: `The latitude “${lat}” is not a latitude: a decimal number of degrees from -90 to 90, with a point (e.g. 52.37).`, field: 'f-lat' };
+  }
+  if (!decimal.test(lon) || Math.abs(Number(lon)) > 180) {
+    return { text: `The longitude “${lon}” is not a longitude: a decimal number of degrees from -180 to 180, with a point (e.g. 4.89).`, field: 'f-lon' };
+  }
+  if (km && !(Number(km) > 0)) return { text: `The distance “${km}” is not a number of kilometres above 0.`, field: 'f-km' };
+  return null;
+}
+
+/** Finds studies; a site near a point is the server's chained site.near. */
 async function searchStudies(q: URLSearchParams): Promise<{ studies: Resource[]; note?: string }> {
   const params = new URLSearchParams();
   for (const name of ['title:contains', 'condition:text', 'eligible-age', 'eligibility-sex', 'phase', 'intervention-type', 'status']) {
     const value = q.get(name)?.trim();
     if (value) params.set(name, value);
   }
-  const [lat, lon, km] = ['lat', 'lon', 'km'].map((n) => q.get(n)?.trim());
+  const [lat, lon, km] = ['lat', 'lon', 'km'].map((n) => q.get(n)?.trim() ?? '');
   params.set('_count', '100');
-  if (lat && lon) {
-    const near = `${lat}|${lon}|${km || '50'}|km`;
-    try {
-      return { studies: resources(await fhir<Bundle>(`ResearchStudy?${params}&site.near=${encodeURIComponent(near)}`)) };
-    } catch (error) {
-      if (!(error instanceof FhirError && error.status === 400)) throw error;
-    }
-    const sites = resources(await fhir<Bundle>(`Location?near=${encodeURIComponent(near)}&_elements=id&_count=200`));
-    if (!sites.length) return { studies: [], note: `No study site within ${km || '50'} km.` };
-    params.set('site', sites.map((l) => `Location/${l.id}`).join(','));
-  }
-  return { studies: resources(await fhir<Bundle>(`ResearchStudy?${params}`)) };
+  if (lat || lon) params.set('site.near', `${lat}|${lon}|${km || '50'}|km`);
+  const studies = resources(await fhir<Bundle>(`ResearchStudy?${params}`));
+  return { studies, note: lat && lon && !studies.length ? `No study has a site within ${km || '50'} km.` : undefined };
 }
 
 export async function studyListView(q: URLSearchParams): Promise<Child> {
@@ -66,7 +112,7 @@ export async function studyListView(q: URLSearchParams): Promise<Child> {
     field('Condition', input('f-condition', 'condition:text', { placeholder: 'e.g. type 1 diabetes' })),
     field("Patient's age (years)", input('f-age', 'eligible-age', { type: 'number', min: '0', max: '130', inputmode: 'numeric' })),
     field('Sex', select('f-sex', 'eligibility-sex', [['', 'Any'], ['female', 'Female'], ['male', 'Male'], ['all', 'All (both)']], q.get('eligibility-sex') ?? '')),
-    field('Phase', select('f-phase', 'phase', [['', 'Any'], ...PHASES.map((p): [string, string] => [p, p === 'n-a' ? 'Not applicable' : words(p)])], q.get('phase') ?? '')),
+    field('Phase', select('f-phase', 'phase', [['', 'Any'], ...PHASES], q.get('phase') ?? '')),
     field('Intervention type', select('f-intervention', 'intervention-type', [['', 'Any'], ...INTERVENTIONS.map((c): [string, string] => [c, words(c)])], q.get('intervention-type') ?? '')),
     field('Status', select('f-status', 'status', STATUSES, q.get('status') ?? '')),
     h('fieldset', { class: 'near' }, h('legend', {}, 'Site near (optional)'),
@@ -75,32 +121,48 @@ export async function studyListView(q: URLSearchParams): Promise<Child> {
       field('Within km', input('f-km', 'km', { type: 'number', min: '1', size: '5', placeholder: '50' }))),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Search studies'),
       h('a', { href: '#/studies?status=' }, 'Clear filters')));
+  const nearSaid = h('div', { id: 'f-near-problem', role: 'alert' });
+  form.querySelector('fieldset.near')?.append(nearSaid);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const params = new URLSearchParams();
     new FormData(form).forEach((value, name) => params.set(name, String(value).trim()));
     for (const [name, value] of [...params]) if (!value && name !== 'status') params.delete(name);
-    location.hash = `#/studies?${params}`;
+    const problem = nearProblem(params.get('lat') ?? '', params.get('lon') ?? '', params.get('km') ?? '');
+    nearSaid.replaceChildren(problem ? h('p', { class: 'field-error' }, h('span', { 'aria-hidden': 'true' }, '⚠ '), problem.text) : '');
+    form.querySelectorAll('fieldset.near input').forEach((i) => i.removeAttribute('aria-describedby'));
+    if (problem) {
+      const input = form.querySelector<HTMLInputElement>(`#${problem.field}`);
+      input?.setAttribute('aria-describedby', 'f-near-problem');
+      input?.focus();
+      return;
+    }
+    const next = `#/studies?${params}`;
+    // The same search again: draw the results again (no hash change would).
+    if (location.hash === next) refreshView({ focus: '[data-focus-on-update]' });
+    else location.hash = next;
   });
 
   let results: Child;
   try {
+    const problem = nearProblem(q.get('lat')?.trim(), q.get('lon')?.trim(), q.get('km')?.trim());
+    if (problem) throw new Error(problem.text);
     const { studies, note } = await searchStudies(q);
     studies.sort((a, b) => String(a.title).localeCompare(String(b.title)));
     results = [
-      h('p', { role: 'status' }, `${studies.length} ${studies.length === 1 ? 'study' : 'studies'} found.`, note ? ' ' + note : ''),
+      h('p', { role: 'status', tabindex: -1, 'data-focus-on-update': true }, `${studies.length} ${studies.length === 1 ? 'study' : 'studies'} found.`, note ? ' ' + note : ''),
       studies.length ? h('table', {},
         h('thead', {}, h('tr', {}, ['Study', 'Status', 'Phase', 'Conditions', 'Ages', 'Interventions'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, studies.map((s) => h('tr', {},
           h('th', { scope: 'row' }, h('a', { href: `#/study/${encodeURIComponent(s.id!)}` }, s.title ?? s.id), h('div', { class: 'muted' }, nctId(s))),
-          h('td', {}, words(s.status)),
+          h('td', {}, studyStatus(s.status)),
           h('td', {}, phase(s) || '—'),
           h('td', {}, (s.condition ?? []).map((c: Resource) => c.text ?? c.coding?.[0]?.display ?? c.coding?.[0]?.code).join('; ')),
           h('td', {}, ages(s)),
           h('td', {}, [...new Set((s.focus ?? []).map((f: Resource) => words(f.coding?.[0]?.code)))].join(', ')))))) : null,
     ];
   } catch (error) {
-    results = errorBox(error, 'The study search failed');
+    results = h('div', { tabindex: -1, 'data-focus-on-update': true }, errorBox(error, 'The study search failed'));
   }
   return [h('h1', { tabindex: -1 }, 'Studies'), form, h('section', { 'aria-label': 'Results' }, results)];
 }
@@ -191,7 +253,7 @@ export async function studyView(_q: URLSearchParams, id: string): Promise<Child>
     h('div', { class: 'columns' },
       h('section', { 'aria-labelledby': 'design-h' }, h('h2', { id: 'design-h' }, 'Design'),
         h('dl', { class: 'facts' },
-          row('Status', words(study.status)),
+          row('Status', studyStatus(study.status)),
           row('Phase', phase(study) || 'not given'),
           row('Study type', design(study, 'study-type')),
           row('Allocation', design(study, 'allocation')),

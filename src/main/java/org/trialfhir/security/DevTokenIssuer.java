@@ -26,6 +26,7 @@ import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
 import org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationRequest;
+import org.springframework.security.oauth2.core.oidc.endpoint.OidcParameterNames;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationContext;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationToken;
@@ -49,7 +50,7 @@ final class DevTokenIssuer {
   private static final Logger LOG = LoggerFactory.getLogger(DevTokenIssuer.class);
 
   static final List<String> LAUNCH_SCOPES =
-      List.of("launch", "launch/patient", "openid", "fhirUser");
+      List.of("launch", "launch/patient", "openid", "fhirUser", "profile");
   static final String ENCOUNTER = "encounter";
   static final String FHIR_CONTEXT = "fhirContext";
   static final String APP_CONTEXT = "appContext";
@@ -67,8 +68,11 @@ final class DevTokenIssuer {
       String patient,
       String organization) {}
 
-  /** A development user who signs in to the coordinator page: password, roles, scopes. */
-  record User(String password, List<String> roles, List<String> scopes) {}
+  /**
+   * A development user who signs in to the coordinator page: password, roles, scopes, and the name
+   * the page shows (the id_token's {@code name}; the user name when not given).
+   */
+  record User(String password, List<String> roles, List<String> scopes, String name) {}
 
   static InMemoryRegisteredClientRepository clients(
       Map<String, Client> clients, String pageClientId, List<String> pageScopes) {
@@ -116,6 +120,9 @@ final class DevTokenIssuer {
         .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
         .redirectUri("http://127.0.0.1/")
         .redirectUri("http://[::1]/")
+        // Where Sign out returns (RP-initiated logout), any loopback port as for the redirect.
+        .postLogoutRedirectUri("http://127.0.0.1/")
+        .postLogoutRedirectUri("http://[::1]/")
         .scopes(s -> s.addAll(scopes))
         // SMART App Launch: EHR launch and its context, and the user's identity.
         .scopes(s -> s.addAll(LAUNCH_SCOPES))
@@ -148,6 +155,10 @@ final class DevTokenIssuer {
       SecurityProperties properties,
       EhrLaunches launches) {
     return context -> {
+      if (OidcParameterNames.ID_TOKEN.equals(context.getTokenType().getValue())) {
+        identity(context, users);
+        return;
+      }
       if (!OAuth2TokenType.ACCESS_TOKEN.equals(context.getTokenType())) {
         return;
       }
@@ -176,6 +187,22 @@ final class DevTokenIssuer {
         }
       }
     };
+  }
+
+  /**
+   * Who signed in, for the page's header (a shared ward PC must show it): the standard claims
+   * {@code name} and {@code preferred_username} of the id_token. No {@code fhirUser}: the
+   * development users have no Practitioner.
+   */
+  private static void identity(JwtEncodingContext context, Map<String, User> users) {
+    String username = context.getPrincipal().getName();
+    User user = users.get(username);
+    context.getClaims().claim("preferred_username", username);
+    context
+        .getClaims()
+        .claim(
+            "name",
+            user == null || user.name() == null || user.name().isBlank() ? username : user.name());
   }
 
   /**

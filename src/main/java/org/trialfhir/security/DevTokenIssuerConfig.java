@@ -24,6 +24,7 @@ import org.springframework.security.oauth2.server.authorization.authentication.O
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationValidator;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.config.annotation.web.configurers.OAuth2AuthorizationServerConfigurer;
+import org.springframework.security.oauth2.server.authorization.oidc.authentication.OidcLogoutAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
@@ -36,9 +37,10 @@ import org.springframework.web.context.request.ServletRequestAttributes;
 import org.trialfhir.server.FhirServerProperties;
 
 /**
- * Spring Authorization Server's token endpoint ({@code /oauth2/token}, {@code /oauth2/jwks}) for
- * local development, present only when security is on and no IdP or key is configured; with SMART
- * EHR launch ({@link EhrLaunches}, minted by the {@link DevEhrSimulator}).
+ * Spring Authorization Server's token endpoint ({@code /oauth2/token}, {@code /oauth2/jwks}), with
+ * OpenID Connect (id_token, RP-initiated logout at {@code /connect/logout}), for local development,
+ * present only when security is on and no IdP or key is configured; with SMART EHR launch ({@link
+ * EhrLaunches}, minted by the {@link DevEhrSimulator}).
  */
 @Configuration
 @Conditional(DevTokenIssuerConfig.NoIdentityProvider.class)
@@ -77,7 +79,15 @@ class DevTokenIssuerConfig {
                         endpoint ->
                             endpoint.authenticationProviders(
                                 providers -> checkAuthorizations(providers, checks)))
-                    .tokenEndpoint(token -> token.accessTokenResponseHandler(tokenResponse)))
+                    .tokenEndpoint(token -> token.accessTokenResponseHandler(tokenResponse))
+                    // OpenID Connect: an id_token naming who signed in, and RP-initiated logout
+                    // (/connect/logout), which ends the sign-in session, not only the page's token.
+                    .oidc(
+                        oidc ->
+                            oidc.logoutEndpoint(
+                                logout ->
+                                    logout.authenticationProviders(
+                                        DevTokenIssuerConfig::checkLogouts))))
         .authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
         // A browser at the authorisation endpoint without a session signs in first.
         .exceptionHandling(
@@ -97,6 +107,17 @@ class DevTokenIssuerConfig {
     for (AuthenticationProvider provider : providers) {
       if (provider instanceof OAuth2AuthorizationCodeRequestAuthenticationProvider codes) {
         codes.setAuthenticationValidator(checks);
+      }
+    }
+  }
+
+  /**
+   * Post-logout redirects to the page on any loopback port ({@link LoopbackPostLogoutRedirect}).
+   */
+  private static void checkLogouts(List<AuthenticationProvider> providers) {
+    for (AuthenticationProvider provider : providers) {
+      if (provider instanceof OidcLogoutAuthenticationProvider logouts) {
+        logouts.setAuthenticationValidator(new LoopbackPostLogoutRedirect());
       }
     }
   }

@@ -123,10 +123,17 @@ public record SecurityProperties(
     return value == null || value.isBlank();
   }
 
-  /** The coordinator page's OAuth client: a public client using authorisation code and PKCE. */
+  /**
+   * The coordinator page's OAuth client: a public client using authorisation code and PKCE.
+   *
+   * @param endSessionEndpoint the IdP's OpenID Connect {@code end_session_endpoint}, where the
+   *     page's Sign out ends the IdP's sign-in session too (RP-initiated logout); empty: the page
+   *     can only drop its token. The development issuer's ({@code /connect/logout}) needs none.
+   */
   public record PageClient(
       @DefaultValue("coordinator-page") @NotBlank String clientId,
-      @DefaultValue("user/*.cruds") @NotBlank String scope) {}
+      @DefaultValue("user/*.cruds") @NotBlank String scope,
+      @DefaultValue("") String endSessionEndpoint) {}
 
   /** The role names as the IdP spells them in the role claim. */
   public record Roles(

@@ -56,6 +56,11 @@ class StudySearchInterceptor implements FhirInterceptor {
 
   @Hook(Pointcut.STORAGE_PRESEARCH_REGISTERED)
   public void rewrite(ICachedSearchDetails search, SearchParameterMap map) {
+    if ("Location".equals(search.getResourceType())) {
+      // The sites a study search looks in: half a coordinate is a 400 naming it (HAPI: a 500).
+      checkNear(map, Location.SP_NEAR);
+      return;
+    }
     if (!"ResearchStudy".equals(search.getResourceType())) {
       return;
     }
@@ -167,6 +172,20 @@ class StudySearchInterceptor implements FhirInterceptor {
     }
   }
 
+  private static void checkNear(SearchParameterMap map, String name) {
+    List<List<IQueryParameterType>> near = map.get(name);
+    if (near == null) {
+      return;
+    }
+    for (List<IQueryParameterType> or : near) {
+      for (IQueryParameterType value : or) {
+        if (value instanceof SpecialParam point) {
+          NearParameter.parse(name, point.getValue());
+        }
+      }
+    }
+  }
+
   /** HAPI does not chain into {@code near}: find the sites first, then their studies. */
   private void siteNear(SearchParameterMap map) {
     List<List<IQueryParameterType>> sites = map.get("site");
@@ -178,6 +197,10 @@ class StudySearchInterceptor implements FhirInterceptor {
           || !or.stream()
               .allMatch(v -> v instanceof ReferenceParam r && "near".equals(r.getChain()))) {
         continue;
+      }
+      for (IQueryParameterType value : or) {
+        // A half coordinate is refused here, naming it: HAPI would fail it with its own words.
+        NearParameter.parse("site.near", ((ReferenceParam) value).getValue());
       }
       Set<IIdType> found = new LinkedHashSet<>();
       for (IQueryParameterType value : or) {

@@ -30,7 +30,7 @@ class CallerTest {
           "",
           Map.of(),
           Map.of(),
-          new SecurityProperties.PageClient("coordinator-page", "user/*.cruds"),
+          new SecurityProperties.PageClient("coordinator-page", "user/*.cruds", ""),
           "http://localhost:8080");
 
   private static Jwt jwt(Map<String, Object> claims) {

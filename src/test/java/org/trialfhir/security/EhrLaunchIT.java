@@ -111,25 +111,37 @@ class EhrLaunchIT {
 
     /** The authorisation request of the page for a launch; answers where the issuer redirects. */
     Map<String, String> authorize(String launch, String aud) throws Exception {
+      return authorize(launch, aud, "launch openid fhirUser user/*.cruds");
+    }
+
+    Map<String, String> authorize(String launch, String aud, String scope) throws Exception {
+      HttpResponse<String> answer =
+          get(root + "/oauth2/authorize?" + form(request(launch, aud, scope)));
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(302);
+      String location = location(answer);
+      assertThat(location).startsWith(root + "/?");
+      Map<String, String> params = params(URI.create(location).getRawQuery());
+      assertThat(params.get("state")).isEqualTo(state);
+      return params;
+    }
+
+    private String state;
+
+    Map<String, String> request(String launch, String aud, String scope) throws Exception {
       Map<String, String> query = new LinkedHashMap<>();
       query.put("response_type", "code");
       query.put("client_id", "coordinator-page");
       query.put("redirect_uri", root + "/");
-      query.put("scope", "launch openid fhirUser user/*.cruds");
-      query.put("state", "s-" + random(8));
+      query.put("scope", scope);
+      state = "s-" + random(8);
+      query.put("state", state);
       query.put("aud", aud);
       if (launch != null) {
         query.put("launch", launch);
       }
       query.put("code_challenge", challenge(verifier));
       query.put("code_challenge_method", "S256");
-      HttpResponse<String> answer = get(root + "/oauth2/authorize?" + form(query));
-      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(302);
-      String location = location(answer);
-      assertThat(location).startsWith(root + "/?");
-      Map<String, String> params = params(URI.create(location).getRawQuery());
-      assertThat(params.get("state")).isEqualTo(query.get("state"));
-      return params;
+      return query;
     }
 
     HttpResponse<String> token(String code) throws Exception {
@@ -176,6 +188,45 @@ class EhrLaunchIT {
     assertThat(claims.path("patient").asText()).isEqualTo("p-ehr-1");
     assertThat(claims.path("roles").get(0).asText()).isEqualTo("coordinator");
     assertThat(claims.path("scope").asText()).isEqualTo("user/*.cruds");
+  }
+
+  @Test
+  void theIdTokenNamesWhoSignedInAndSignOutEndsTheSignInSession() throws Exception {
+    Browser browser = new Browser().signIn("investigator");
+    Map<String, String> redirect = browser.authorize(null, fhirBase, "openid profile user/*.cruds");
+    assertThat(redirect).as("the page's sign-in").containsKey("code");
+    JsonNode body = JSON.readTree(browser.token(redirect.get("code")).body());
+    String idToken = body.path("id_token").asText();
+    JsonNode who = JSON.readTree(Base64.getUrlDecoder().decode(idToken.split("\\.")[1]));
+    // The page's header: the name and user name of the id_token, the roles of the access token.
+    assertThat(who.path("name").asText()).isEqualTo("Dr Ivo Investigator");
+    assertThat(who.path("preferred_username").asText()).isEqualTo("investigator");
+    assertThat(who.path("aud").toString()).contains("coordinator-page");
+    assertThat(who.path("sid").asText()).isNotBlank();
+
+    // Signing out towards a site the page did not register is refused; the session stays.
+    String logout = root + "/connect/logout?client_id=coordinator-page&id_token_hint=" + idToken;
+    HttpResponse<String> elsewhere =
+        browser.get(logout + "&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F");
+    assertThat(elsewhere.statusCode()).isEqualTo(400);
+    assertThat(browser.authorize(null, fhirBase, "openid profile user/*.cruds"))
+        .containsKey("code");
+
+    // Signing out back to the page (on its port) ends the session: the next sign-in asks again.
+    HttpResponse<String> out =
+        browser.get(
+            logout
+                + "&post_logout_redirect_uri="
+                + java.net.URLEncoder.encode(root + "/", java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(out.statusCode()).as(out.body()).isEqualTo(302);
+    assertThat(location(out)).isEqualTo(root + "/");
+    HttpResponse<String> again =
+        browser.get(
+            root
+                + "/oauth2/authorize?"
+                + form(browser.request(null, fhirBase, "openid profile user/*.cruds")));
+    assertThat(again.statusCode()).isEqualTo(302);
+    assertThat(location(again)).endsWith("/login");
   }
 
   @Test

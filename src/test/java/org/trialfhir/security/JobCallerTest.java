@@ -34,7 +34,7 @@ class JobCallerTest {
           "",
           Map.of(),
           Map.of(),
-          new SecurityProperties.PageClient("coordinator-page", "user/*.cruds"),
+          new SecurityProperties.PageClient("coordinator-page", "user/*.cruds", ""),
           "http://localhost:8080");
 
   private static final String TOKEN = "eyJhbGciOiJSUzI1NiJ9.secret-token-text.signature";

@@ -41,7 +41,7 @@ class SecurityPropertiesTest {
         "",
         Map.of(),
         Map.of(),
-        new SecurityProperties.PageClient("coordinator-page", "user/*.cruds"),
+        new SecurityProperties.PageClient("coordinator-page", "user/*.cruds", ""),
         "http://localhost:8080");
   }
 

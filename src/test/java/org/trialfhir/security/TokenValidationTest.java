@@ -55,7 +55,7 @@ class TokenValidationTest {
         "",
         Map.of(),
         Map.of(),
-        new SecurityProperties.PageClient("coordinator-page", "user/*.cruds"),
+        new SecurityProperties.PageClient("coordinator-page", "user/*.cruds", ""),
         "http://dev-issuer.example:8080");
   }
 

@@ -197,6 +197,28 @@ class StudyDiscoveryIT extends IntegrationTestBase {
   }
 
   @Test
+  void halfACoordinateIsRefusedNamingIt() {
+    // Never ignored, never a 500: a 400 OperationOutcome naming the parameter and what is missing.
+    for (String[] search :
+        List.of(
+            new String[] {"/ResearchStudy", "site.near", "53.9590"},
+            new String[] {"/ResearchStudy", "site.near", "|-1.0815|50|km"},
+            new String[] {"/Location", "near", "53.9590"})) {
+      anonymous()
+          .queryParam(search[1], search[2])
+          .get(search[0])
+          .then()
+          .statusCode(400)
+          .body("resourceType", org.hamcrest.Matchers.equalTo("OperationOutcome"))
+          .body(
+              "issue[0].diagnostics",
+              org.hamcrest.Matchers.allOf(
+                  org.hamcrest.Matchers.containsString(search[1] + "=" + search[2] + " is refused"),
+                  org.hamcrest.Matchers.containsString("without a")));
+    }
+  }
+
+  @Test
   void theSearchParametersAreInTheCapabilityStatement() {
     String metadata = anonymous().get("/metadata").then().statusCode(200).extract().asString();
     for (String name :
