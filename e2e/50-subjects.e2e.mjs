@@ -207,7 +207,7 @@ test('subjects, visits, adverse events and printing', { timeout: 240_000 }, asyn
         assert.equal(await other.locator('main form').first().isVisible(), false);
         assert.equal(await other.getByRole('heading', { level: 3, name: /Enrolled: Dana/ }).isVisible(), true, 'the enrolment is printed');
         const stamp = await other.locator('[data-print-stamp]').innerText();
-        assert.match(stamp, new RegExp(`Enrolment of Dana Enrolled${RUN} in nct06407297 on \\d{4}-\\d{2}-\\d{2} · printed by investigator on \\d{4}-\\d{2}-\\d{2} at `));
+        assert.match(stamp, new RegExp(`Enrolment of Dana Enrolled${RUN} in nct06407297 on \\d{4}-\\d{2}-\\d{2} · printed by Dr Ivo Investigator on \\d{4}-\\d{2}-\\d{2} at `));
         await screenshot(other, '54-print-enrolment');
       } finally {
         await other.context().close();
@@ -234,7 +234,7 @@ test('subjects, visits, adverse events and printing', { timeout: 240_000 }, asyn
       assert.equal(await stamp.isVisible(), true);
       const text = await stamp.innerText();
       assert.match(text, new RegExp(`Screening of Ava Visits${RUN} for`));
-      assert.match(text, new RegExp(`printed by ${config.authRequired ? 'coordinator' : 'nobody signed in'}`));
+      assert.match(text, new RegExp(`printed by ${config.authRequired ? 'Casey Coordinator' : 'nobody signed in'}`));
       const now = new Date();
       const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
       assert.match(text, new RegExp(`on ${today} at \\d{1,2}:\\d{2}`));
