@@ -184,6 +184,8 @@ final class CriteriaRecogniser {
   private static final Pattern ACTIVE =
       Pattern.compile(
           "\\b(?:active|current|currently|ongoing|on-going)\\s*$", Pattern.CASE_INSENSITIVE);
+  private static final Pattern ACTIVE_WORD =
+      Pattern.compile("(?:active|current|currently|ongoing|on-going)\\b", Pattern.CASE_INSENSITIVE);
   private static final Pattern FUTURE =
       Pattern.compile(
           "\\b(?:become|becoming|get|getting|planning|plan|plans)\\s*$", Pattern.CASE_INSENSITIVE);
@@ -991,8 +993,13 @@ final class CriteriaRecogniser {
         break;
       }
       Matcher active = ACTIVE.matcher(before);
-      boolean isActive = active.find();
-      int start = isActive ? active.start() : hit.start();
+      // "Active tuberculosis" is the active disease now; "past active tuberculosis" is its history.
+      boolean activeBefore = active.find();
+      boolean isActive =
+          activeBefore
+              || (ACTIVE_WORD.matcher(hit.phrase().words()).lookingAt()
+                  && !CriterionWords.EVER.matcher(before).find());
+      int start = activeBefore ? active.start() : hit.start();
       String valueSet = hit.valueSet();
       String kind =
           hit.kind().equals("pregnancy")

@@ -85,7 +85,9 @@ final class CriterionWords {
   static final Pattern NEUTRAL =
       Pattern.compile(
           "whether cured or not|male or female|not less than|no less than|not more than"
-              + "|no more than|not greater than|no greater than|and/or",
+              + "|no more than|not greater than|no greater than|and/or"
+              + "|(?:current|present)\\s+or\\s+(?:past|previous|prior)"
+              + "|(?:past|previous|prior)\\s+or\\s+(?:current|present)",
           Pattern.CASE_INSENSITIVE);
 
   /** A permission, not a requirement: "... will be eligible if ...", "... can be accrued". */
@@ -204,6 +206,13 @@ final class CriterionWords {
       Pattern.compile(
           "\\(\\s*(?:males?|females?|men|women|boys|girls)\\s*\\)"
               + "|\\b(?:for|in)\\s+(?:males?|females?|men|women|boys|girls)\\b",
+          Pattern.CASE_INSENSITIVE);
+
+  /** Before a diagnosis: any time, whatever status words follow ("current or past active TB"). */
+  static final Pattern EVER =
+      Pattern.compile(
+          "\\b(?:(?:current|present)\\s+or\\s+(?:past|previous|prior)|(?:past|previous|prior)\\s+or"
+              + "\\s+(?:current|present)|past|previous|prior|former|history\\s+of)\\s*$",
           Pattern.CASE_INSENSITIVE);
 
   private CriterionWords() {}

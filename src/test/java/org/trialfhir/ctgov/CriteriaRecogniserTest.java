@@ -637,4 +637,40 @@ class CriteriaRecogniserTest {
         .isEmpty();
     assertThat(read(true, "Unable to give written informed consent")).isEmpty();
   }
+
+  @Test
+  void activeTuberculosisNowOrEverAndLatentTuberculosisAreDifferentCriteria() {
+    String text =
+        "No history of current or past active tuberculosis infection and no latent tuberculosis as per CDC guidelines.";
+    GroupCharacteristicComponent c = read(true, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    List<GroupCharacteristicComponent> parts = parts(c);
+    // "current or past active": the disease at any time, not only an active Condition now.
+    assertThat(parts).extracting(CriteriaRecogniserTest::kind).containsOnly("condition");
+    assertThat(parts)
+        .extracting(CriteriaRecogniserTest::valueSet)
+        .containsExactly(VS + "active-tuberculosis", VS + "latent-tuberculosis");
+    assertThat(remainder(c)).isEqualTo(text);
+    GroupCharacteristicComponent now = read(true, "Active tuberculosis").orElseThrow();
+    assertThat(kind(now)).isEqualTo("condition-active");
+    assertThat(valueSet(now)).isEqualTo(VS + "active-tuberculosis");
+    assertThat(kind(read(true, "History of active tuberculosis").orElseThrow()))
+        .isEqualTo("condition");
+    assertThat(valueSet(read(true, "Latent tuberculosis").orElseThrow()))
+        .isEqualTo(VS + "latent-tuberculosis");
+  }
+
+  @Test
+  void aRandomCPeptideIsDecidedByUntimedResultsOnly() {
+    GroupCharacteristicComponent c =
+        read(
+                false,
+                "Random C-peptide >0.3nmol/l, measured by a NATA-accredited pathology laboratory within 2 weeks of Visit 2")
+            .orElseThrow();
+    // Not the ValueSet of every C-peptide: a fasting or stimulated value says nothing certain
+    // about a random one.
+    assertThat(valueSet(c)).isEqualTo(VS + "c-peptide-random");
+    assertThreshold(c, QuantityComparator.GREATER_THAN, "0.3", "nmol/L");
+    assertThat(remainder(c)).isNotNull();
+  }
 }
