@@ -201,4 +201,25 @@ class UpperLimitRulesTest {
     assertThat(straddles.outcome()).isEqualTo(Outcome.MANUAL_REVIEW);
     assertThat(straddles.reason()).contains("a reported limit, not a value");
   }
+
+  @Test
+  void theKindReadsObservationsInTheLabWindowAndIsLeftToTheFullEvaluation() {
+    assertThat(CriterionKind.OBSERVATION_ULN.reads(Observation.class)).isTrue();
+    assertThat(CriterionKind.OBSERVATION_ULN.defaultLookback().describe()).isEqualTo("90 days");
+    Criterion confirmed =
+        new Criterion(
+            "exc-alt",
+            true,
+            "ALT >2 of ULN",
+            "ALT > 2 × ULN",
+            CriterionKind.OBSERVATION_ULN,
+            ALT,
+            new Quantity().setValue(2).setComparator(QuantityComparator.GREATER_THAN),
+            new Window(90, TimeUnit.DAY),
+            null,
+            null,
+            List.of());
+    // The set-based step of $screen reads coded values only; a reference range is for the rule.
+    assertThat(CodedCriteria.decides(confirmed)).isFalse();
+  }
 }
