@@ -20,8 +20,10 @@ import org.trialfhir.eligibility.TimeUnit;
 
 /**
  * Reads the common shapes of registry criteria into computable criteria, only where the reading is
- * safe: lab and vital values with a comparator or a range, a diagnosis with a time frame, an age
- * range, positive tests, diagnoses and pregnancy. The concepts come from the package ({@link
+ * safe: lab and vital values with a comparator or a range (also limits that differ by sex, as far
+ * as they exclude whatever the sex), multiples of the upper limit of normal, a diagnosis with a
+ * time frame, an age range, positive tests, medications in a period, the research consent,
+ * diagnoses (also examples of a class) and pregnancy. The concepts come from the package ({@link
  * CriteriaVocabulary}); the grammar from {@link CriterionWords}.
  *
  * <p>What the text says beside the recognised part decides how it is written. Nothing: the
