@@ -20,8 +20,10 @@ import org.trialfhir.eligibility.TimeUnit;
 
 /**
  * Reads the common shapes of registry criteria into computable criteria, only where the reading is
- * safe: lab and vital values with a comparator or a range, a diagnosis with a time frame, an age
- * range, positive tests, diagnoses and pregnancy. The concepts come from the package ({@link
+ * safe: lab and vital values with a comparator or a range (also limits that differ by sex, as far
+ * as they exclude whatever the sex), multiples of the upper limit of normal, a diagnosis with a
+ * time frame, an age range, positive tests, medications in a period, the research consent,
+ * diagnoses (also examples of a class) and pregnancy. The concepts come from the package ({@link
  * CriteriaVocabulary}); the grammar from {@link CriterionWords}.
  *
  * <p>What the text says beside the recognised part decides how it is written. Nothing: the
@@ -68,6 +70,52 @@ final class CriteriaRecogniser {
               + UNIT
               + "\\s*\\))?",
           Pattern.CASE_INSENSITIVE);
+
+  private static final String LOW_COMPARATOR = "(?:<=?|≤|less than|lower than|below)";
+  private static final String HIGH_COMPARATOR =
+      "(?:>=?|≥|greater than|more than|higher than|above)";
+  private static final String SEX_WORD = "(?:males?|females?|men|women|boys|girls)";
+
+  /** "<120g/L or > 165g/L (male), or < 110g/L or > 160g/L (female)". */
+  private static final Pattern SEXED_OUTSIDE =
+      Pattern.compile(
+          "[^0-9<>≤≥]{0,20}?\\s*(?<c1>"
+              + LOW_COMPARATOR
+              + ")\\s*(?<v1>"
+              + NUM
+              + ")\\s*(?<u1>"
+              + UNIT
+              + ")?\\s*or\\s*(?<c2>"
+              + HIGH_COMPARATOR
+              + ")\\s*(?<v2>"
+              + NUM
+              + ")\\s*(?<u2>"
+              + UNIT
+              + ")?\\s*\\(\\s*(?<s1>"
+              + SEX_WORD
+              + ")\\s*\\)\\s*,?\\s*or\\s*(?<c3>"
+              + LOW_COMPARATOR
+              + ")\\s*(?<v3>"
+              + NUM
+              + ")\\s*(?<u3>"
+              + UNIT
+              + ")?\\s*or\\s*(?<c4>"
+              + HIGH_COMPARATOR
+              + ")\\s*(?<v4>"
+              + NUM
+              + ")\\s*(?<u4>"
+              + UNIT
+              + ")?\\s*\\(\\s*(?<s2>"
+              + SEX_WORD
+              + ")\\s*\\)",
+          Pattern.CASE_INSENSITIVE);
+
+  /** A value with its comparator and unit, anywhere in the text. */
+  private static final Pattern VALUE =
+      Pattern.compile(
+          "(?<![\\p{L}\\p{N}])(?<c>" + COMPARATOR + ")\\s*(?<v>" + NUM + ")\\s*(?<u>" + UNIT + ")",
+          Pattern.CASE_INSENSITIVE);
+
   private static final Pattern DIAGNOSED =
       Pattern.compile("\\bdiagnos\\w*", Pattern.CASE_INSENSITIVE);
   private static final String TIME_UNIT = "(?<u>day|week|month|year)s?";
@@ -113,7 +161,9 @@ final class CriteriaRecogniser {
           "^\\s*(?:no|not|have not|has not|must not have)\\b", Pattern.CASE_INSENSITIVE);
 
   private static final Pattern OR_NO =
-      Pattern.compile("\\b(?:and|or) no\\b", Pattern.CASE_INSENSITIVE);
+      Pattern.compile(
+          "\\b(?:and|or)\\s+(?:(?:are|is|do|does|have|has|will|must)\\s+)?(?:no|not)\\b",
+          Pattern.CASE_INSENSITIVE);
   private static final Pattern OR_START =
       Pattern.compile("^\\s*,?\\s*(?:and/)?or\\b", Pattern.CASE_INSENSITIVE);
   private static final Pattern TAKEN =
@@ -124,14 +174,20 @@ final class CriteriaRecogniser {
   private static final Pattern MEDICATION_PERIOD =
       Pattern.compile(
           "\\s*(?:within\\s+(?:the\\s+)?(?:past|last|previous|preceding)?\\s*(?<n>\\d+)\\s+"
-              + "(?<u>day|week|month|year)s?|(?<n2>\\d+)\\s+(?<u2>day|week|month|year)s?\\s+"
-              + "(?:prior to|before))",
+              + "(?<u>day|week|month|year)s?(?:\\s+(?:prior to|before|of)\\s+"
+              + CriterionWords.ANCHOR
+              + ")?|(?<n2>\\d+)\\s+(?<u2>day|week|month|year)s?\\s+"
+              + "(?:prior to|before)(?:\\s+"
+              + CriterionWords.ANCHOR
+              + ")?)",
           Pattern.CASE_INSENSITIVE);
   private static final Pattern OR_END =
       Pattern.compile("\\bor\\s*,?\\s*$", Pattern.CASE_INSENSITIVE);
   private static final Pattern ACTIVE =
       Pattern.compile(
           "\\b(?:active|current|currently|ongoing|on-going)\\s*$", Pattern.CASE_INSENSITIVE);
+  private static final Pattern ACTIVE_WORD =
+      Pattern.compile("(?:active|current|currently|ongoing|on-going)\\b", Pattern.CASE_INSENSITIVE);
   private static final Pattern FUTURE =
       Pattern.compile(
           "\\b(?:become|becoming|get|getting|planning|plan|plans)\\s*$", Pattern.CASE_INSENSITIVE);
@@ -153,9 +209,14 @@ final class CriteriaRecogniser {
   private static final Pattern PARENTHESIS = Pattern.compile("\\s*\\(([^()]*)\\)");
 
   /** One computable part of an item: its span in the text and how to write it. */
-  private record Part(int start, int end, Maker maker, boolean needsPerson, boolean orPerson) {
+  private record Part(
+      int start, int end, Maker maker, boolean needsPerson, boolean orPerson, boolean state) {
     Part(int start, int end, Maker maker, boolean needsPerson) {
-      this(start, end, maker, needsPerson, false);
+      this(start, end, maker, needsPerson, false, false);
+    }
+
+    Part(int start, int end, Maker maker, boolean needsPerson, boolean orPerson) {
+      this(start, end, maker, needsPerson, orPerson, false);
     }
   }
 
@@ -208,11 +269,13 @@ final class CriteriaRecogniser {
     }
     List<List<Part>> readings =
         List.of(
-            labs(body),
+            labs(body, item),
             onset(body, item),
             age(body, item),
+            upperLimits(body),
             positives(body, item),
             medications(body, item),
+            consent(body, item),
             conditions(body, item));
     for (List<Part> parts : readings) {
       if (!parts.isEmpty()) {
@@ -247,13 +310,23 @@ final class CriteriaRecogniser {
         }
       }
     }
+    // "Evidence of residual β cells. This will be assessed by a C-peptide level > 0.2 nmol/L":
+    // the second sentence is the first one's measure; the words stay for a person.
+    Matcher assessed = CriterionWords.ASSESSED_BY.matcher(prefix);
+    boolean assessedBy =
+        !item.exclusion()
+            && assessed.find()
+            && !CriterionWords.SENTENCES.matcher(trailing).find()
+            && !CriterionWords.found(CriterionWords.ALTERNATIVE, trailing);
+    String judged = assessedBy ? blank(neutral, assessed.start(), assessed.end()) : neutral;
     if (CriterionWords.found(CriterionWords.NEGATION, prefix)
-        || CriterionWords.found(CriterionWords.PERMISSION, neutral)) {
+        || CriterionWords.found(CriterionWords.PERMISSION, judged)) {
       return Optional.empty();
     }
     boolean needsPerson = parts.stream().anyMatch(Part::needsPerson);
     if (CriterionWords.SENTENCES.matcher(body.strip()).find()
-        && !(CriterionWords.isFiller(prefix) && CriterionWords.isFiller(trailing))) {
+        && !(CriterionWords.isFiller(prefix) && CriterionWords.isFiller(trailing))
+        && !assessedBy) {
       return Optional.empty();
     }
     boolean prefixSaysNothing =
@@ -265,14 +338,35 @@ final class CriteriaRecogniser {
       if (parts.stream().anyMatch(Part::orPerson)) {
         return Optional.empty();
       }
-      // "X or Y": Y is a further reason to exclude, unless a time frame may bound X as well.
+      // "X or Y", for a state of now also "X, Y or Z": Y is a further reason to exclude,
+      // unless a time frame may bound X as well. A state of now (pregnant) holds in any period
+      // ending now, and a period after it ("during the study") is not its bound.
+      boolean state = parts.stream().allMatch(Part::state);
+      boolean untimed = state || !CriterionWords.found(CriterionWords.TIME, trailing);
       boolean sibling =
-          OR_START.matcher(trailing).find() && !CriterionWords.found(CriterionWords.TIME, trailing);
+          (OR_START.matcher(trailing).find()
+                  || (state && CriterionWords.LIST_OR.matcher(trailing).find()))
+              && untimed;
+      // "Obesity, according to WHO standards": a recorded diagnosis, the standard for a person.
+      boolean defined =
+          CriterionWords.DEFINED.matcher(trailing).find()
+              && !CriterionWords.found(CriterionWords.TIME, trailing);
+      // "Diseases affecting erythrocytes, including A, B, C etc.": each example excludes; the
+      // class is for a person, unless words in it bound the examples too ("active", "recent").
+      boolean examples =
+          CriterionWords.EXAMPLES.matcher(prefix).find()
+              && !CriterionWords.found(CriterionWords.QUALIFIER, prefix)
+              && !CriterionWords.found(CriterionWords.TIME, prefix)
+              && !CriterionWords.found(CriterionWords.NEGATION, prefix)
+              && (CriterionWords.ET_CETERA.matcher(trailing).matches() || sibling);
       if (anded
-          || !prefixSaysNothing
+          || !(prefixSaysNothing || examples)
           || CriterionWords.found(CriterionWords.EXCEPTION, neutral)
-          || !(trailingSaysNothing || sibling)) {
+          || !(trailingSaysNothing || sibling || defined || examples)) {
         return Optional.empty();
+      }
+      if (examples) {
+        return Optional.of(forPerson(computable(id, item, parts), item));
       }
       GroupCharacteristicComponent c = computable(id, item, parts);
       return Optional.of(trailingSaysNothing && !needsPerson ? c : forPerson(c, item));
@@ -326,7 +420,10 @@ final class CriteriaRecogniser {
 
   // ------------------------------------------------------------------ lab and vital values
 
-  private List<Part> labs(String body) {
+  private List<Part> labs(String body, CriteriaText.Item item) {
+    if (CriterionWords.SEXED.matcher(body).find()) {
+      return item.exclusion() ? sexed(body, item) : List.of();
+    }
     List<Part> parts = new ArrayList<>();
     for (CriteriaVocabulary.Hit hit : vocabulary.find(body, List.of("observation-value", "bmi"))) {
       Matcher m = LAB.matcher(body);
@@ -429,10 +526,228 @@ final class CriteriaRecogniser {
                   criteria.observation(id, kind, label, description, valueSet, value),
               false));
     }
+    if (parts.isEmpty()) {
+      parts.addAll(interrupted(body));
+    }
     if (!parts.isEmpty() && CriterionWords.found(LAB_WHEN, outside(body, parts))) {
       return List.of();
     }
     return parts;
+  }
+
+  /**
+   * "Hemoglobin <120g/L or > 165g/L (male), or < 110g/L or > 160g/L (female)": outside a range that
+   * differs by sex. What excludes whatever the sex is computable: below the lower of the two lower
+   * limits, above the higher of the two upper limits; the values between depend on the sex and are
+   * for a person. Any other sex-specific wording stays for a person.
+   */
+  private List<Part> sexed(String body, CriteriaText.Item item) {
+    List<CriteriaVocabulary.Hit> hits = vocabulary.find(body, List.of("observation-value"));
+    if (hits.size() != 1) {
+      return List.of();
+    }
+    CriteriaVocabulary.Hit hit = hits.get(0);
+    Matcher m = SEXED_OUTSIDE.matcher(body);
+    m.region(hit.end(), body.length());
+    if (!m.lookingAt()) {
+      return List.of();
+    }
+    boolean firstMale = m.group("s1").toLowerCase(Locale.ROOT).matches("males?|men|boys");
+    boolean secondMale = m.group("s2").toLowerCase(Locale.ROOT).matches("males?|men|boys");
+    List<Optional<String>> units = new ArrayList<>();
+    for (String g : List.of("u1", "u2", "u3", "u4")) {
+      if (m.group(g) != null) {
+        units.add(CriterionWords.ucumUnit(m.group(g)));
+      }
+    }
+    if (firstMale == secondMale
+        || units.isEmpty()
+        || units.stream().distinct().count() != 1
+        || units.get(0).isEmpty()
+        || CriterionWords.comparator(m.group("c1").strip())
+            != CriterionWords.comparator(m.group("c3").strip())
+        || CriterionWords.comparator(m.group("c2").strip())
+            != CriterionWords.comparator(m.group("c4").strip())) {
+      return List.of();
+    }
+    String unit = units.get(0).get();
+    BigDecimal low = new BigDecimal(m.group("v1")).min(new BigDecimal(m.group("v3")));
+    BigDecimal high = new BigDecimal(m.group("v2")).max(new BigDecimal(m.group("v4")));
+    Quantity below =
+        CriterionFactory.quantity(low, unit)
+            .setComparator(CriterionWords.comparator(m.group("c1").strip()));
+    Quantity above =
+        CriterionFactory.quantity(high, unit)
+            .setComparator(CriterionWords.comparator(m.group("c2").strip()));
+    String label = hit.phrase().words();
+    String valueSet = hit.valueSet();
+    String words = item.text();
+    return List.of(
+        new Part(
+            hit.start(),
+            m.start("c2"),
+            (id, description) ->
+                criteria.observation(
+                    id,
+                    "observation-value",
+                    label + " " + below.getComparator().toCode() + " " + low.toPlainString(),
+                    words,
+                    valueSet,
+                    below),
+            true),
+        new Part(
+            m.start("c2"),
+            m.end(),
+            (id, description) ->
+                criteria.observation(
+                    id,
+                    "observation-value",
+                    label + " " + above.getComparator().toCode() + " " + high.toPlainString(),
+                    words,
+                    valueSet,
+                    above),
+            true));
+  }
+
+  /**
+   * "C-peptide level over 0.2nmol/L in the MMTT test": a phrase of the package ("C-peptide level in
+   * the MMTT test") interrupted by the value names the concept.
+   */
+  private List<Part> interrupted(String body) {
+    Matcher v = VALUE.matcher(body);
+    // One value only: with several, which one the phrase is about is not certain.
+    if (!v.find()) {
+      return List.of();
+    }
+    int cut = v.start();
+    int valueEnd = v.end();
+    String comparator = v.group("c").strip();
+    String amount = v.group("v");
+    Optional<String> unit = CriterionWords.ucumUnit(v.group("u"));
+    if (v.find() || unit.isEmpty()) {
+      return List.of();
+    }
+    String joined = body.substring(0, cut) + body.substring(valueEnd);
+    Optional<CriteriaVocabulary.Hit> named =
+        vocabulary.find(joined, List.of("observation-value")).stream()
+            .filter(h -> h.start() < cut && h.end() > cut)
+            .findFirst();
+    if (named.isEmpty()) {
+      return List.of();
+    }
+    CriteriaVocabulary.Hit hit = named.get();
+    Quantity value =
+        CriterionFactory.quantity(new BigDecimal(amount), unit.get())
+            .setComparator(CriterionWords.comparator(comparator));
+    String label = hit.phrase().words();
+    return List.of(
+        new Part(
+            hit.start(),
+            hit.end() + (valueEnd - cut),
+            (id, description) ->
+                criteria.observation(
+                    id, "observation-value", label, description, hit.valueSet(), value),
+            false));
+  }
+
+  // ------------------------------------------------------------------ multiples of the ULN
+
+  /**
+   * "Alanine aminotransferase (ALT) or aspartate aminotransferase (AST) >2 of ULN": one list of lab
+   * names sharing one multiple of the upper limit of normal, each compared with its own result's
+   * reference range ({@code observation-uln}).
+   */
+  private List<Part> upperLimits(String body) {
+    List<CriteriaVocabulary.Hit> hits =
+        vocabulary.find(body, List.of("observation-uln")).stream()
+            .filter(h -> !insideParentheses(body, h.start()))
+            .toList();
+    if (hits.isEmpty()) {
+      return List.of();
+    }
+    List<int[]> spans = new ArrayList<>();
+    for (int i = 0; i < hits.size(); i++) {
+      CriteriaVocabulary.Hit hit = hits.get(i);
+      int end = afterAcronym(body, hit);
+      if (i > 0 && !listSeparator(body.substring(spans.get(i - 1)[1], hit.start()))) {
+        return List.of();
+      }
+      spans.add(new int[] {hit.start(), end});
+    }
+    Matcher m = CriterionWords.TIMES_ULN.matcher(body);
+    m.region(spans.get(spans.size() - 1)[1], body.length());
+    if (!m.lookingAt()) {
+      return List.of();
+    }
+    Quantity times =
+        new Quantity()
+            .setValue(new BigDecimal(m.group("v")))
+            .setComparator(CriterionWords.comparator(m.group("c").strip()))
+            .setUnit("× ULN")
+            .setSystem("http://unitsofmeasure.org")
+            .setCode("1");
+    List<Part> parts = new ArrayList<>();
+    for (int i = 0; i < hits.size(); i++) {
+      CriteriaVocabulary.Hit hit = hits.get(i);
+      String valueSet = hit.valueSet();
+      String label =
+          hit.phrase().words()
+              + " "
+              + times.getComparator().toCode()
+              + " "
+              + times.getValue().toPlainString()
+              + " × ULN";
+      int end = i == hits.size() - 1 ? m.end() : spans.get(i)[1];
+      parts.add(
+          new Part(
+              hit.start(),
+              end,
+              (id, description) ->
+                  criteria.upperLimit(id, label, description, valueSet, times.copy()),
+              false));
+    }
+    return parts;
+  }
+
+  /**
+   * A name followed by its acronym in brackets ("alanine aminotransferase (ALT)") ends after it.
+   */
+  private int afterAcronym(String body, CriteriaVocabulary.Hit hit) {
+    Matcher note = PARENTHESIS.matcher(body);
+    note.region(hit.end(), body.length());
+    if (note.lookingAt()
+        && vocabulary.find(note.group(1), List.of(hit.kind())).stream()
+            .anyMatch(h -> h.valueSet().equals(hit.valueSet()))) {
+      return note.end();
+    }
+    return hit.end();
+  }
+
+  // ------------------------------------------------------------------ research consent
+
+  /**
+   * "Written informed consent for participation of the study ...": the study's research consent
+   * ({@code research-consent}). Only when the item is the consent itself; "ability to provide
+   * informed consent" or "capable of providing ..." is about the person, for a person.
+   */
+  private List<Part> consent(String body, CriteriaText.Item item) {
+    if (item.exclusion()) {
+      return List.of();
+    }
+    List<CriteriaVocabulary.Hit> hits = vocabulary.find(body, List.of("research-consent"));
+    if (hits.isEmpty()
+        || !CriterionWords.CONSENT_GIVEN
+            .matcher(body.substring(0, hits.get(0).start()))
+            .matches()) {
+      return List.of();
+    }
+    CriteriaVocabulary.Hit hit = hits.get(0);
+    return List.of(
+        new Part(
+            hit.start(),
+            hit.end(),
+            (id, description) -> criteria.researchConsent(id, description),
+            false));
   }
 
   // ------------------------------------------------------------------ diagnosis with a time frame
@@ -680,8 +995,13 @@ final class CriteriaRecogniser {
         break;
       }
       Matcher active = ACTIVE.matcher(before);
-      boolean isActive = active.find();
-      int start = isActive ? active.start() : hit.start();
+      // "Active tuberculosis" is the active disease now; "past active tuberculosis" is its history.
+      boolean activeBefore = active.find();
+      boolean isActive =
+          activeBefore
+              || (ACTIVE_WORD.matcher(hit.phrase().words()).lookingAt()
+                  && !CriterionWords.EVER.matcher(before).find());
+      int start = activeBefore ? active.start() : hit.start();
       String valueSet = hit.valueSet();
       String kind =
           hit.kind().equals("pregnancy")
@@ -693,7 +1013,9 @@ final class CriteriaRecogniser {
               start,
               hit.end(),
               (id, description) -> criteria.condition(id, kind, label, description, valueSet),
-              false));
+              false,
+              false,
+              kind.equals("pregnancy")));
       previous = hit;
     }
     return parts;

@@ -146,6 +146,31 @@ final class CriterionFactory {
     return c;
   }
 
+  /**
+   * A lab result against a multiple of the upper limit of normal of its own reference range ({@code
+   * observation-uln}), in the 90-day window.
+   */
+  GroupCharacteristicComponent upperLimit(
+      String id, String label, String description, String valueSet, Quantity times) {
+    GroupCharacteristicComponent c =
+        characteristic(id, "observation-uln", label, description, false, times, MACHINE);
+    c.addExtension(BASE + "StructureDefinition/criterion-valueset", new CanonicalType(valueSet));
+    c.addExtension(BASE + "StructureDefinition/criterion-lookback", lookback());
+    return c;
+  }
+
+  /** The study's research consent ({@code research-consent}). */
+  GroupCharacteristicComponent researchConsent(String id, String description) {
+    return characteristic(
+        id,
+        "research-consent",
+        "Research consent for this study",
+        description,
+        false,
+        new BooleanType(true),
+        MACHINE);
+  }
+
   /** Alternatives: a contained Group whose characteristics are the parts. */
   GroupCharacteristicComponent anyOf(
       String id, CriteriaText.Item item, List<GroupCharacteristicComponent> parts) {

@@ -85,7 +85,9 @@ final class CriterionWords {
   static final Pattern NEUTRAL =
       Pattern.compile(
           "whether cured or not|male or female|not less than|no less than|not more than"
-              + "|no more than|not greater than|no greater than|and/or",
+              + "|no more than|not greater than|no greater than|and/or"
+              + "|(?:current|present)\\s+or\\s+(?:past|previous|prior)"
+              + "|(?:past|previous|prior)\\s+or\\s+(?:current|present)",
           Pattern.CASE_INSENSITIVE);
 
   /** A permission, not a requirement: "... will be eligible if ...", "... can be accrued". */
@@ -116,6 +118,101 @@ final class CriterionWords {
   static final Pattern OF_NORMAL =
       Pattern.compile(
           "^\\s*(?:x|×|times|of)?\\s*(?:the\\s+)?(?:ULN|upper limit|normal|institutional)",
+          Pattern.CASE_INSENSITIVE);
+
+  /**
+   * The event a period is counted back from ("prior to the first study drug dose", "of Visit 2").
+   * Criteria are evaluated at a reference date standing for it (the contract's {@code date}).
+   */
+  static final String ANCHOR =
+      "(?:the\\s+)?(?:first\\s+(?:study\\s+)?(?:drug\\s+)?(?:dose|administration|infusion|treatment)"
+          + "|screening|enrol(?:l)?ment|randomi[sz]ation|baseline|visit\\s*\\d+|day\\s*1"
+          + "|study\\s+entry|inclusion)";
+
+  /**
+   * A sentence that says how the one before it is assessed ("Evidence of residual functioning β
+   * cells. This will be assessed by a C-peptide level ..."): what follows is its measure.
+   */
+  static final Pattern ASSESSED_BY =
+      Pattern.compile(
+          "[.;]\\s+(?:this|which|it|that)\\s+(?:will\\s+be|is|is\\s+to\\s+be|shall\\s+be)\\s+"
+              + "(?:assessed|defined|measured|determined|evaluated|confirmed)\\s+(?:by|as)"
+              + "(?:\\s+(?:a|an|the))?\\s*$",
+          Pattern.CASE_INSENSITIVE);
+
+  /**
+   * After a diagnosis, the standard it is judged by ("Obesity, according to WHO standards for
+   * pediatrics", "Hypertension, as ≥95th percentile according to International Consensus"): a
+   * recorded diagnosis is that judgement; the standard is for a person to check.
+   */
+  static final Pattern DEFINED =
+      Pattern.compile(
+          "^\\s*,?\\s*(?:according\\s+to|as\\s+defined\\s+by|as\\s+per|defined\\s+as|as\\s+per"
+              + "|based\\s+on|as\\s+diagnosed\\s+by|as\\s+(?=[≥>]?\\s*\\d))",
+          Pattern.CASE_INSENSITIVE);
+
+  /**
+   * A multiple of the upper limit of normal after a lab name: "> 2 × ULN", ">1.5 of ULN(Upper
+   * limits of normal)", "greater than 3 times the upper limit of normal".
+   */
+  static final Pattern TIMES_ULN =
+      Pattern.compile(
+          "\\s*(?<c>"
+              + COMPARATOR
+              + ")\\s*(?<v>\\d+(?:\\.\\d+)?)\\s*(?:x|×|times|fold|-fold)?\\s*(?:of\\s+)?(?:the\\s+)?"
+              + "(?:institutional\\s+)?(?:ULN|upper\\s+limits?\\s+of\\s+(?:the\\s+)?normal"
+              + "(?:\\s+range)?)(?:\\s*\\((?:upper\\s+limits?\\s+of\\s+normal|ULN)\\))?",
+          Pattern.CASE_INSENSITIVE);
+
+  /** "X, Y or Z" after a concept: further items of the same list. */
+  static final Pattern LIST_OR =
+      Pattern.compile(
+          "^\\s*,\\s*[^,;.()]+(?:,\\s*[^,;.()]+)*?,?\\s+or\\b", Pattern.CASE_INSENSITIVE);
+
+  /** What may stand before "informed consent" for the item to be the consent itself. */
+  static final Pattern CONSENT_GIVEN =
+      Pattern.compile(
+          "^[\\s,]*(?:(?:must|have|has|provide|provides|provided|give|gives|given|obtain|obtained"
+              + "|a|an|the|and)[\\s,]+)*$",
+          Pattern.CASE_INSENSITIVE);
+
+  /**
+   * Before the concepts of an exclusion: a class they are examples of ("diseases affecting
+   * erythrocyte production and stability, including G6PD deficiency, ..."). Each example is
+   * excluded; the class is for a person.
+   */
+  static final Pattern EXAMPLES =
+      Pattern.compile(
+          "(?:^|[\\s,(])(?:including|such\\s+as|e\\.\\s?g\\.|for\\s+example|for\\s+instance|especially"
+              + "|in\\s+particular)\\s*[:,]?\\s*$",
+          Pattern.CASE_INSENSITIVE);
+
+  /** Words that bound the class the examples belong to: they would bound the examples too. */
+  static final Pattern QUALIFIER =
+      Pattern.compile(
+          "\\b(?:active|current|currently|ongoing|on-going|uncontrolled|unstable|severe|serious"
+              + "|significant|clinically|acute|chronic|untreated|treated|recent|recently|poorly"
+              + "|requiring|newly)\\b",
+          Pattern.CASE_INSENSITIVE);
+
+  /** After a list of examples: "etc.", "and others". */
+  static final Pattern ET_CETERA =
+      Pattern.compile(
+          "^\\s*,?\\s*(?:etc\\.?|and\\s+so\\s+on|and\\s+others|or\\s+others|\\.\\.\\.)?\\s*[.;)]?\\s*$",
+          Pattern.CASE_INSENSITIVE);
+
+  /** A limit that differs by sex: "(male)", "for women". */
+  static final Pattern SEXED =
+      Pattern.compile(
+          "\\(\\s*(?:males?|females?|men|women|boys|girls)\\s*\\)"
+              + "|\\b(?:for|in)\\s+(?:males?|females?|men|women|boys|girls)\\b",
+          Pattern.CASE_INSENSITIVE);
+
+  /** Before a diagnosis: any time, whatever status words follow ("current or past active TB"). */
+  static final Pattern EVER =
+      Pattern.compile(
+          "\\b(?:(?:current|present)\\s+or\\s+(?:past|previous|prior)|(?:past|previous|prior)\\s+or"
+              + "\\s+(?:current|present)|past|previous|prior|former|history\\s+of)\\s*$",
           Pattern.CASE_INSENSITIVE);
 
   private CriterionWords() {}

@@ -10,8 +10,9 @@ import org.trialfhir.eligibility.Finding.State;
  * The one generic engine: evaluates any criterion of the criteria model against one patient's
  * record at a reference date, following the eligibility contract (docs/eligibility-contract.md §3).
  * Each kind's rule is named by {@link CriterionKind}; the rules live in {@link PatientRules},
- * {@link RecordRules}, {@link ObservationRules} and {@link ResultRules}. Choices the contract
- * leaves open are written where they are made, and in the $eligibility OperationDefinition.
+ * {@link RecordRules}, {@link ObservationRules}, {@link ResultRules}, {@link MedicationRules} and
+ * {@link UpperLimitRules}. Choices the contract leaves open are written where they are made, and in
+ * the $eligibility OperationDefinition.
  */
 final class CriterionEvaluator {
 
@@ -22,6 +23,7 @@ final class CriterionEvaluator {
   private final ObservationRules observations;
   private final ResultRules results;
   private final MedicationRules medications;
+  private final UpperLimitRules upperLimits;
 
   CriterionEvaluator(
       PatientRecord record, LocalDate date, String studyReference, CodeMembership terms) {
@@ -30,6 +32,7 @@ final class CriterionEvaluator {
     this.conditions = new RecordRules(record, date, studyReference, terms, observations);
     this.results = new ResultRules(observations, terms);
     this.medications = new MedicationRules(record, date, terms);
+    this.upperLimits = new UpperLimitRules(observations, terms);
   }
 
   CriterionResult evaluate(Criterion criterion) {
@@ -95,6 +98,10 @@ final class CriterionEvaluator {
 
   MedicationRules medications() {
     return medications;
+  }
+
+  UpperLimitRules upperLimits() {
+    return upperLimits;
   }
 
   /**

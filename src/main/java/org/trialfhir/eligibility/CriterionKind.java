@@ -89,6 +89,12 @@ enum CriterionKind {
       null,
       Screening.FULL,
       (c, e) -> e.medications().takenWithin(c)),
+  OBSERVATION_ULN(
+      "observation-uln",
+      Set.of(Observation.class),
+      Lookback.LABS,
+      Screening.FULL,
+      (c, e) -> e.upperLimits().timesUpperLimit(c)),
   MANUAL_REVIEW(
       "manual-review",
       Set.of(),

@@ -155,13 +155,14 @@ class CriteriaRecogniserTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        // Multiples of the upper limit of normal: no unit the engine can compare, no reference
-        // range
-        "Alanine aminotransferase (ALT) or aspartate aminotransferase (AST) >2 of ULN",
-        "Total bilirubin >1.5 of ULN",
-        "Serum creatinine >1.5 of ULN(Upper limits of normal).",
-        // Sex-specific limits
-        "Hemoglobin <120g/L or > 165g/L (male), or < 110g/L or > 160g/L (female).",
+        // Multiples of the upper limit of normal joined by "and" (Hy's law): neither alone
+        // excludes
+        "ALT or AST > 3 × ULN and total bilirubin > 2 × ULN",
+        // A limit for one sex only, or sex-specific limits of another shape
+        "Hemoglobin < 100 g/L in women",
+        "Hemoglobin < 120 g/L (male) or < 110 g/L (female)",
+        // Two values: which one an interrupted phrase is about is not certain
+        "C-peptide level over 0.2 nmol/L or over 0.1 nmol/L in the MMTT test",
         // A dose per weight is not a body weight
         "Average daily total insulin use was >1.0IU/kg(international unit) per day or <15IU per day 7 days before screening."
       })
@@ -261,7 +262,6 @@ class CriteriaRecogniserTest {
         "Have a serious/uncontrolled autoimmune disease in addition to T1D at the time of screening.",
         "Subjects with serological evidence of infection with HIV, Treponema pallidum, hepatitis B antigen (subjects with serology consistent with previous vaccination and a history of vaccination are acceptable), or hepatitis C.",
         "Clinical or laboratory evidence of active infection other than localised skin infection, including viral hepatitis, EBV, CMV or tuberculosis",
-        "Currently pregnant or plans to become pregnant within the next 8 weeks",
         "HIV and hepatitis B co-infection"
       })
   void exclusionsWithAnExceptionASeverityOrATimeFrameStayForAPerson(String text) {
@@ -452,6 +452,225 @@ class CriteriaRecogniserTest {
                 "Pregnant or nursing (lactating) women, where pregnancy is defined as the state of a female after conception and until the termination of gestation, confirmed by a positive hCG laboratory test.")
             .orElseThrow();
     assertThat(kind(c)).isEqualTo("pregnancy");
+    assertThat(remainder(c)).isNotNull();
+  }
+
+  // ------------------------------------------------------------------ shapes of issue #21, part 2
+
+  @Test
+  void aMultipleOfTheUpperLimitOfNormalForEachNamedTest() {
+    String text = "Alanine aminotransferase (ALT) or aspartate aminotransferase (AST) >2 of ULN";
+    GroupCharacteristicComponent c = read(true, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    assertThat(c.getExclude()).isTrue();
+    assertThat(remainder(c)).isNull();
+    List<GroupCharacteristicComponent> parts = parts(c);
+    assertThat(parts).extracting(CriteriaRecogniserTest::kind).containsOnly("observation-uln");
+    assertThat(parts)
+        .extracting(CriteriaRecogniserTest::valueSet)
+        .containsExactly(VS + "alanine-aminotransferase", VS + "aspartate-aminotransferase");
+    for (GroupCharacteristicComponent p : parts) {
+      assertThreshold(p, QuantityComparator.GREATER_THAN, "2", "1");
+    }
+    GroupCharacteristicComponent bilirubin =
+        read(true, "Total bilirubin >1.5 of ULN").orElseThrow();
+    assertThat(kind(bilirubin)).isEqualTo("observation-uln");
+    assertThat(valueSet(bilirubin)).isEqualTo(VS + "total-bilirubin");
+    assertThreshold(bilirubin, QuantityComparator.GREATER_THAN, "1.5", "1");
+    GroupCharacteristicComponent creatinine =
+        read(true, "Serum creatinine >1.5 of ULN(Upper limits of normal).").orElseThrow();
+    assertThat(valueSet(creatinine)).isEqualTo(VS + "creatinine");
+    assertThat(remainder(creatinine)).isNull();
+    GroupCharacteristicComponent words =
+        read(true, "AST greater than 3 times the upper limit of normal").orElseThrow();
+    assertThreshold(words, QuantityComparator.GREATER_THAN, "3", "1");
+  }
+
+  @Test
+  void aPhraseInterruptedByItsValueAndASentenceSayingHowTheOneBeforeIsAssessed() {
+    String text =
+        "Evidence of residual functioning β cells. This will be assessed by a C-peptide level over 0.2nmol/L in the MMTT test.";
+    GroupCharacteristicComponent c = read(false, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    assertThat(kind(c)).isEqualTo("observation-value");
+    assertThat(valueSet(c)).isEqualTo(VS + "c-peptide-mmtt-peak");
+    assertThreshold(c, QuantityComparator.GREATER_THAN, "0.2", "nmol/L");
+    // Fails when the MMTT peak is not above 0.2 nmol/L; "residual β cells" is for a person.
+    assertThat(remainder(c)).isEqualTo(text);
+    GroupCharacteristicComponent alone =
+        read(false, "C-peptide level over 0.2nmol/L in the MMTT test.").orElseThrow();
+    assertThat(remainder(alone)).isNull();
+    // A second sentence that is not the first one's measure still leaves the item to a person.
+    assertThat(
+            read(
+                false,
+                "Evidence of residual functioning β cells. Patients will be enrolled if their C-peptide level over 0.2nmol/L in the MMTT test."))
+        .isEmpty();
+    assertThat(
+            read(false, "C-peptide level over 0.2 nmol/L in the MMTT test at diagnosis").isEmpty())
+        .isTrue();
+  }
+
+  @Test
+  void sexSpecificLimitsExcludeOnWhatExcludesEitherSexTheRestForAPerson() {
+    String text = "Hemoglobin <120g/L or > 165g/L (male), or < 110g/L or > 160g/L (female).";
+    GroupCharacteristicComponent c = read(true, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    List<GroupCharacteristicComponent> parts = parts(c);
+    assertThat(parts).extracting(CriteriaRecogniserTest::valueSet).containsOnly(VS + "hemoglobin");
+    // Below 110 g/L or above 165 g/L is out of range for a man and for a woman alike; 110 to
+    // 120 and 160 to 165 depend on the sex.
+    assertThreshold(parts.get(0), QuantityComparator.LESS_THAN, "110", "g/L");
+    assertThreshold(parts.get(1), QuantityComparator.GREATER_THAN, "165", "g/L");
+    assertThat(remainder(c)).isEqualTo(text);
+    // As an inclusion the same words would need the sex: for a person.
+    assertThat(read(false, text)).isEmpty();
+  }
+
+  @Test
+  void aNegatedExclusionWithAFurtherNegatedReasonAndAnAnchoredPeriod() {
+    String text =
+        "Have not received any live vaccines within 30 days prior to the first study drug dose and are not expected to need to receive a vaccine during the study.";
+    GroupCharacteristicComponent c = read(true, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    assertThat(kind(c)).isEqualTo("medication");
+    assertThat(valueSet(c)).isEqualTo(VS + "live-vaccine");
+    assertThat(((Quantity) c.getValue()).getValue()).isEqualByComparingTo("30");
+    assertThat(((Quantity) c.getValue()).getCode()).isEqualTo("d");
+    assertThat(remainder(c)).isEqualTo(text);
+    // A wish to postpone vaccines is no vaccine received.
+    assertThat(
+            read(
+                false,
+                "Willing to postpone any live vaccine immunisations for 3 months after treatment"))
+        .isEmpty();
+  }
+
+  @Test
+  void pregnancyIsAStateOfNowWhateverPeriodTheOtherReasonsHave() {
+    for (String text :
+        List.of(
+            "Not pregnant, breastfeeding or planning to become pregnant during the 60 days after the last dose of the study drug.",
+            "Currently pregnant or plans to become pregnant within the next 8 weeks")) {
+      GroupCharacteristicComponent c = read(true, text).orElseThrow();
+      assertThat(kind(c)).as(text).isEqualTo("pregnancy");
+      assertThat(remainder(c)).as(text).isEqualTo(text);
+    }
+    // A time frame beside a diagnosis still may bound it.
+    assertThat(read(true, "History of malignancy or radiotherapy within the past 5 years"))
+        .isEmpty();
+  }
+
+  @Test
+  void aDiagnosisJudgedByAStandardIsTheRecordedDiagnosisWithTheStandardForAPerson() {
+    GroupCharacteristicComponent obesity =
+        read(true, "Obesity, according to WHO standards for pediatrics;").orElseThrow();
+    assertThat(valueSet(obesity)).isEqualTo(VS + "obesity");
+    assertThat(remainder(obesity)).isEqualTo("Obesity, according to WHO standards for pediatrics;");
+    GroupCharacteristicComponent hypertension =
+        read(true, "Hypertension, as ≥95th percentile according to International Consensus;")
+            .orElseThrow();
+    assertThat(kind(hypertension)).isEqualTo("condition");
+    assertThat(valueSet(hypertension)).isEqualTo(VS + "hypertension");
+    assertThat(remainder(hypertension)).isNotNull();
+    // A standard with a time frame may bound the diagnosis.
+    assertThat(read(true, "Hypertension, according to ESC guidelines, within the last 6 months"))
+        .isEmpty();
+  }
+
+  @Test
+  void examplesOfAClassExcludeEachTheClassForAPerson() {
+    String text =
+        "Possess pre-existing diseases affecting erythrocyte production and stability, including glucose-6-phosphate dehydrogenase (G6PD) deficiency, autoimmune hemolytic anemia, paroxysmal sleep hemoglobinuria, hereditary spherocytosis, hemoglobinopathy, pyruvate kinase deficiency etc.";
+    GroupCharacteristicComponent c = read(true, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    assertThat(parts(c))
+        .extracting(CriteriaRecogniserTest::valueSet)
+        .containsExactly(
+            VS + "g6pd-deficiency",
+            VS + "autoimmune-hemolytic-anemia",
+            VS + "paroxysmal-nocturnal-hemoglobinuria",
+            VS + "hereditary-spherocytosis",
+            VS + "hemoglobinopathy",
+            VS + "pyruvate-kinase-deficiency");
+    assertThat(remainder(c)).isEqualTo(text);
+    // A class with a qualifier bounds its examples: "active" hepatitis B is not any hepatitis B.
+    assertThat(read(true, "Active infection, including hepatitis B, HIV etc.")).isEmpty();
+    assertThat(read(true, "Diseases diagnosed within 6 months, such as hypothyroidism")).isEmpty();
+  }
+
+  @Test
+  void furtherReasonsBesideRecognisedDiagnosesAreForAPerson() {
+    String bleeding =
+        "History of hereditary bleeding tendency or coagulation dysfunction, or have a history of thrombosis, hemolysis or bleeding.";
+    GroupCharacteristicComponent c = read(true, bleeding).orElseThrow();
+    assertThat(parts(c))
+        .extracting(CriteriaRecogniserTest::valueSet)
+        .containsExactly(VS + "hereditary-bleeding-disorder", VS + "coagulation-defect");
+    assertThat(remainder(c)).isEqualTo(bleeding);
+    String demyelinating =
+        "Subjects with a known demyelinating disease or with symptoms or physical examination findings consistent with possible demyelinating disease.";
+    GroupCharacteristicComponent d = read(true, demyelinating).orElseThrow();
+    assertThat(valueSet(d)).isEqualTo(VS + "demyelinating-disease");
+    assertThat(remainder(d)).isEqualTo(demyelinating);
+    GroupCharacteristicComponent transplant =
+        read(false, "Kidney transplant recipient with ongoing immunosuppression").orElseThrow();
+    assertThat(kind(transplant)).isEqualTo("condition");
+    assertThat(valueSet(transplant)).isEqualTo(VS + "kidney-transplant");
+    assertThat(remainder(transplant)).isNotNull();
+  }
+
+  @Test
+  void theConsentItselfIsTheStudysResearchConsentTheAbilityToConsentIsNot() {
+    String text =
+        "Written informed consent for participation of the study (for subjects below 18 years of age also from both caregivers), given before undergoing any study-specific procedures";
+    GroupCharacteristicComponent c = read(false, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    assertThat(kind(c)).isEqualTo("research-consent");
+    assertThat(remainder(c)).isEqualTo(text);
+    assertThat(remainder(read(false, "Written informed consent").orElseThrow())).isNull();
+    assertThat(read(false, "Ability to provide documented informed consent.")).isEmpty();
+    assertThat(
+            read(
+                false,
+                "Must be capable of providing written, signed, and dated informed consent and willing to comply with research requirements in the study."))
+        .isEmpty();
+    assertThat(read(true, "Unable to give written informed consent")).isEmpty();
+  }
+
+  @Test
+  void activeTuberculosisNowOrEverAndLatentTuberculosisAreDifferentCriteria() {
+    String text =
+        "No history of current or past active tuberculosis infection and no latent tuberculosis as per CDC guidelines.";
+    GroupCharacteristicComponent c = read(true, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    List<GroupCharacteristicComponent> parts = parts(c);
+    // "current or past active": the disease at any time, not only an active Condition now.
+    assertThat(parts).extracting(CriteriaRecogniserTest::kind).containsOnly("condition");
+    assertThat(parts)
+        .extracting(CriteriaRecogniserTest::valueSet)
+        .containsExactly(VS + "active-tuberculosis", VS + "latent-tuberculosis");
+    assertThat(remainder(c)).isEqualTo(text);
+    GroupCharacteristicComponent now = read(true, "Active tuberculosis").orElseThrow();
+    assertThat(kind(now)).isEqualTo("condition-active");
+    assertThat(valueSet(now)).isEqualTo(VS + "active-tuberculosis");
+    assertThat(kind(read(true, "History of active tuberculosis").orElseThrow()))
+        .isEqualTo("condition");
+    assertThat(valueSet(read(true, "Latent tuberculosis").orElseThrow()))
+        .isEqualTo(VS + "latent-tuberculosis");
+  }
+
+  @Test
+  void aRandomCPeptideIsDecidedByUntimedResultsOnly() {
+    GroupCharacteristicComponent c =
+        read(
+                false,
+                "Random C-peptide >0.3nmol/l, measured by a NATA-accredited pathology laboratory within 2 weeks of Visit 2")
+            .orElseThrow();
+    // Not the ValueSet of every C-peptide: a fasting or stimulated value says nothing certain
+    // about a random one.
+    assertThat(valueSet(c)).isEqualTo(VS + "c-peptide-random");
+    assertThreshold(c, QuantityComparator.GREATER_THAN, "0.3", "nmol/L");
     assertThat(remainder(c)).isNotNull();
   }
 }

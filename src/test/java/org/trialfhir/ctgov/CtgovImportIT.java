@@ -1059,6 +1059,73 @@ class CtgovImportIT extends IntegrationTestBase {
     assertThat(verdict(excluded)).isEqualTo("insufficient-data");
   }
 
+  @Test
+  void aMultipleOfTheUpperLimitOfNormalIsComparedWithTheResultsOwnRange() {
+    String nct = newNct();
+    String id = nct.toLowerCase();
+    ObjectNode record = fixture("NCT09900001", nct);
+    module(record, "eligibilityModule")
+        .put(
+            "eligibilityCriteria",
+            "Exclusion Criteria:\n\n* Total bilirubin >1.5 of ULN\n\n"
+                + "* Alanine aminotransferase (ALT) or aspartate aminotransferase (AST) >2 of ULN");
+    assertThat(importOne(write(record)).status()).isEqualTo("created");
+    Group group = read(Group.class, id + "-eligibility");
+    assertThat(kind(criterion(group, "exc-1"))).isEqualTo("observation-uln");
+
+    // 40 µmol/L against the laboratory's upper limit of 21 µmol/L: 1.9 times it.
+    JsonPath high = eligibility(id, createPatientWithBilirubin("40", "21"));
+    assertThat(outcome(high, "exc-1")).isEqualTo("manual-review");
+    assertThat(high.prettify())
+        .contains(
+            "computed as not met (Total bilirubin 40 umol/L on 2026-06-01 (1.905 × the upper"
+                + " limit of normal 21 umol/L) is above 1.5 × ULN)");
+    assertThat(outcome(eligibility(id, createPatientWithBilirubin("25", "21")), "exc-1"))
+        .as("1.19 × ULN")
+        .isEqualTo("pass");
+    JsonPath noRange = eligibility(id, createPatientWithBilirubin("40", null));
+    assertThat(outcome(noRange, "exc-1")).isEqualTo("missing-data");
+    assertThat(noRange.prettify()).contains("has no upper limit of normal in its reference range");
+    // No ALT or AST held: missing data, never a pass.
+    assertThat(outcome(noRange, "exc-2")).isEqualTo("missing-data");
+  }
+
+  /** A Patient with one total bilirubin (LOINC 14631-6, µmol/L) on 2026-06-01; returns the id. */
+  private String createPatientWithBilirubin(String value, String upperLimit) {
+    String patient = "urn:uuid:" + java.util.UUID.randomUUID();
+    String range =
+        upperLimit == null
+            ? ""
+            : ",\"referenceRange\":[{\"low\":{\"value\":0,\"unit\":\"umol/L\",\"system\":"
+                + "\"http://unitsofmeasure.org\",\"code\":\"umol/L\"},\"high\":{\"value\":"
+                + upperLimit
+                + ",\"unit\":\"umol/L\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"umol/L\"}}]";
+    String bundle =
+        """
+{"resourceType":"Bundle","type":"transaction","entry":[
+  {"fullUrl":"%1$s","resource":{"resourceType":"Patient",
+     "identifier":[{"system":"urn:trialfhir:test:ctgov-mrn","value":"%2$s"}],
+     "gender":"male","birthDate":"1990-05-01"},
+   "request":{"method":"POST","url":"Patient"}},
+  {"resource":{"resourceType":"Observation","status":"final",
+     "code":{"coding":[{"system":"http://loinc.org","code":"14631-6"}]},
+     "subject":{"reference":"%1$s"},"effectiveDateTime":"2026-06-01",
+     "valueQuantity":{"value":%3$s,"unit":"umol/L","system":"http://unitsofmeasure.org","code":"umol/L"}%4$s},
+   "request":{"method":"POST","url":"Observation"}}
+]}
+"""
+            .formatted(patient, unique("ctgov-bili"), value, range);
+    String location =
+        fhir()
+            .body(bundle)
+            .post("/")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("entry[0].response.location");
+    return location.split("/")[1];
+  }
+
   // ===================================================================== helpers: the call
 
   record ImportResult(String nctId, String study, String status, OperationOutcome outcome) {}

@@ -194,7 +194,10 @@ public final class RecognitionReport {
   }
 
   private static String show(Quantity q) {
-    return q.getValue().toPlainString() + " " + q.getCode();
+    // A multiple of the upper limit of normal has the unit 1: show what it multiplies.
+    return q.getValue().toPlainString()
+        + " "
+        + ("1".equals(q.getCode()) ? q.getUnit() : q.getCode());
   }
 
   static String kind(GroupCharacteristicComponent c) {
