@@ -70,7 +70,12 @@ final class CriterionEvaluator {
               + "), but this criterion was read by machine from the registry text and is not yet"
               + " confirmed by a coordinator";
     }
-    return new CriterionResult(criterion, outcome, reason, finding.evidence());
+    return new CriterionResult(
+        criterion,
+        outcome,
+        reason,
+        finding.evidence(),
+        outcome == Outcome.MISSING_DATA ? finding.obtain() : null);
   }
 
   Finding find(Criterion criterion) {
@@ -121,6 +126,14 @@ final class CriterionEvaluator {
             .distinct()
             .reduce((a, b) -> a + "; " + b)
             .orElse("");
-    return new Finding(state, reason, evidence);
+    // What to obtain: any one of the parts that lack data would decide it.
+    String obtain =
+        findings.stream()
+            .filter(f -> f.state() == State.UNKNOWN && f.obtain() != null)
+            .map(Finding::obtain)
+            .distinct()
+            .reduce((a, b) -> a + ", or " + b)
+            .orElse(null);
+    return new Finding(state, reason, evidence, state == State.UNKNOWN ? obtain : null);
   }
 }
