@@ -181,14 +181,17 @@ final class ObservationRules {
                       criterion.label(),
                       criterion.valueSet(),
                       window,
-                      fromTheWindow(criterion.label(), window)));
+                      // The analyte as the ValueSet names it: a label may be the criterion
+                      // ("HbA1c below 9 %"), which is not what to obtain.
+                      fromTheWindow(terms.title(criterion.valueSet()), window)));
     }
     Observation latest = found.get(0);
     List<Reference> evidence = List.of(ref(latest));
     LocalDate when = RecordFacts.effectiveDate(latest).orElseThrow();
     if (!(latest.getValue() instanceof Quantity quantity) || !quantity.hasValue()) {
       return Finding.unknown(criterion.label() + " on " + when + " has no numeric value", evidence)
-          .obtaining(fromTheWindow(criterion.label() + " with a numeric value", window));
+          .obtaining(
+              fromTheWindow(terms.title(criterion.valueSet()) + " with a numeric value", window));
     }
     return compare(criterion.label(), quantity, when, criterion.value(), concept, evidence);
   }
@@ -255,7 +258,7 @@ final class ObservationRules {
               "%s %s on %s: unit '%s' cannot be converted to %s"
                   .formatted(label, showReported(measured), when, sourceUnit, target),
               evidence)
-          .obtaining(label + " reported in " + target + " or a unit convertible to it");
+          .obtaining("the result in " + target + " or a unit that converts to it");
     }
     Interval reported =
         Interval.of(converted.get(), measured.hasComparator() ? measured.getComparator() : null);

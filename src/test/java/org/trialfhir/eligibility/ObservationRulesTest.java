@@ -209,7 +209,7 @@ class ObservationRulesTest {
     Criterion atLeast = labCriterion(quantity(QuantityComparator.GREATER_OR_EQUAL, 0.1, "nmol/L"));
     CriterionResult none = record.evaluate(atLeast);
     assertThat(none.reason()).isEqualTo("No Fasting C-peptide in the 90 days before 2026-06-15");
-    assertThat(none.obtain()).isEqualTo("Fasting C-peptide from the last 90 days");
+    assertThat(none.obtain()).as("the ValueSet's title").isEqualTo("vs:cpep from the last 90 days");
     assertThat(none.evidence()).isEmpty();
     cPeptide("2026-01-01", nmol(null, "0.5"));
     CriterionResult one = record.evaluate(atLeast);
@@ -219,7 +219,7 @@ class ObservationRulesTest {
             "No Fasting C-peptide in the 90 days before 2026-06-15: Fasting C-peptide 0.5 nmol/L"
                 + " on 2026-01-01 is older than the 90-day window (from 2026-03-17)");
     assertThat(refs(one)).containsExactly("Observation/o1");
-    assertThat(one.obtain()).isEqualTo("Fasting C-peptide from the last 90 days");
+    assertThat(one.obtain()).isEqualTo("vs:cpep from the last 90 days");
     cPeptide("2026-06-01", nmol(null, "0.4")).setStatus(ObservationStatus.PRELIMINARY);
     Observation absent = cPeptide("2026-06-03", null);
     absent.getDataAbsentReason().addCoding().setCode("not-performed").setDisplay("Not Performed");
