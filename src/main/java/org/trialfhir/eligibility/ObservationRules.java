@@ -10,8 +10,10 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.LocalDate;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Observation;
@@ -87,10 +89,20 @@ final class ObservationRules {
     return label + " from the last " + window.describe();
   }
 
-  /** Results coded from the ValueSet that do not count in the window, most recent first. */
+  /**
+   * Results coded from the ValueSet that do not count in the window, most recent first, each once
+   * (a record read by several codes may hold a result twice).
+   */
   List<Observation> setAside(String valueSet, Window window) {
+    Set<String> seen = new HashSet<>();
     return coded(valueSet)
         .filter(o -> whySetAside(o, window).isPresent())
+        .filter(
+            o ->
+                seen.add(
+                    o.getIdElement().isEmpty()
+                        ? "@" + System.identityHashCode(o)
+                        : RecordFacts.ref(o).getReference()))
         .sorted(
             Comparator.comparing(
                     (Observation o) -> RecordFacts.effectiveDate(o).orElse(LocalDate.MIN))
@@ -116,12 +128,12 @@ final class ObservationRules {
     int more = setAside.size() - SET_ASIDE_NAMED;
     return ": "
         + named
-        + (more > 0 ? "; and " + more + " older result" + (more == 1 ? "" : "s") : "");
+        + (more > 0 ? "; and " + more + " more result" + (more == 1 ? "" : "s") : "");
   }
 
   /**
    * "HbA1c 7.9 % on 2026-01-03": the result's name as its record words it (code.text), else the
-   * criterion's; its value when a quantity; its date.
+   * analyte's as the package names it; its value when a quantity; its date.
    */
   private static String describe(Observation o, String name) {
     String value = o.getValue() instanceof Quantity q && q.hasValue() ? " " + showReported(q) : "";
@@ -178,7 +190,9 @@ final class ObservationRules {
               () ->
                   missing(
                       criterion.label(),
-                      criterion.label(),
+                      // A result is named as the ValueSet names the analyte: the label may be the
+                      // whole criterion ("HbA1c below 9 %").
+                      terms.title(criterion.valueSet()),
                       criterion.valueSet(),
                       window,
                       // The analyte as the ValueSet names it: a label may be the criterion

@@ -216,8 +216,8 @@ class ObservationRulesTest {
     assertThat(one.outcome()).isEqualTo(Outcome.MISSING_DATA);
     assertThat(one.reason())
         .isEqualTo(
-            "No Fasting C-peptide in the 90 days before 2026-06-15: Fasting C-peptide 0.5 nmol/L"
-                + " on 2026-01-01 is older than the 90-day window (from 2026-03-17)");
+            "No Fasting C-peptide in the 90 days before 2026-06-15: vs:cpep 0.5 nmol/L on"
+                + " 2026-01-01 is older than the 90-day window (from 2026-03-17)");
     assertThat(refs(one)).containsExactly("Observation/o1");
     assertThat(one.obtain()).isEqualTo("vs:cpep from the last 90 days");
     cPeptide("2026-06-01", nmol(null, "0.4")).setStatus(ObservationStatus.PRELIMINARY);
@@ -229,17 +229,26 @@ class ObservationRulesTest {
         .as("most recent first, the record's own name when it has one")
         .isEqualTo(
             "No Fasting C-peptide in the 90 days before 2026-06-15: C-peptide (fasting) on"
-                + " 2026-06-03 has no value (not performed); Fasting C-peptide 0.4 nmol/L on"
-                + " 2026-06-01 is preliminary, not final; Fasting C-peptide 0.5 nmol/L on"
-                + " 2026-01-01 is older than the 90-day window (from 2026-03-17)");
+                + " 2026-06-03 has no value (not performed); vs:cpep 0.4 nmol/L on 2026-06-01 is"
+                + " preliminary, not final; vs:cpep 0.5 nmol/L on 2026-01-01 is older than the"
+                + " 90-day window (from 2026-03-17)");
     assertThat(refs(three)).containsExactly("Observation/o3", "Observation/o2", "Observation/o1");
     cPeptide("2026-06-20", nmol(null, "0.4"));
     cPeptide(null, nmol(null, "0.4"));
     CriterionResult five = record.evaluate(atLeast);
     assertThat(five.reason())
-        .contains("Fasting C-peptide 0.4 nmol/L on 2026-06-20 is after the reference date")
-        .endsWith("is preliminary, not final; and 2 older results");
+        .contains("vs:cpep 0.4 nmol/L on 2026-06-20 is after the reference date")
+        .endsWith("is preliminary, not final; and 2 more results");
     assertThat(five.evidence()).hasSize(ObservationRules.SET_ASIDE_NAMED);
+  }
+
+  @Test
+  void aResultHeldTwiceIsNamedAndCitedOnce() {
+    Criterion atLeast = labCriterion(quantity(QuantityComparator.GREATER_OR_EQUAL, 0.1, "nmol/L"));
+    record.observations.add(cPeptide("2026-01-01", nmol(null, "0.5")));
+    CriterionResult result = record.evaluate(atLeast);
+    assertThat(refs(result)).containsExactly("Observation/o1");
+    assertThat(result.reason()).containsOnlyOnce("0.5 nmol/L");
   }
 
   @Test
@@ -248,8 +257,8 @@ class ObservationRulesTest {
     cPeptide(null, nmol(null, "0.4"));
     assertThat(record.evaluate(atLeast).reason())
         .isEqualTo(
-            "No Fasting C-peptide in the 90 days before 2026-06-15: Fasting C-peptide 0.4 nmol/L"
-                + " has no date of sampling");
+            "No Fasting C-peptide in the 90 days before 2026-06-15: vs:cpep 0.4 nmol/L has no"
+                + " date of sampling");
   }
 
   @Test

@@ -68,7 +68,8 @@ class PatientFinderIT extends IntegrationTestBase {
   }
 
   private List<String> given(Map<String, ?> query) {
-    List<String> names = search(query).getList("entry.resource.collect { it.name[0].given[0] }", String.class);
+    List<String> names =
+        search(query).getList("entry.resource.collect { it.name[0].given[0] }", String.class);
     return names == null ? List.of() : names;
   }
 
@@ -131,7 +132,8 @@ class PatientFinderIT extends IntegrationTestBase {
     assertThat(page2.jsonPath().getList("entry")).hasSize(3);
     assertThat(page2.jsonPath().getString("link.find { it.relation == 'previous' }.url"))
         .isNotNull();
-    List<String> all = new ArrayList<>(first.getList("entry.resource.collect { it.name[0].given[0] }"));
+    List<String> all =
+        new ArrayList<>(first.getList("entry.resource.collect { it.name[0].given[0] }"));
     all.addAll(page2.jsonPath().getList("entry.resource.collect { it.name[0].given[0] }"));
     assertThat(all).doesNotHaveDuplicates().hasSize(23);
   }
