@@ -2,7 +2,9 @@ package org.trialfhir.eligibility;
 
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.hl7.fhir.r4.model.Reference;
 import org.trialfhir.eligibility.Finding.State;
 
@@ -108,7 +110,13 @@ final class CriterionEvaluator {
    */
   Finding anyOf(Criterion criterion) {
     List<Finding> findings = criterion.parts().stream().map(this::find).toList();
-    List<Reference> evidence = findings.stream().flatMap(f -> f.evidence().stream()).toList();
+    // Parts over the same results (BMI below 14 or above 35) cite each once.
+    Set<String> cited = new HashSet<>();
+    List<Reference> evidence =
+        findings.stream()
+            .flatMap(f -> f.evidence().stream())
+            .filter(r -> r.getReference() == null || cited.add(r.getReference()))
+            .toList();
     State state;
     if (findings.stream().anyMatch(f -> f.state() == State.PRESENT)) {
       state = State.PRESENT;
