@@ -140,4 +140,36 @@ class PatientFinderIT extends IntegrationTestBase {
     all.addAll(page2.jsonPath().getList("entry.resource.collect { it.name[0].given[0] }"));
     assertThat(all).doesNotHaveDuplicates().hasSize(23);
   }
+
+  @Test
+  void aNextPageOfAuditEventsIsStillForAuditorsOnly() {
+    String auditor =
+        org.trialfhir.TestTokens.token("system/AuditEvent.rs", List.of("auditor"), null);
+    String next = null;
+    // AuditEvents are written shortly after the request they record.
+    for (int i = 0; i < 30 && next == null; i++) {
+      next =
+          fhirAs(auditor)
+              .queryParam("_count", 1)
+              .get("/AuditEvent")
+              .then()
+              .statusCode(200)
+              .extract()
+              .jsonPath()
+              .getString("link.find { it.relation == 'next' }.url");
+      if (next == null) {
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    assertThat(next).as("more than one AuditEvent (each patient created is audited)").isNotNull();
+    String coordinator =
+        org.trialfhir.TestTokens.token("user/*.cruds", List.of("coordinator"), null);
+    fhirAs(coordinator).basePath("").get(next).then().statusCode(403);
+    fhirAs(auditor).basePath("").get(next).then().statusCode(200);
+  }
 }
