@@ -190,6 +190,9 @@ function patientFinder(studyId: string): { form: HTMLFormElement; results: HTMLE
     params.set('_count', String(PAGE));
     params.set('_total', 'accurate');
     params.set('_sort', 'family,given,birthdate');
+    // Offset paging: the next and previous links are searches again, which the caller may follow
+    // (a _getpages link names no resource type, and the server refuses it to non-auditors).
+    params.set('_offset', '0');
     asked = [terms.length ? `“${terms.join(' ')}”` : '', date ? `born on ${date}` : ''].filter(Boolean).join(', ');
     void show(`Patient?${params}`, 0);
   });

@@ -122,7 +122,12 @@ class PatientFinderIT extends IntegrationTestBase {
                 "_total",
                 "accurate",
                 "_sort",
-                "family,given"));
+                "family,given",
+                // Offset paging: the next link is a search again, which any caller allowed to
+                // search may follow (a _getpages link names no type and is refused to anyone
+                // who may not read AuditEvents).
+                "_offset",
+                0));
     assertThat(first.getInt("total")).isEqualTo(23);
     assertThat(first.getList("entry")).hasSize(20);
     String next = first.getString("link.find { it.relation == 'next' }.url");
