@@ -90,6 +90,7 @@ test('finding a patient and acting on missing data', { timeout: 180_000 }, async
     await page.getByText('Showing 21–23 of 23.').waitFor();
     assert.equal(await page.locator('.screenbox tbody tr').count(), 3);
     assert.ok(await page.getByRole('button', { name: 'Next 20 →' }).isDisabled());
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), '← Previous 20', 'the focus stays in the pager');
     await page.getByRole('button', { name: '← Previous 20' }).click();
     await page.getByText('Showing 1–20 of 23.').waitFor();
     // Two words, each anywhere in a name: a given name's middle and the family name's.

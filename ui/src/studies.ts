@@ -146,7 +146,7 @@ function patientFinder(studyId: string): { form: HTMLFormElement; results: HTMLE
 
   async function show(path: string, offset: number): Promise<void> {
     status.textContent = 'Searching…';
-    previous.disabled = next.disabled = true;
+    results.setAttribute('aria-busy', 'true');
     try {
       const bundle = await fhir<Bundle>(path);
       const patients = resources(bundle);
@@ -162,13 +162,19 @@ function patientFinder(studyId: string): { form: HTMLFormElement; results: HTMLE
         : `${shown || 'No patients'} found for ${asked}${links.next ? '; more follow' : ''}.`;
       table.replaceChildren(patients.length ? rows(patients) : '');
       pager.hidden = !links.next && !links.previous;
+      // A button that has nothing more to show hands the focus to the other, so a keyboard user
+      // paging to the end or the start keeps their place.
+      const hadFocus = document.activeElement;
       previous.disabled = !links.previous;
       next.disabled = !links.next;
+      if (hadFocus === next && next.disabled && !previous.disabled) previous.focus();
+      if (hadFocus === previous && previous.disabled && !next.disabled) next.focus();
     } catch (error) {
       status.textContent = '';
       table.replaceChildren(errorBox(error, 'The patient search failed'));
       pager.hidden = true;
     }
+    results.removeAttribute('aria-busy');
   }
 
   form.addEventListener('submit', (e) => {
