@@ -303,8 +303,8 @@ test('coordinator page end to end', { timeout: 240_000 }, async (t) => {
     await page.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
     assert.match(await page.locator('.verdict').innerText(), /Insufficient data/);
     const row = (id) => page.locator(`tr[data-criterion="${id}"]`);
-    assert.match(await row('inc-cpeptide-2h').innerText(), /Missing data[\s\S]*To obtain: 2-hour C-peptide/);
-    assert.match(await row('inc-consent').innerText(), /Missing data[\s\S]*To obtain: Informed consent signed/);
+    assert.match(await row('inc-cpeptide-2h').innerText(), /Missing data[\s\S]*To obtain: 2-hour post-meal C-peptide from the last 90 days/);
+    assert.match(await row('inc-consent').innerText(), /Missing data[\s\S]*To obtain: the patient's signed research consent for this study/);
     assert.match(await text(), /No active research consent for this study is on file/);
     await shot('07-missing-data');
     assert.equal(await page.getByLabel('Signed on').inputValue(), day(0), 'the consent is dated today by default');

@@ -72,6 +72,17 @@ export async function fhirExchange(
   return { status: response.status, location: response.headers.get('Content-Location'), body: json };
 }
 
+/**
+ * A link the server sent (a Bundle's next page) as a path for {@link fhir}: what follows the FHIR
+ * base's path, whatever host the server named (behind a proxy it may not be the page's).
+ */
+export function link(url: string): string {
+  const basePath = new URL(base, location.href).pathname.replace(/\/$/, '');
+  const target = new URL(url, location.href);
+  if (!target.pathname.startsWith(basePath)) throw new FhirError(0, [{ text: 'The server sent a link outside its FHIR API.' }]);
+  return target.pathname.slice(basePath.length).replace(/^\//, '') + target.search;
+}
+
 export function resources(bundle: Bundle): Resource[] {
   return (bundle.entry ?? []).map((e) => e.resource).filter((r) => r && r.resourceType !== 'OperationOutcome');
 }

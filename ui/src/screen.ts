@@ -29,14 +29,46 @@ const badge = (outcome: string) => {
   return h('span', { class: `badge ${style}` }, h('span', { 'aria-hidden': 'true' }, symbol + ' '), text);
 };
 
-type Outcome = { id: string; type: string; description: string; outcome: string; reason: string; evidence: string[] };
+type Outcome = { id: string; type: string; description: string; outcome: string; reason: string; evidence: string[]; obtain: string };
 function outcomes(result: Resource): Outcome[] {
   return (result.parameter ?? []).filter((p: Resource) => p.name === 'criterion').map((p: Resource) => {
     const part = (name: string) => (p.part ?? []).filter((x: Resource) => x.name === name);
     const value = (name: string) => { const x = part(name)[0]; return x?.valueString ?? x?.valueCode ?? ''; };
     return { id: value('id'), type: value('type'), description: value('description'), outcome: value('outcome'), reason: value('reason'),
+      obtain: value('obtain'),
       evidence: [...new Set<string>(part('evidence').map((x: Resource) => refId(x.valueReference?.reference)).filter(Boolean))] };
   });
+}
+
+/** "Fasting C-peptide 0.35 nmol/L, 2026-03-01": a result by its name, value and date. */
+function evidenceName(r: Resource): string {
+  const name = r.code?.text ?? r.code?.coding?.find((c: Resource) => c.display)?.display ?? words(r.resourceType);
+  const q = r.valueQuantity;
+  const value = q?.value !== undefined ? ` ${q.comparator ?? ''}${q.value} ${q.unit ?? q.code ?? ''}`.trimEnd() : '';
+  const when = String(r.effectiveDateTime ?? r.effectivePeriod?.start ?? r.effectiveInstant ?? r.recordedDate ?? r.dateTime ?? '').slice(0, 10);
+  return `${name}${value}${when ? `, ${when}` : ', no date'}${r.status && r.status !== 'final' && r.resourceType === 'Observation' ? ` (${words(r.status).toLowerCase()})` : ''}`;
+}
+
+/**
+ * The names of the resources a missing-data outcome set aside, read in one search per type; a
+ * resource the caller may not read keeps its reference as its name.
+ */
+async function evidenceNames(refs: string[]): Promise<Map<string, string>> {
+  const byType = new Map<string, string[]>();
+  for (const ref of new Set(refs)) {
+    const [type, id] = ref.split('/');
+    if (type && id) byType.set(type, [...(byType.get(type) ?? []), id]);
+  }
+  const names = new Map<string, string>();
+  await Promise.all([...byType].map(async ([type, ids]) => {
+    try {
+      const found = resources(await fhir<Bundle>(`${type}?_id=${ids.map(encodeURIComponent).join(',')}&_count=${ids.length}`));
+      for (const r of found) names.set(`${type}/${r.id}`, evidenceName(r));
+    } catch (e) {
+      if (e instanceof FhirError && e.status === 401) throw e;
+    }
+  }));
+  return names;
 }
 
 /** Active research consent of this patient for this study (as the server's ResearchConsents). */
@@ -115,6 +147,8 @@ export async function screenView(q: URLSearchParams, studyId: string, patientId:
   const counts = Object.entries(items.reduce<Record<string, number>>((n, i) => ({ ...n, [i.outcome]: (n[i.outcome] ?? 0) + 1 }), {}))
     .map(([o, n]) => `${n} ${(OUTCOMES[o]?.[1] ?? o).toLowerCase()}`).join(', ');
 
+  const named = await evidenceNames(items.filter((c) => c.outcome === 'missing-data').flatMap((c) => c.evidence));
+
   const dateForm = h('form', { class: 'inline' },
     h('label', { for: 'screen-date' }, 'Screen as of'),
     h('input', { id: 'screen-date', name: 'date', type: 'date', value: date, required: true }),
@@ -134,8 +168,10 @@ export async function screenView(q: URLSearchParams, studyId: string, patientId:
       h('td', {}, c.description),
       h('td', {}, badge(c.outcome)),
       h('td', {}, withoutIds(c.reason, { [patientRef]: name }),
-        c.outcome === 'missing-data' ? h('div', { class: 'obtain' }, h('strong', {}, 'To obtain: '), labels.get(c.id)?.label || c.description) : null),
+        c.outcome === 'missing-data' ? h('div', { class: 'obtain' }, h('strong', {}, 'To obtain: '), c.obtain || labels.get(c.id)?.label || c.description) : null),
       h('td', {}, c.evidence.length ? h('ul', { class: 'plain' }, c.evidence.map((ref, i) => {
+        // A result set aside for missing data is named by what it is, its value and date.
+        if (c.outcome === 'missing-data' && named.has(ref)) return h('li', {}, h('a', { href: `#/raw/${ref}` }, named.get(ref)!));
         const kind = EVIDENCE[ref.split('/')[0]] ?? words(ref.split('/')[0]);
         const same = c.evidence.filter((r) => r.split('/')[0] === ref.split('/')[0]).length > 1;
         return h('li', {}, h('a', { href: `#/raw/${ref}` }, same ? `${kind} ${i + 1}` : kind));

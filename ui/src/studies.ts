@@ -1,6 +1,6 @@
-import { ageWords, append, errorBox, h, refreshView, words, type Child } from './dom';
+import { ageWords, append, errorBox, h, refreshView, today, words, type Child } from './dom';
 import { curationSection } from './curate';
-import { FhirError, ext, fhir, personName, resources, type Bundle, type Resource } from './fhir';
+import { FhirError, ext, fhir, link, personName, resources, type Bundle, type Resource } from './fhir';
 
 const SD = 'http://trialfhir.org/fhir/StructureDefinition/';
 const R5 = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ResearchStudy.';
@@ -167,6 +167,108 @@ export async function studyListView(q: URLSearchParams): Promise<Child> {
   return [h('h1', { tabindex: -1 }, 'Studies'), form, h('section', { 'aria-label': 'Results' }, results)];
 }
 
+/** Patients per page of the finder. */
+const PAGE = 20;
+
+/**
+ * The patient finder: every word must match a part of a name or an identifier (any case, any
+ * position: the package's SearchParameter name-or-identifier), optionally a birth date; pages of
+ * 20 following the Bundle's next and previous links, with the total when the server knows it.
+ */
+function patientFinder(studyId: string): { form: HTMLFormElement; results: HTMLElement } {
+  const text = h('input', { id: 'patient-q', name: 'q', autocomplete: 'off', 'aria-describedby': 'patient-q-hint' });
+  const born = h('input', { id: 'patient-born', name: 'birthdate', type: 'date', max: today() });
+  const form = h('form', { class: 'inline finder', role: 'search', 'aria-label': 'Find a patient to screen' },
+    h('div', { class: 'inline-field' }, h('label', { for: 'patient-q' }, 'Patient name or identifier'), text),
+    h('div', { class: 'inline-field' }, h('label', { for: 'patient-born' }, 'Born on (optional)'), born),
+    h('button', { type: 'submit', class: 'primary' }, 'Find patient'),
+    h('small', { id: 'patient-q-hint', class: 'muted' }, 'Any part of a name (e.g. "ann smi") or of an identifier such as the MRN, in any case.'));
+  const status = h('p', { role: 'status' });
+  const table = h('div', {});
+  const previous = h('button', { type: 'button', disabled: true }, '← Previous 20');
+  const next = h('button', { type: 'button', disabled: true }, 'Next 20 →');
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Result pages', hidden: true }, previous, ' ', next);
+  const results = h('div', {}, status, table, pager);
+  let links: { next?: string; previous?: string } = {};
+  let first = 0;
+  let asked = '';
+
+  const rows = (patients: Resource[]) => h('table', {},
+    h('caption', { class: 'visually-hidden' }, 'Patients found'),
+    h('thead', {}, h('tr', {}, ['Patient', 'Born', 'Sex', 'Identifiers', ''].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, patients.map((p) => {
+      const name = p.name?.length ? personName(p) : 'No name recorded';
+      return h('tr', {},
+        h('th', { scope: 'row' }, name),
+        h('td', {}, p.birthDate ?? '—'),
+        h('td', {}, words(p.gender) || '—'),
+        h('td', {}, (p.identifier ?? []).map((i: Resource) => i.value).filter(Boolean).join(', ') || '—'),
+        h('td', {}, h('a', { class: 'button', href: `#/study/${encodeURIComponent(studyId)}/screen/${encodeURIComponent(p.id!)}` }, `Screen ${name}`)));
+    })));
+
+  async function show(path: string, offset: number): Promise<void> {
+    status.textContent = 'Searching…';
+    results.setAttribute('aria-busy', 'true');
+    try {
+      const bundle = await fhir<Bundle>(path);
+      const patients = resources(bundle);
+      first = offset;
+      links = {
+        next: (bundle.link ?? []).find((l: Resource) => l.relation === 'next')?.url,
+        previous: (bundle.link ?? []).find((l: Resource) => l.relation === 'previous' || l.relation === 'prev')?.url,
+      };
+      const total = typeof bundle.total === 'number' ? bundle.total : undefined;
+      const shown = patients.length ? `Showing ${first + 1}–${first + patients.length}` : '';
+      status.textContent = total !== undefined
+        ? `${total} patient${total === 1 ? '' : 's'} found for ${asked}.${total > patients.length ? ` ${shown} of ${total}.` : ''}`
+        : `${shown || 'No patients'} found for ${asked}${links.next ? '; more follow' : ''}.`;
+      table.replaceChildren(patients.length ? rows(patients) : '');
+      pager.hidden = !links.next && !links.previous;
+      // A button that has nothing more to show hands the focus to the other, so a keyboard user
+      // paging to the end or the start keeps their place.
+      const hadFocus = document.activeElement;
+      previous.disabled = !links.previous;
+      next.disabled = !links.next;
+      if (hadFocus === next && next.disabled && !previous.disabled) previous.focus();
+      if (hadFocus === previous && previous.disabled && !next.disabled) next.focus();
+    } catch (error) {
+      status.textContent = '';
+      table.replaceChildren(errorBox(error, 'The patient search failed'));
+      pager.hidden = true;
+    }
+    results.removeAttribute('aria-busy');
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const terms = text.value.trim().split(/\s+/).filter(Boolean);
+    const date = born.value;
+    if (!terms.length && !date) {
+      text.setAttribute('aria-invalid', 'true');
+      status.textContent = 'Type a name or an identifier, or choose a birth date, to search.';
+      table.replaceChildren();
+      pager.hidden = true;
+      text.focus();
+      return;
+    }
+    text.removeAttribute('aria-invalid');
+    const params = new URLSearchParams();
+    for (const term of terms) params.append('name-or-identifier:contains', term);
+    if (date) params.set('birthdate', date);
+    params.set('_count', String(PAGE));
+    params.set('_total', 'accurate');
+    params.set('_sort', 'family,given,birthdate');
+    // Offset paging: the next and previous links are searches again, which the caller may follow
+    // (a _getpages link names no resource type, and the server refuses it to non-auditors).
+    params.set('_offset', '0');
+    asked = [terms.length ? `“${terms.join(' ')}”` : '', date ? `born on ${date}` : ''].filter(Boolean).join(', ');
+    void show(`Patient?${params}`, 0);
+  });
+  next.addEventListener('click', () => { if (links.next) void show(link(links.next), first + PAGE); });
+  previous.addEventListener('click', () => { if (links.previous) void show(link(links.previous), Math.max(0, first - PAGE)); });
+  return { form, results };
+}
+
 /** The criteria of an eligibility Group, by id: protocol wording and what a person must review. */
 export type CriterionInfo = { id: string; kind: string; exclude: boolean; label: string; description: string; review?: string; derived: boolean };
 export function criteria(group: Resource | null): CriterionInfo[] {
@@ -215,36 +317,7 @@ export async function studyView(_q: URLSearchParams, id: string): Promise<Child>
   const sex = ext(study, SD + 'eligibility-sex')[0]?.valueCode;
   const row = (label: string, value: Child) => (value ? [h('dt', {}, label), h('dd', {}, value)] : null);
 
-  const patientSearch = h('form', { class: 'inline', role: 'search', 'aria-label': 'Find a patient to screen' },
-    h('label', { for: 'patient-q' }, 'Patient name or identifier'),
-    h('input', { id: 'patient-q', name: 'q', required: true, autocomplete: 'off' }),
-    h('button', { type: 'submit', class: 'primary' }, 'Find patient'));
-  const found = h('div', { 'aria-live': 'polite' });
-  patientSearch.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const text = (patientSearch.elements.namedItem('q') as HTMLInputElement).value.trim();
-    found.replaceChildren(h('p', {}, 'Searching…'));
-    try {
-      const [byName, byId] = await Promise.all([
-        fhir<Bundle>(`Patient?name=${encodeURIComponent(text)}&_count=50`),
-        fhir<Bundle>(`Patient?identifier=${encodeURIComponent(text)}&_count=50`),
-      ]);
-      const patients = [...new Map([...resources(byName), ...resources(byId)].map((p) => [p.id, p])).values()];
-      found.replaceChildren();
-      append(found, [
-        h('p', { role: 'status' }, `${patients.length} patient${patients.length === 1 ? '' : 's'} found for “${text}”.`),
-        patients.length ? h('table', {},
-          h('thead', {}, h('tr', {}, ['Patient', 'Born', 'Sex', 'Identifiers', ''].map((c) => h('th', { scope: 'col' }, c)))),
-          h('tbody', {}, patients.map((p) => h('tr', {},
-            h('th', { scope: 'row' }, personName(p)),
-            h('td', {}, p.birthDate ?? '—'),
-            h('td', {}, words(p.gender) || '—'),
-            h('td', {}, (p.identifier ?? []).map((i: Resource) => i.value).join(', ')),
-            h('td', {}, h('a', { class: 'button', href: `#/study/${encodeURIComponent(id)}/screen/${encodeURIComponent(p.id!)}` }, `Screen ${personName(p)}`)))))) : null]);
-    } catch (error) {
-        found.replaceChildren(errorBox(error, 'The patient search failed'));
-    }
-  });
+  const { form: patientSearch, results: found } = patientFinder(id);
 
   return [
     h('p', { class: 'crumbs' }, h('a', { href: '#/studies' }, '← All studies')),

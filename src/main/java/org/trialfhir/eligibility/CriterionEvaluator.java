@@ -2,7 +2,9 @@ package org.trialfhir.eligibility;
 
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.hl7.fhir.r4.model.Reference;
 import org.trialfhir.eligibility.Finding.State;
 
@@ -73,7 +75,12 @@ final class CriterionEvaluator {
               + "), but this criterion was read by machine from the registry text and is not yet"
               + " confirmed by a coordinator";
     }
-    return new CriterionResult(criterion, outcome, reason, finding.evidence());
+    return new CriterionResult(
+        criterion,
+        outcome,
+        reason,
+        finding.evidence(),
+        outcome == Outcome.MISSING_DATA ? finding.obtain() : null);
   }
 
   Finding find(Criterion criterion) {
@@ -110,7 +117,13 @@ final class CriterionEvaluator {
    */
   Finding anyOf(Criterion criterion) {
     List<Finding> findings = criterion.parts().stream().map(this::find).toList();
-    List<Reference> evidence = findings.stream().flatMap(f -> f.evidence().stream()).toList();
+    // Parts over the same results (BMI below 14 or above 35) cite each once.
+    Set<String> cited = new HashSet<>();
+    List<Reference> evidence =
+        findings.stream()
+            .flatMap(f -> f.evidence().stream())
+            .filter(r -> r.getReference() == null || cited.add(r.getReference()))
+            .toList();
     State state;
     if (findings.stream().anyMatch(f -> f.state() == State.PRESENT)) {
       state = State.PRESENT;
@@ -128,6 +141,14 @@ final class CriterionEvaluator {
             .distinct()
             .reduce((a, b) -> a + "; " + b)
             .orElse("");
-    return new Finding(state, reason, evidence);
+    // What to obtain: any one of the parts that lack data would decide it.
+    String obtain =
+        findings.stream()
+            .filter(f -> f.state() == State.UNKNOWN && f.obtain() != null)
+            .map(Finding::obtain)
+            .distinct()
+            .reduce((a, b) -> a + ", or " + b)
+            .orElse(null);
+    return new Finding(state, reason, evidence, state == State.UNKNOWN ? obtain : null);
   }
 }

@@ -51,6 +51,9 @@ final class EligibilityParameters {
           .setValue(new StringType(result.criterion().description()));
       criterion.addPart().setName("outcome").setValue(new CodeType(result.outcome().code()));
       criterion.addPart().setName("reason").setValue(new StringType(result.reason()));
+      if (result.obtain() != null) {
+        criterion.addPart().setName("obtain").setValue(new StringType(result.obtain()));
+      }
       for (Reference evidence : result.evidence()) {
         criterion.addPart().setName("evidence").setValue(evidence.copy());
       }

@@ -8,7 +8,20 @@ import org.hl7.fhir.r4.model.Reference;
  * present, absent, unknown (the data to decide is missing), or undecidable from the data held (a
  * detection limit straddling a threshold, a birth date known to the year): a person decides.
  */
-record Finding(State state, String reason, List<Reference> evidence) {
+record Finding(State state, String reason, List<Reference> evidence, String obtain) {
+
+  /** A finding without a note of what to obtain (all but missing data). */
+  Finding(State state, String reason, List<Reference> evidence) {
+    this(state, reason, evidence, null);
+  }
+
+  /**
+   * The same finding with what a coordinator obtains to decide it ("a BMI, or weight and height,
+   * from the last 90 days"): said for missing data, in the words of the rule that found it missing.
+   */
+  Finding obtaining(String what) {
+    return new Finding(state, reason, evidence, what);
+  }
 
   enum State {
     PRESENT,

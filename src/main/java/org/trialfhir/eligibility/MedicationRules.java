@@ -93,11 +93,12 @@ final class MedicationRules {
     }
     if (!undated.isEmpty()) {
       return Finding.unknown(
-          describeAll(undated)
-              + " is recorded without a date: whether it was "
-              + period
-              + " is unknown",
-          refs(undated));
+              describeAll(undated)
+                  + " is recorded without a date: whether it was "
+                  + period
+                  + " is unknown",
+              refs(undated))
+          .obtaining("the dates of " + describeAll(undated));
     }
     if (!byReference.isEmpty()) {
       return Finding.review(

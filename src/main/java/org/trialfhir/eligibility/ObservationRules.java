@@ -10,8 +10,11 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.LocalDate;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Quantity;
@@ -64,17 +67,117 @@ final class ObservationRules {
         && o.hasInterpretation();
   }
 
-  String noneInWindow(String what, String valueSet, Window window) {
-    long elsewhere = coded(valueSet).count();
-    String hint =
-        elsewhere == 0
-            ? ""
-            : " ("
-                + elsewhere
-                + " result"
-                + (elsewhere == 1 ? " is" : "s are")
-                + " outside the window, not final, or without a value)";
-    return "No " + what + " in the " + window.describe() + " before " + date + hint;
+  /** How many set-aside results a reason names (the most recent); the rest are counted. */
+  static final int SET_ASIDE_NAMED = 3;
+
+  /**
+   * No usable result of {@code what} in the window: missing data naming each result of the ValueSet
+   * that was set aside and why (older than the window, not final, without a value), the most recent
+   * first, with those results as evidence; and what to obtain. The one place that words why a lab
+   * or vital result does not count.
+   */
+  Finding missing(String what, String name, String valueSet, Window window, String obtain) {
+    List<Observation> setAside = setAside(valueSet, window);
+    String none = "No " + what + " in the " + window.describe() + " before " + date;
+    return Finding.unknown(
+            none + setAsideText(setAside, window, o -> name), RecordFacts.refs(setAside(setAside)))
+        .obtaining(obtain);
+  }
+
+  /** A result of {@code label} from the window, to obtain: "HbA1c from the last 90 days". */
+  static String fromTheWindow(String label, Window window) {
+    return label + " from the last " + window.describe();
+  }
+
+  /**
+   * Results coded from the ValueSet that do not count in the window, most recent first, each once
+   * (a record read by several codes may hold a result twice).
+   */
+  List<Observation> setAside(String valueSet, Window window) {
+    Set<String> seen = new HashSet<>();
+    return coded(valueSet)
+        .filter(o -> whySetAside(o, window).isPresent())
+        .filter(
+            o ->
+                seen.add(
+                    o.getIdElement().isEmpty()
+                        ? "@" + System.identityHashCode(o)
+                        : RecordFacts.ref(o).getReference()))
+        .sorted(
+            Comparator.comparing(
+                    (Observation o) -> RecordFacts.effectiveDate(o).orElse(LocalDate.MIN))
+                .reversed())
+        .toList();
+  }
+
+  private static List<Observation> setAside(List<Observation> setAside) {
+    return setAside.subList(0, Math.min(SET_ASIDE_NAMED, setAside.size()));
+  }
+
+  /** ": HbA1c 7.9 % on 2026-01-03 is older than the 90-day window; …", or nothing. */
+  String setAsideText(
+      List<Observation> setAside, Window window, Function<Observation, String> name) {
+    if (setAside.isEmpty()) {
+      return "";
+    }
+    String named =
+        setAside(setAside).stream()
+            .map(o -> describe(o, name.apply(o)) + " " + whySetAside(o, window).orElseThrow())
+            .reduce((a, b) -> a + "; " + b)
+            .orElseThrow();
+    int more = setAside.size() - SET_ASIDE_NAMED;
+    return ": "
+        + named
+        + (more > 0 ? "; and " + more + " more result" + (more == 1 ? "" : "s") : "");
+  }
+
+  /**
+   * "HbA1c 7.9 % on 2026-01-03": the result's name as its record words it (code.text), else the
+   * analyte's as the package names it; its value when a quantity; its date.
+   */
+  private static String describe(Observation o, String name) {
+    String value = o.getValue() instanceof Quantity q && q.hasValue() ? " " + showReported(q) : "";
+    String when = RecordFacts.effectiveDate(o).map(d -> " on " + d).orElse("");
+    return (o.getCode().hasText() ? o.getCode().getText() : name) + value + when;
+  }
+
+  /** Why a result does not count in the window, or empty when it does. */
+  Optional<String> whySetAside(Observation o, Window window) {
+    Optional<LocalDate> when = RecordFacts.effectiveDate(o);
+    if (when.isEmpty()) {
+      return Optional.of("has no date of sampling");
+    }
+    if (when.get().isAfter(date)) {
+      return Optional.of("is after the reference date " + date);
+    }
+    if (when.get().isBefore(window.start(date))) {
+      return Optional.of(
+          "is older than the "
+              + window.amount()
+              + "-"
+              + window.unit().words(1)
+              + " window (from "
+              + window.start(date)
+              + ")");
+    }
+    if (!o.hasStatus() || !RecordFacts.VALID_OBSERVATION_STATUS.contains(o.getStatus().toCode())) {
+      return Optional.of(
+          o.hasStatus()
+              ? "is "
+                  + o.getStatus().getDisplay().toLowerCase(java.util.Locale.ROOT)
+                  + ", not final"
+              : "has no status");
+    }
+    if (o.hasDataAbsentReason()) {
+      String why = o.getDataAbsentReason().getCodingFirstRep().getDisplay();
+      return Optional.of(
+          "has no value"
+              + (why != null ? " (" + why.toLowerCase(java.util.Locale.ROOT) + ")" : ""));
+    }
+    if (!o.hasValue()) {
+      return Optional.of("has no value");
+    }
+    return Optional.empty();
   }
 
   Finding observationValue(Criterion criterion) {
@@ -85,14 +188,24 @@ final class ObservationRules {
       return untimed(criterion, concept, window)
           .orElseGet(
               () ->
-                  Finding.unknown(
-                      noneInWindow(criterion.label(), criterion.valueSet(), window), List.of()));
+                  missing(
+                      criterion.label(),
+                      // A result is named as the ValueSet names the analyte: the label may be the
+                      // whole criterion ("HbA1c below 9 %").
+                      terms.title(criterion.valueSet()),
+                      criterion.valueSet(),
+                      window,
+                      // The analyte as the ValueSet names it: a label may be the criterion
+                      // ("HbA1c below 9 %"), which is not what to obtain.
+                      fromTheWindow(terms.title(criterion.valueSet()), window)));
     }
     Observation latest = found.get(0);
     List<Reference> evidence = List.of(ref(latest));
     LocalDate when = RecordFacts.effectiveDate(latest).orElseThrow();
     if (!(latest.getValue() instanceof Quantity quantity) || !quantity.hasValue()) {
-      return Finding.unknown(criterion.label() + " on " + when + " has no numeric value", evidence);
+      return Finding.unknown(criterion.label() + " on " + when + " has no numeric value", evidence)
+          .obtaining(
+              fromTheWindow(terms.title(criterion.valueSet()) + " with a numeric value", window));
     }
     return compare(criterion.label(), quantity, when, criterion.value(), concept, evidence);
   }
@@ -156,9 +269,10 @@ final class ObservationRules {
     Optional<BigDecimal> converted = concept.convert(measured.getValue(), sourceUnit, target);
     if (converted.isEmpty()) {
       return Finding.unknown(
-          "%s %s on %s: unit '%s' cannot be converted to %s"
-              .formatted(label, showReported(measured), when, sourceUnit, target),
-          evidence);
+              "%s %s on %s: unit '%s' cannot be converted to %s"
+                  .formatted(label, showReported(measured), when, sourceUnit, target),
+              evidence)
+          .obtaining("the result in " + target + " or a unit that converts to it");
     }
     Interval reported =
         Interval.of(converted.get(), measured.hasComparator() ? measured.getComparator() : null);
@@ -236,9 +350,7 @@ final class ObservationRules {
     Optional<Observation> weight = latestQuantity(CriterionEvaluator.VS + "body-weight", window);
     Optional<Observation> height = latestQuantity(CriterionEvaluator.VS + "body-height", window);
     if (weight.isEmpty() || height.isEmpty()) {
-      return Finding.unknown(
-          "No BMI, nor both weight and height, in the " + window.describe() + " before " + date,
-          List.of());
+      return noBmi(window, weight.or(() -> height));
     }
     Quantity w = (Quantity) weight.get().getValue();
     Quantity h = (Quantity) height.get().getValue();
@@ -271,6 +383,43 @@ final class ObservationRules {
                 show(h),
                 RecordFacts.effectiveDate(height.get()).orElseThrow());
     return threshold(what, Interval.point(bmi), criterion.value(), evidence);
+  }
+
+  /**
+   * Neither a BMI nor both weight and height in the window: the BMI, weight and height results set
+   * aside, and the one of weight and height found alone.
+   */
+  private Finding noBmi(Window window, Optional<Observation> alone) {
+    List<Observation> setAside =
+        Stream.of("bmi", "body-weight", "body-height")
+            .flatMap(vs -> setAside(CriterionEvaluator.VS + vs, window).stream())
+            .sorted(
+                Comparator.comparing(
+                        (Observation o) -> RecordFacts.effectiveDate(o).orElse(LocalDate.MIN))
+                    .reversed())
+            .toList();
+    String found =
+        alone
+            .map(o -> ", only " + describe(o, vital(o)) + " (a BMI needs both weight and height)")
+            .orElse("");
+    List<Reference> evidence =
+        Stream.concat(alone.stream(), setAside(setAside).stream()).map(RecordFacts::ref).toList();
+    return Finding.unknown(
+            "No BMI, nor both weight and height, in the "
+                + window.describe()
+                + " before "
+                + date
+                + found
+                + setAsideText(setAside, window, this::vital),
+            evidence)
+        .obtaining(fromTheWindow("a BMI, or weight and height,", window));
+  }
+
+  private String vital(Observation o) {
+    if (terms.containsAny(o.getCode(), CriterionEvaluator.VS + "body-weight")) {
+      return "Weight";
+    }
+    return terms.containsAny(o.getCode(), CriterionEvaluator.VS + "body-height") ? "Height" : "BMI";
   }
 
   private Optional<Observation> latestQuantity(String valueSet, Window window) {

@@ -33,7 +33,8 @@ final class PatientRules {
     List<Reference> evidence = List.of(ref(patient));
     Optional<DateSpan> birth = DateSpan.of(patient.getBirthDateElement());
     if (birth.isEmpty()) {
-      return Finding.unknown("No birth date is recorded", evidence);
+      return Finding.unknown("No birth date is recorded", evidence)
+          .obtaining("the patient's date of birth");
     }
     if (!(criterion.value() instanceof Range range) || !(range.hasLow() || range.hasHigh())) {
       return Finding.unknown("The age criterion has no age range", List.of());
@@ -80,7 +81,8 @@ final class PatientRules {
     String wanted = ((CodeableConcept) criterion.value()).getCodingFirstRep().getCode();
     List<Reference> evidence = List.of(ref(patient));
     if (!patient.hasGender() || patient.getGender() == AdministrativeGender.UNKNOWN) {
-      return Finding.unknown("No administrative gender is recorded", evidence);
+      return Finding.unknown("No administrative gender is recorded", evidence)
+          .obtaining("the patient's administrative sex");
     }
     String gender = patient.getGender().toCode();
     String reason =

@@ -90,7 +90,8 @@ final class RecordRules {
                 Comparator.comparing((Map.Entry<Condition, DateSpan> e) -> e.getValue().earliest())
                     .thenComparing(e -> e.getValue().latest()));
     if (earliest.isEmpty()) {
-      return Finding.unknown(describeAll(found) + " has no onset or recorded date", refs(found));
+      return Finding.unknown(describeAll(found) + " has no onset or recorded date", refs(found))
+          .obtaining("the date of onset or diagnosis of " + describeAll(found));
     }
     Quantity within = (Quantity) criterion.value();
     Window window = new Window(within.getValue().intValueExact(), within.getCode());
@@ -231,8 +232,9 @@ final class RecordRules {
                 + (research.size() == 1 ? " is" : "s are")
                 + " for other studies)";
     return Finding.unknown(
-        "No active research consent for this study: consent not yet obtained" + others,
-        refs(research));
+            "No active research consent for this study: consent not yet obtained" + others,
+            refs(research))
+        .obtaining("the patient's signed research consent for this study");
   }
 
   private static String describeAll(List<Condition> conditions) {

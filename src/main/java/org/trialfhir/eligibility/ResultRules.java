@@ -113,27 +113,33 @@ final class ResultRules {
     List<Observation> read = inWindow.stream().filter(o -> read(o).isPresent()).toList();
     if (read.isEmpty() && !inWindow.isEmpty()) {
       return Finding.unknown(
-          inWindow.size()
-              + " "
-              + terms.title(criterion.valueSet())
-              + " result"
-              + (inWindow.size() == 1 ? "" : "s")
-              + " in the "
-              + window.describe()
-              + " before "
-              + observations.date()
-              + (inWindow.size() == 1 ? " says" : " say")
-              + " neither positive nor negative (no interpretation, coded result or reference"
-              + " range)",
-          refs(inWindow));
+              inWindow.size()
+                  + " "
+                  + terms.title(criterion.valueSet())
+                  + " result"
+                  + (inWindow.size() == 1 ? "" : "s")
+                  + " in the "
+                  + window.describe()
+                  + " before "
+                  + observations.date()
+                  + (inWindow.size() == 1 ? " says" : " say")
+                  + " neither positive nor negative (no interpretation, coded result or reference"
+                  + " range)",
+              refs(inWindow))
+          .obtaining(
+              "the interpretation (positive or negative) of "
+                  + (inWindow.size() == 1 ? "this result" : "these results")
+                  + ", or its reference range");
     }
     if (read.isEmpty()) {
-      return Finding.unknown(
-          observations.noneInWindow(
-              "interpretable " + terms.title(criterion.valueSet()) + " result",
-              criterion.valueSet(),
-              window),
-          List.of());
+      String what = terms.title(criterion.valueSet()) + " result";
+      return observations.missing(
+          "interpretable " + what,
+          terms.title(criterion.valueSet()),
+          criterion.valueSet(),
+          window,
+          ObservationRules.fromTheWindow(
+              what + " with its interpretation (positive or negative)", window));
     }
     List<Observation> positives = having(read, Reading.POSITIVE);
     List<Observation> undecided = having(read, Reading.UNDECIDED);

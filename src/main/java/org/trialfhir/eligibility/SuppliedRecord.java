@@ -240,7 +240,8 @@ final class SuppliedRecord {
                         r.criterion(),
                         r.outcome(),
                         citeIn(r.reason()),
-                        r.evidence().stream().map(this::cite).toList()))
+                        r.evidence().stream().map(this::cite).toList(),
+                        r.obtain()))
             .toList();
     return new Evaluation(evaluation.study(), evaluation.patient(), evaluation.date(), results);
   }

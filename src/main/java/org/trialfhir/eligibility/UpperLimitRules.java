@@ -43,8 +43,13 @@ final class UpperLimitRules {
     Window window = criterion.window();
     List<Observation> found = observations.usableInWindow(criterion.valueSet(), window, false);
     if (found.isEmpty()) {
-      return Finding.unknown(
-          observations.noneInWindow(criterion.label(), criterion.valueSet(), window), List.of());
+      String analyte = terms.title(criterion.valueSet());
+      return observations.missing(
+          criterion.label(),
+          analyte,
+          criterion.valueSet(),
+          window,
+          ObservationRules.fromTheWindow(analyte + " with its reference range", window));
     }
     Observation latest = found.get(0);
     List<Reference> evidence = List.of(ref(latest));
@@ -62,10 +67,11 @@ final class UpperLimitRules {
             .toList();
     if (highs.isEmpty()) {
       return Finding.unknown(
-          what
-              + " has no upper limit of normal in its reference range: the laboratory's limit is"
-              + " needed",
-          evidence);
+              what
+                  + " has no upper limit of normal in its reference range: the laboratory's limit"
+                  + " is needed",
+              evidence)
+          .obtaining("the laboratory's upper limit of normal for " + label + " on " + when);
     }
     String unit = RecordFacts.unitCode(measured);
     LabConcept concept = terms.concept(criterion.valueSet());
@@ -76,9 +82,10 @@ final class UpperLimitRules {
     if (limits.stream().anyMatch(Optional::isEmpty)) {
       Quantity h = highs.get(limits.indexOf(Optional.empty()));
       return Finding.unknown(
-          "%s: the upper limit of normal %s cannot be converted to the result's unit '%s'"
-              .formatted(what, show(h), unit),
-          evidence);
+              "%s: the upper limit of normal %s cannot be converted to the result's unit '%s'"
+                  .formatted(what, show(h), unit),
+              evidence)
+          .obtaining("the upper limit of normal for " + label + " in " + unit);
     }
     List<BigDecimal> distinct =
         limits.stream().map(Optional::get).map(BigDecimal::stripTrailingZeros).distinct().toList();

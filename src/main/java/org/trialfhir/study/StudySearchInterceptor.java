@@ -123,7 +123,12 @@ class StudySearchInterceptor implements FhirInterceptor {
     return any;
   }
 
-  /** {@code :text} on a token needs full-text indexing; the condition's words are indexed. */
+  /**
+   * {@code :text} on a token needs full-text indexing; the condition's words are indexed. One text
+   * is matched word by word, in any order, each word or the whole text also by the other names the
+   * package gives that condition ({@link ConditionWords}); texts ORed in one parameter are matched
+   * each as a whole (an OR of ANDs is not a search HAPI can express).
+   */
   private static void conditionText(SearchParameterMap map) {
     List<List<IQueryParameterType>> conditions = map.get("condition");
     if (conditions == null) {
@@ -131,25 +136,42 @@ class StudySearchInterceptor implements FhirInterceptor {
     }
     List<List<IQueryParameterType>> codes = new ArrayList<>();
     for (List<IQueryParameterType> or : conditions) {
-      StringOrListParam words = new StringOrListParam();
+      List<String> texts = new ArrayList<>();
       for (IQueryParameterType value : or) {
         if (value instanceof TokenParam token && token.getModifier() == TokenParamModifier.TEXT) {
-          words.addOr(new StringParam(token.getValue()).setContains(true));
+          texts.add(token.getValue() == null ? "" : token.getValue());
         }
       }
-      if (words.getValuesAsQueryTokens().isEmpty()) {
+      if (texts.isEmpty()) {
         codes.add(or);
-      } else if (words.getValuesAsQueryTokens().size() == or.size()) {
-        map.add("condition-text", words);
-      } else {
+      } else if (texts.size() != or.size()) {
         throw new InvalidRequestException(
             "condition:text and condition codes cannot be ORed in one parameter; repeat it");
+      } else if (texts.size() == 1) {
+        List<List<String>> groups = ConditionWords.ofPackage().query(texts.get(0));
+        if (groups.isEmpty()) {
+          throw new InvalidRequestException("condition:text needs at least one word");
+        }
+        groups.forEach(group -> map.add("condition-text", contains(group)));
+      } else {
+        map.add(
+            "condition-text",
+            contains(
+                texts.stream()
+                    .flatMap(t -> ConditionWords.ofPackage().phrase(t).stream())
+                    .toList()));
       }
     }
     map.remove("condition");
     if (!codes.isEmpty()) {
       map.put("condition", codes);
     }
+  }
+
+  private static StringOrListParam contains(List<String> alternatives) {
+    StringOrListParam any = new StringOrListParam();
+    alternatives.forEach(words -> any.addOr(new StringParam(words).setContains(true)));
+    return any;
   }
 
   /** A participant of either sex may join a study open to all. */

@@ -12,6 +12,7 @@ import static org.trialfhir.eligibility.RecordFixture.value;
 import java.util.List;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Quantity.QuantityComparator;
 import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,16 @@ class AnyOfTest {
   }
 
   @Test
+  void partsOverTheSameResultCiteItOnceAndSayWhatToObtain() {
+    Observation old = record.result(CriterionEvaluatorTest.LAB, "c-peptide-fasting", "2026-01-01");
+    old.setValue(RecordFixture.value(null, "0.1", "nmol/L"));
+    CriterionResult result = record.evaluate(anyOf(true, null, lowCPeptide, lowCPeptide));
+    assertThat(result.outcome()).isEqualTo(Outcome.MISSING_DATA);
+    assertThat(refs(result)).containsExactly("Observation/o1");
+    assertThat(result.obtain()).isEqualTo("vs:cpep from the last 90 days");
+  }
+
+  @Test
   void absentWhenEveryPartIsNamingEachReasonOnce() {
     CriterionResult result = record.evaluate(anyOf(true, null, t1d, dka, t1d));
     assertThat(result.outcome()).isEqualTo(Outcome.PASS);
@@ -104,7 +115,7 @@ class AnyOfTest {
     CriterionResult present = record.evaluate(anyOf(true, null, onset, t1d, lowCPeptide));
     assertThat(present.outcome()).isEqualTo(Outcome.FAIL);
     assertThat(present.reason()).isEqualTo("SNOMED CT 46635009, ICD-10-CM E10.9 is recorded");
-    assertThat(refs(present)).containsExactly("Condition/c1", "Condition/c1", "Condition/c2");
+    assertThat(refs(present)).containsExactly("Condition/c1", "Condition/c2");
   }
 
   @Test

@@ -325,6 +325,31 @@ class EligibilityIT extends IntegrationTestBase {
   }
 
   @Test
+  void aMissingDataOutcomeNamesTheResultSetAsideAndWhyCitesItAndSaysWhatToObtain() {
+    Loaded loaded =
+        load(
+            eligibleChild()
+                .set(CPEP_FASTING, fastingCPeptide("0.35", "nmol/L").on("2026-03-01"))
+                .set(BMI, bmi("18.0").on("2025-12-01")));
+    JsonPath result = eligibility(NCT, loaded.patientId());
+    CriterionPart cpep = criterion(result, "inc-cpeptide-fasting");
+    assertThat(cpep.outcome()).isEqualTo("missing-data");
+    assertThat(cpep.reason())
+        .startsWith("No Fasting C-peptide in the 90 days before 2026-06-15: ")
+        .contains("0.35 nmol/L on 2026-03-01 is older than the 90-day window (from 2026-03-17)");
+    assertThat(cpep.evidence()).containsExactly(loaded.id(CPEP_FASTING));
+    assertThat(cpep.obtain()).isEqualTo("Fasting C-peptide from the last 90 days");
+    CriterionPart bmi = criterion(result, "exc-bmi");
+    assertThat(bmi.outcome()).isEqualTo("missing-data");
+    assertThat(bmi.reason())
+        .startsWith("No BMI, nor both weight and height, in the 90 days before 2026-06-15: ")
+        .contains("on 2025-12-01 is older than the 90-day window");
+    assertThat(bmi.evidence()).containsExactly(loaded.id(BMI));
+    assertThat(bmi.obtain()).isEqualTo("a BMI, or weight and height, from the last 90 days");
+    assertThat(criterion(result, "inc-age").obtain()).as("only missing data").isNull();
+  }
+
+  @Test
   void incCPeptideFastingIsMissingDataForAnUnconvertibleUnitAndNamesIt() {
     JsonPath result =
         checkNct(
@@ -929,7 +954,8 @@ class EligibilityIT extends IntegrationTestBase {
       String description,
       String outcome,
       String reason,
-      List<String> evidence) {}
+      List<String> evidence,
+      String obtain) {}
 
   /** POSTs the fixture as one transaction and captures the server ids from the response. */
   private Loaded load(PatientFixture fixture) {
@@ -1081,7 +1107,8 @@ class EligibilityIT extends IntegrationTestBase {
               part(parts, "description", "valueString"),
               part(parts, "outcome", "valueCode"),
               part(parts, "reason", "valueString"),
-              evidence));
+              evidence,
+              part(parts, "obtain", "valueString")));
     }
     return criteria;
   }

@@ -205,21 +205,60 @@ class ObservationRulesTest {
   }
 
   @Test
-  void resultsOutsideTheWindowNotFinalOrWithoutAValueAreCountedInTheReason() {
+  void eachResultSetAsideIsNamedWithItsDateAndWhyAndIsEvidenceAndTheReasonSaysWhatToObtain() {
     Criterion atLeast = labCriterion(quantity(QuantityComparator.GREATER_OR_EQUAL, 0.1, "nmol/L"));
     CriterionResult none = record.evaluate(atLeast);
     assertThat(none.reason()).isEqualTo("No Fasting C-peptide in the 90 days before 2026-06-15");
+    assertThat(none.obtain()).as("the ValueSet's title").isEqualTo("vs:cpep from the last 90 days");
+    assertThat(none.evidence()).isEmpty();
     cPeptide("2026-01-01", nmol(null, "0.5"));
     CriterionResult one = record.evaluate(atLeast);
     assertThat(one.outcome()).isEqualTo(Outcome.MISSING_DATA);
     assertThat(one.reason())
         .isEqualTo(
-            "No Fasting C-peptide in the 90 days before 2026-06-15 (1 result is outside the"
-                + " window, not final, or without a value)");
-    cPeptide("2026-06-01", nmol(null, "0.5")).setStatus(ObservationStatus.PRELIMINARY);
+            "No Fasting C-peptide in the 90 days before 2026-06-15: vs:cpep 0.5 nmol/L on"
+                + " 2026-01-01 is older than the 90-day window (from 2026-03-17)");
+    assertThat(refs(one)).containsExactly("Observation/o1");
+    assertThat(one.obtain()).isEqualTo("vs:cpep from the last 90 days");
+    cPeptide("2026-06-01", nmol(null, "0.4")).setStatus(ObservationStatus.PRELIMINARY);
+    Observation absent = cPeptide("2026-06-03", null);
+    absent.getDataAbsentReason().addCoding().setCode("not-performed").setDisplay("Not Performed");
+    absent.getCode().setText("C-peptide (fasting)");
+    CriterionResult three = record.evaluate(atLeast);
+    assertThat(three.reason())
+        .as("most recent first, the record's own name when it has one")
+        .isEqualTo(
+            "No Fasting C-peptide in the 90 days before 2026-06-15: C-peptide (fasting) on"
+                + " 2026-06-03 has no value (not performed); vs:cpep 0.4 nmol/L on 2026-06-01 is"
+                + " preliminary, not final; vs:cpep 0.5 nmol/L on 2026-01-01 is older than the"
+                + " 90-day window (from 2026-03-17)");
+    assertThat(refs(three)).containsExactly("Observation/o3", "Observation/o2", "Observation/o1");
+    cPeptide("2026-06-20", nmol(null, "0.4"));
+    cPeptide(null, nmol(null, "0.4"));
+    CriterionResult five = record.evaluate(atLeast);
+    assertThat(five.reason())
+        .contains("vs:cpep 0.4 nmol/L on 2026-06-20 is after the reference date")
+        .endsWith("is preliminary, not final; and 2 more results");
+    assertThat(five.evidence()).hasSize(ObservationRules.SET_ASIDE_NAMED);
+  }
+
+  @Test
+  void aResultHeldTwiceIsNamedAndCitedOnce() {
+    Criterion atLeast = labCriterion(quantity(QuantityComparator.GREATER_OR_EQUAL, 0.1, "nmol/L"));
+    record.observations.add(cPeptide("2026-01-01", nmol(null, "0.5")));
+    CriterionResult result = record.evaluate(atLeast);
+    assertThat(refs(result)).containsExactly("Observation/o1");
+    assertThat(result.reason()).containsOnlyOnce("0.5 nmol/L");
+  }
+
+  @Test
+  void anUndatedResultIsSetAsideForItsMissingDate() {
+    Criterion atLeast = labCriterion(quantity(QuantityComparator.GREATER_OR_EQUAL, 0.1, "nmol/L"));
+    cPeptide(null, nmol(null, "0.4"));
     assertThat(record.evaluate(atLeast).reason())
-        .endsWith("(2 results are outside the window, not final, or without a value)");
-    assertThat(one.evidence()).isEmpty();
+        .isEqualTo(
+            "No Fasting C-peptide in the 90 days before 2026-06-15: vs:cpep 0.4 nmol/L has no"
+                + " date of sampling");
   }
 
   @Test
@@ -403,6 +442,25 @@ class ObservationRulesTest {
     CriterionResult result = record.evaluate(underweight);
     assertThat(result.outcome()).isEqualTo(Outcome.MISSING_DATA);
     assertThat(result.reason())
-        .isEqualTo("No BMI, nor both weight and height, in the 90 days before 2026-06-15");
+        .isEqualTo(
+            "No BMI, nor both weight and height, in the 90 days before 2026-06-15, only Height 140"
+                + " cm on 2026-06-01 (a BMI needs both weight and height)");
+    assertThat(result.obtain()).isEqualTo("a BMI, or weight and height, from the last 90 days");
+    assertThat(refs(result)).containsExactly("Observation/o1");
+  }
+
+  @Test
+  void anOldBmiIsNamedAsSetAside() {
+    vital("39156-5", "2025-12-01", value(null, "36.2", "kg/m2"));
+    vital("29463-7", "2026-06-01", value(null, "60", "kg")).setStatus(ObservationStatus.CANCELLED);
+    CriterionResult result = record.evaluate(underweight);
+    assertThat(result.outcome()).isEqualTo(Outcome.MISSING_DATA);
+    assertThat(result.reason())
+        .isEqualTo(
+            "No BMI, nor both weight and height, in the 90 days before 2026-06-15: Weight 60 kg on"
+                + " 2026-06-01 is cancelled, not final; BMI 36.2 kg/m2 on 2025-12-01 is older than"
+                + " the 90-day window (from 2026-03-17)");
+    assertThat(refs(result)).containsExactly("Observation/o2", "Observation/o1");
+    assertThat(result.obtain()).isEqualTo("a BMI, or weight and height, from the last 90 days");
   }
 }

@@ -133,7 +133,11 @@ class UpperLimitRulesTest {
     withHigh(alt("2025-01-01", units("500", "U/L")), units("40", "U/L"));
     CriterionResult r = evaluate(true, QuantityComparator.GREATER_THAN, "2");
     assertThat(r.outcome()).isEqualTo(Outcome.MISSING_DATA);
-    assertThat(r.reason()).contains("No ALT > 2 × ULN in the 90 days before 2026-06-30");
+    assertThat(r.reason())
+        .contains("No ALT > 2 × ULN in the 90 days before 2026-06-30")
+        .contains("on 2025-01-01 is older than the 90-day window");
+    assertThat(r.evidence()).extracting(e -> e.getReference()).containsExactly("Observation/o1");
+    assertThat(r.obtain()).endsWith("with its reference range from the last 90 days");
   }
 
   @Test
@@ -145,6 +149,8 @@ class UpperLimitRulesTest {
         .isEqualTo(
             "ALT 500 U/L on 2026-06-01 has no upper limit of normal in its reference range: the"
                 + " laboratory's limit is needed");
+    assertThat(r.obtain())
+        .isEqualTo("the laboratory's upper limit of normal for ALT on 2026-06-01");
   }
 
   @Test

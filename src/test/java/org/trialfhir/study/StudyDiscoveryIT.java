@@ -182,6 +182,27 @@ class StudyDiscoveryIT extends IntegrationTestBase {
   }
 
   @Test
+  void conditionWordsMatchInAnyOrderAndTheCommonAbbreviationFindsTheStudy() {
+    // The imported study's condition: "Type 1 Diabetes Mellitus, Juvenile Onset".
+    matches(Map.of("condition:text", "diabetes type 1"));
+    matches(Map.of("condition:text", "juvenile  diabetes"));
+    missesIt(Map.of("condition:text", "diabetes type 2"));
+    // T1D is a name of SNOMED CT 46635009 in the package's ValueSet type-1-diabetes.
+    matches(Map.of("condition:text", "T1D"));
+    matches(Map.of("condition:text", "t1dm"));
+    assertThat(find(Map.of("condition:text", "T1D"))).contains("nct06407297");
+    assertThat(find(Map.of("condition:text", "diabetes type 1"))).contains("nct06407297");
+    assertThat(find(Map.of("condition:text", "T1D juvenile")))
+        .contains(study)
+        .doesNotContain("nct06407297");
+  }
+
+  @Test
+  void aConditionOfSpacesIsA400() {
+    anonymous().queryParam("condition:text", "   ").get("/ResearchStudy").then().statusCode(400);
+  }
+
+  @Test
   void byRecruitmentStatusAndInterventionType() {
     matches(Map.of("status", "active", "intervention-type", "BIOLOGICAL"));
     missesIt(Map.of("intervention-type", "DEVICE"));
