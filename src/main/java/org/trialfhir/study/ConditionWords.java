@@ -1,6 +1,7 @@
 package org.trialfhir.study;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,6 +24,9 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
  * condition. The synonyms are the package's data; no clinical word is written in Java.
  */
 final class ConditionWords {
+
+  /** The most words a condition search takes. */
+  static final int MAX_WORDS = 10;
 
   static final String KIND_SYSTEM = "http://trialfhir.org/fhir/CodeSystem/criterion-kind";
   private static final String LOCATION = "classpath:fhir-profiles/ValueSet-*.json";
@@ -81,9 +85,25 @@ final class ConditionWords {
     if (named != null) {
       return List.of(alternatives(phrase, named));
     }
+    // Each word is one more "contains" join on a search anyone may run without a token: a word
+    // said twice adds nothing, and more than a handful is no condition's name.
+    Set<String> words = new LinkedHashSet<>();
+    for (String word : phrase.split(" ")) {
+      words.add(key(word));
+    }
+    if (words.size() > MAX_WORDS) {
+      throw new InvalidRequestException(
+          "condition:text has "
+              + words.size()
+              + " different words; at most "
+              + MAX_WORDS
+              + " are searched");
+    }
     List<List<String>> groups = new ArrayList<>();
     for (String word : phrase.split(" ")) {
-      groups.add(alternatives(word, synonyms.getOrDefault(key(word), Set.of())));
+      if (words.remove(key(word))) {
+        groups.add(alternatives(word, synonyms.getOrDefault(key(word), Set.of())));
+      }
     }
     return groups;
   }

@@ -59,4 +59,14 @@ class ConditionWordsTest {
   void thePackageNamesT1dAsType1Diabetes() {
     assertThat(ConditionWords.ofPackage().query("T1D").get(0)).contains("type 1 diabetes");
   }
+
+  @Test
+  void aWordSaidTwiceIsSearchedOnceAndMoreThanTenWordsAreRefused() {
+    ConditionWords words = ConditionWords.ofPackage();
+    assertThat(words.query("diabetes DIABETES diabetes")).hasSize(1);
+    assertThat(words.query("a b c d e f g h i j a b")).hasSize(10);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> words.query("a b c d e f g h i j k"))
+        .isInstanceOf(ca.uhn.fhir.rest.server.exceptions.InvalidRequestException.class)
+        .hasMessageContaining("at most 10");
+  }
 }
