@@ -130,13 +130,32 @@ class SubjectLifecycleIT extends IntegrationTestBase {
   @Test
   void forwardChangesByPutAreAllowed() {
     String id = subject("candidate");
-    String body = withStatus(id, "on-study");
     fhir()
-        .body(body)
+        .body(withStatus(id, "screening"))
         .put("/ResearchSubject/" + id)
         .then()
         .statusCode(200)
-        .body("status", equalTo("on-study"));
+        .body("status", equalTo("screening"));
+    String enrolled = subject("on-study");
+    fhir()
+        .body(withStatus(enrolled, "follow-up"))
+        .put("/ResearchSubject/" + enrolled)
+        .then()
+        .statusCode(200)
+        .body("status", equalTo("follow-up"));
+  }
+
+  /** Eligibility, consent and randomisation are $enroll's: a PUT cannot skip them. */
+  @Test
+  void aCandidateIsPutOnStudyByEnrolOnlyNotByPut() {
+    String id = subject("candidate");
+    fhir()
+        .body(withStatus(id, "on-study"))
+        .put("/ResearchSubject/" + id)
+        .then()
+        .statusCode(422)
+        .body("issue[0].diagnostics", containsString("$enroll"));
+    fhir().get("/ResearchSubject/" + id).then().body("status", equalTo("candidate"));
   }
 
   @Test
