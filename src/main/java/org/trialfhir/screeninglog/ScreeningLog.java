@@ -23,6 +23,7 @@ import org.hl7.fhir.r4.model.ResearchSubject;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.trialfhir.server.InternalSearch;
+import org.trialfhir.subject.ServerRecords;
 
 /**
  * A study's screening log: one entry per status recorded for a patient, from the Provenance of each
@@ -94,7 +95,8 @@ class ScreeningLog {
           daos.getResourceDao(Provenance.class).search(map, caller).getAllResources()) {
         Provenance provenance = (Provenance) found;
         Optional<ScreeningStatus> status = status(provenance);
-        if (status.isEmpty()) {
+        // Only the server's own records: a Provenance a client wrote could name anyone.
+        if (status.isEmpty() || !ServerRecords.marked(provenance)) {
           continue;
         }
         for (Reference target : provenance.getTarget()) {
@@ -122,7 +124,7 @@ class ScreeningLog {
                             entries.add(
                                 new Entry(
                                     s.getIdElement().getIdPart(),
-                                    s.getMeta().getLastUpdated().toInstant(),
+                                    since(s, history(s, caller)),
                                     UNKNOWN_AUTHOR,
                                     status,
                                     s.hasExtension(ScreeningRecords.REASON)
@@ -132,6 +134,43 @@ class ScreeningLog {
                                         : null))));
     entries.sort(Comparator.comparing(Entry::recorded).thenComparing(Entry::screeningId));
     return entries;
+  }
+
+  /** Every stored version of a subject, as the caller may read them. */
+  private List<ResearchSubject> history(ResearchSubject subject, RequestDetails caller) {
+    return daos
+        .getResourceDao(ResearchSubject.class)
+        .history(subject.getIdElement().toUnqualifiedVersionless(), null, null, null, caller)
+        .getAllResources()
+        .stream()
+        .filter(ResearchSubject.class::isInstance)
+        .map(ResearchSubject.class::cast)
+        .toList();
+  }
+
+  /**
+   * When a subject written without a Provenance took the status it has now: the first of its latest
+   * run of versions with that status, so that a later write changing something else (a consent
+   * reference, a typo) does not move the entry.
+   */
+  static Instant since(ResearchSubject current, List<ResearchSubject> versions) {
+    List<ResearchSubject> newestFirst =
+        versions.stream()
+            .filter(v -> v.getMeta().getLastUpdated() != null)
+            .sorted(
+                Comparator.comparing(
+                        (ResearchSubject v) -> v.getIdElement().getVersionIdPartAsLong(),
+                        Comparator.nullsFirst(Comparator.naturalOrder()))
+                    .reversed())
+            .toList();
+    ResearchSubject first = current;
+    for (ResearchSubject older : newestFirst) {
+      if (older.getStatus() != current.getStatus()) {
+        break;
+      }
+      first = older;
+    }
+    return first.getMeta().getLastUpdated().toInstant();
   }
 
   /** The log as CSV (RFC 4180, formula-safe cells), a header row first. */

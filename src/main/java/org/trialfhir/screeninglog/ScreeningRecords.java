@@ -4,7 +4,6 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
@@ -35,6 +34,8 @@ import org.trialfhir.eligibility.ResearchConsents;
 import org.trialfhir.security.CurrentCaller;
 import org.trialfhir.security.SecurityProperties;
 import org.trialfhir.server.InternalSearch;
+import org.trialfhir.subject.ServerRecords;
+import org.trialfhir.subject.StudyLocks;
 import org.trialfhir.subject.SubjectStatusTransitions;
 
 /**
@@ -66,11 +67,17 @@ class ScreeningRecords {
   private final DaoRegistry daos;
   private final EligibilityService eligibility;
   private final SecurityProperties security;
+  private final StudyLocks locks;
 
-  ScreeningRecords(DaoRegistry daos, EligibilityService eligibility, SecurityProperties security) {
+  ScreeningRecords(
+      DaoRegistry daos,
+      EligibilityService eligibility,
+      SecurityProperties security,
+      StudyLocks locks) {
     this.daos = daos;
     this.eligibility = eligibility;
     this.security = security;
+    this.locks = locks;
   }
 
   @Transactional
@@ -89,13 +96,16 @@ class ScreeningRecords {
               + status.code()
               + "'");
     }
-    IdType patientId = patient(request.patient());
+    IdType patientId = patient(request.patient(), caller.getFhirServerBase());
     ResearchStudy study =
         daos.getResourceDao(ResearchStudy.class)
             .read(request.study().toUnqualifiedVersionless(), caller);
     String studyRef = "ResearchStudy/" + study.getIdElement().getIdPart();
     Patient patient = daos.getResourceDao(Patient.class).read(patientId, caller);
     IFhirResourceDao<ResearchSubject> subjects = daos.getResourceDao(ResearchSubject.class);
+    // Taking turns with enrolments and other records for the study, so that two first records of
+    // one patient at the same moment do not create two subjects: the second finds the first's.
+    locks.lock(study);
     Optional<ResearchSubject> existing = subjectOf(studyRef, patientId.getValue(), caller);
     String from = existing.map(s -> s.hasStatus() ? s.getStatus().toCode() : null).orElse(null);
     if (from != null
@@ -265,20 +275,41 @@ class ScreeningRecords {
       performer.getType().addCoding(new Coding(PARTICIPANT, "performer", "Performer"));
       performer.setWho(client);
     }
-    daos.getResourceDao(Provenance.class).create(provenance, new SystemRequestDetails());
+    // Marked as the server's record: the screening log counts only such entries.
+    daos.getResourceDao(Provenance.class)
+        .create(ServerRecords.mark(provenance), ServerRecords.writer());
   }
 
-  private static IdType patient(Reference reference) {
+  /**
+   * The local Patient a reference names. An absolute reference to another server (the patient there
+   * is not Patient/1 here) is a 400; one to this server's own base is local.
+   */
+  static IdType patient(Reference reference, String serverBase) {
     if (reference == null || !reference.hasReference()) {
       throw new InvalidRequestException(
           "Parameter 'patient' is required, e.g. {\"reference\": \"Patient/123\"}");
     }
-    IdType id = new IdType(reference.getReference()).toUnqualifiedVersionless();
+    IdType given = new IdType(reference.getReference());
+    if (given.hasBaseUrl() && !sameBase(given.getBaseUrl(), serverBase)) {
+      throw new InvalidRequestException(
+          "Parameter 'patient' must reference a Patient on this server, e.g. Patient/123, not '"
+              + reference.getReference()
+              + "'");
+    }
+    IdType id = given.toUnqualifiedVersionless();
     if (!"Patient".equals(id.getResourceType()) || !id.hasIdPart()) {
       throw new InvalidRequestException(
           "Parameter 'patient' must reference a Patient, not '" + reference.getReference() + "'");
     }
     return id;
+  }
+
+  private static boolean sameBase(String base, String serverBase) {
+    return serverBase != null && strip(base).equals(strip(serverBase));
+  }
+
+  private static String strip(String base) {
+    return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
   }
 
   private static ResourceVersionConflictException conflict(String message) {

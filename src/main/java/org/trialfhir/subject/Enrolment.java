@@ -60,6 +60,14 @@ class Enrolment {
       "http://trialfhir.org/fhir/StructureDefinition/trial-research-subject";
   static final String ALLOCATION_EXTENSION =
       "http://trialfhir.org/fhir/StructureDefinition/treatment-allocation";
+  static final String SCREENING_REASON =
+      "http://trialfhir.org/fhir/StructureDefinition/screening-reason";
+
+  /**
+   * Request user data by which {@link SubjectStatusInterceptor} lets this operation, and only it,
+   * put a pre-enrolment subject on study.
+   */
+  static final String ENROLLING = Enrolment.class.getName() + ".enrolling";
 
   /** The request's user data by which the audit trail knows what an operation entered late. */
   private static final String WRITTEN_LATE = "org.trialfhir.late-entry";
@@ -162,6 +170,8 @@ class Enrolment {
     subject.setActualArm(null);
     subject.getExtension().removeIf(e -> ALLOCATION_EXTENSION.equals(e.getUrl()));
     subject.getExtension().removeIf(e -> EntryDateRule.LATE_ENTRY.equals(e.getUrl()));
+    // A note of the screening ($record-screening) stays in the log, not on the enrolled subject.
+    subject.getExtension().removeIf(e -> SCREENING_REASON.equals(e.getUrl()));
     if (lateEntryReason != null) {
       // The storage rule (EntryDateRule) labels the subject a late entry for this reason.
       subject.addExtension(EntryDateRule.LATE_ENTRY, new StringType(lateEntryReason));
@@ -175,13 +185,13 @@ class Enrolment {
     if (allocation.isEmpty() && study.getArm().size() == 1) {
       subject.setAssignedArm(study.getArmFirstRep().getName());
     }
+    SystemRequestDetails enrolling = new SystemRequestDetails();
+    enrolling.getUserData().put(ENROLLING, Boolean.TRUE);
     IdType subjectId =
         new IdType(
             (candidate.isPresent()
-                    ? daos.getResourceDao(ResearchSubject.class)
-                        .update(subject, new SystemRequestDetails())
-                    : daos.getResourceDao(ResearchSubject.class)
-                        .create(subject, new SystemRequestDetails()))
+                    ? daos.getResourceDao(ResearchSubject.class).update(subject, enrolling)
+                    : daos.getResourceDao(ResearchSubject.class).create(subject, enrolling))
                 .getId()
                 .toUnqualifiedVersionless()
                 .getValue());

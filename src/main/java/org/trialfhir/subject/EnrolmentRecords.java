@@ -1,7 +1,6 @@
 package org.trialfhir.subject;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
@@ -99,7 +98,9 @@ class EnrolmentRecords {
       confirmation.addExtension("criterion", new StringType(criterion.id()));
       confirmation.addExtension("description", new StringType(criterion.description()));
     }
-    daos.getResourceDao(Provenance.class).create(provenance, new SystemRequestDetails());
+    // Marked as the server's record: the screening log counts only such enrolments.
+    daos.getResourceDao(Provenance.class)
+        .create(ServerRecords.mark(provenance), ServerRecords.writer());
   }
 
   /**

@@ -89,6 +89,14 @@ public final class SubjectStatusTransitions {
     return from == null || from.equals(to) || NEXT.getOrDefault(from, Set.of()).contains(to);
   }
 
+  /**
+   * From before enrolment to on study: the step only $enroll takes, having checked eligibility and
+   * consent and drawn the arm.
+   */
+  public static boolean enrolment(String from, String to) {
+    return from != null && to != null && BEFORE_ENROLMENT.contains(from) && ENROLLED.contains(to);
+  }
+
   public static Set<String> next(String from) {
     return NEXT.getOrDefault(from, Set.of());
   }

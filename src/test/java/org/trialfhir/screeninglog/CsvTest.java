@@ -29,8 +29,34 @@ class CsvTest {
     assertThat(Csv.cell("+1")).isEqualTo("'+1");
     assertThat(Csv.cell("-2+3")).isEqualTo("'-2+3");
     assertThat(Csv.cell("@SUM(A1)")).isEqualTo("'@SUM(A1)");
-    assertThat(Csv.cell("\tx")).isEqualTo("'\tx");
+    assertThat(Csv.cell("\tx")).isEqualTo("\"'\tx\"");
     assertThat(Csv.cell("a=b")).as("only a leading sign").isEqualTo("a=b");
+  }
+
+  @Test
+  void aFormulaAfterASemicolonOrTabIsMadeTextForSpreadsheetsThatSplitThere() {
+    // Excel in a Dutch or German locale splits on ';': the part after it would be a cell of its
+    // own.
+    assertThat(Csv.cell("HbA1c high;=HYPERLINK(\"http://x\")"))
+        .isEqualTo("\"HbA1c high;'=HYPERLINK(\"\"http://x\"\")\"");
+    assertThat(Csv.cell("a;+1;-2;@A1")).isEqualTo("\"a;'+1;'-2;'@A1\"");
+    assertThat(Csv.cell("a\t=1")).isEqualTo("\"a\t'=1\"");
+    assertThat(Csv.cell("=1;=2")).isEqualTo("\"'=1;'=2\"");
+    assertThat(Csv.cell("lives far; no car"))
+        .as("quoted, not changed")
+        .isEqualTo("\"lives far; no car\"");
+    assertThat(Csv.cell("a=b;c")).isEqualTo("\"a=b;c\"");
+  }
+
+  @Test
+  void everyPartOfEveryCellStartsAsTextWhateverTheSeparator() {
+    String row = Csv.row(List.of("s1", "x;=cmd|' /C calc'!A0", "\t-2", "ok"));
+    for (String separator : List.of(",", ";", "\t")) {
+      for (String part : row.strip().split(separator)) {
+        String cell = part.startsWith("\"") ? part.substring(1) : part;
+        assertThat(cell).as("split on '%s'", separator).doesNotStartWith("=").doesNotStartWith("-");
+      }
+    }
   }
 
   @Test

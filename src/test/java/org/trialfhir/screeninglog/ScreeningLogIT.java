@@ -59,7 +59,8 @@ class ScreeningLogIT extends IntegrationTestBase {
         .isEqualTo(subject);
     // Consenting while the screening goes on (the fixture's record is dated months ago, so today
     // a criterion fails on it: "eligible" would be refused, see the other test).
-    JsonPath consented = record(COORDINATOR, study, patient, "consented", null, 200).jsonPath();
+    JsonPath consented =
+        record(COORDINATOR, study, patient, "consented", "Signed at the clinic", 200).jsonPath();
     assertThat(consented.getString("status")).isEqualTo("pending-on-study");
     assertThat(consented.getString("consent.reference")).startsWith("Consent/");
     assertThat(count("study=ResearchStudy/" + study + "&status=" + ON_STUDY))
@@ -71,6 +72,9 @@ class ScreeningLogIT extends IntegrationTestBase {
     assertThat(enrolled.statusCode()).as(enrolled.asString()).isEqualTo(200);
     assertThat(enrolled.jsonPath().getString("id")).isEqualTo(subject);
     assertThat(enrolled.jsonPath().getString("status")).isEqualTo("on-study");
+    assertThat(enrolled.jsonPath().getList("extension.url"))
+        .as("the screening's note stays in the log, not on the enrolled subject")
+        .noneMatch(url -> url.toString().endsWith("screening-reason"));
     assertThat(count("study=ResearchStudy/" + study)).as("no second subject").isEqualTo(1);
     assertThat(count("study=ResearchStudy/" + study + "&status=" + ON_STUDY)).isEqualTo(1);
 
@@ -132,6 +136,90 @@ class ScreeningLogIT extends IntegrationTestBase {
         .statusCode(200)
         .body("resourceType", org.hamcrest.Matchers.equalTo("Binary"))
         .body("contentType", org.hamcrest.Matchers.equalTo("text/csv"));
+  }
+
+  /**
+   * A Provenance a client writes may name anyone: the log counts only the server's own records, and
+   * a client cannot pass its Provenance off as one.
+   */
+  @Test
+  void aProvenanceAClientWritesIsNotInTheLogAndCannotPassForTheServers() {
+    String study = createStudy();
+    String patient = createPatient(unique("Forged"), "2014-01-10");
+    String subject =
+        record(COORDINATOR, study, patient, "contacted", null, 200).jsonPath().getString("id");
+    String forged =
+        """
+        {"resourceType":"Provenance",%s
+         "target":[{"reference":"ResearchSubject/%s"}],
+         "recorded":"2026-01-01T00:00:00Z",
+         "activity":{"coding":[{"system":"http://trialfhir.org/fhir/CodeSystem/screening-status",
+                                "code":"screen-failure"}]},
+         "reason":[{"text":"Forged reason"}],
+         "agent":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                                      "code":"author"}]},
+                   "who":{"display":"Dr Forged"}}]}
+        """;
+    Response marked =
+        fhirAs(COORDINATOR)
+            .body(
+                forged.formatted(
+                    "\"meta\":{\"tag\":[{\"system\":\"http://trialfhir.org/fhir/CodeSystem/record-label\","
+                        + "\"code\":\"server-record\"}]},",
+                    subject))
+            .post("/Provenance");
+    assertThat(marked.statusCode()).as(marked.asString()).isEqualTo(422);
+    assertThat(marked.asString()).contains("server-record");
+    Response unmarked = fhirAs(COORDINATOR).body(forged.formatted("", subject)).post("/Provenance");
+    assertThat(unmarked.statusCode()).as(unmarked.asString()).isEqualTo(201);
+
+    // Nor can a client change the server's record of the contact.
+    String serverRecord =
+        fhir()
+            .get("/Provenance?target=ResearchSubject/" + subject)
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath()
+            .getString(
+                "entry.resource.find { it.meta.tag?.any { t -> t.code == 'server-record' } }.id");
+    assertThat(serverRecord).isNotNull();
+    Response changed =
+        fhirAs(COORDINATOR)
+            .body(forged.formatted("\"id\":\"" + serverRecord + "\",", subject))
+            .put("/Provenance/" + serverRecord);
+    assertThat(changed.statusCode()).as(changed.asString()).isEqualTo(422);
+    Response deleted = fhirAs(COORDINATOR).delete("/Provenance/" + serverRecord);
+    assertThat(deleted.statusCode()).as(deleted.asString()).isEqualTo(422);
+
+    String csv = log(COORDINATOR, study);
+    assertThat(csv).doesNotContain("Dr Forged").doesNotContain("Forged reason");
+    List<String> lines = Arrays.asList(csv.split("\r\n"));
+    assertThat(lines.subList(1, lines.size()).stream().map(l -> l.split(",")[3]))
+        .containsExactly("contacted");
+  }
+
+  /** Several people recording a patient's first status at once still make one subject. */
+  @Test
+  void concurrentFirstRecordsOfAPatientMakeOneSubject() throws Exception {
+    String study = createStudy();
+    String patient = createPatient(unique("Concurrent"), "2014-01-10");
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Response>> answers = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        answers.add(pool.submit(() -> record(COORDINATOR, study, patient, "contacted", null, 200)));
+      }
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      for (var answer : answers) {
+        ids.add(answer.get().jsonPath().getString("id"));
+      }
+      assertThat(ids).hasSize(1);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(count("study=ResearchStudy/" + study)).isEqualTo(1);
   }
 
   private Response record(

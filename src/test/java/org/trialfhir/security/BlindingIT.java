@@ -38,7 +38,8 @@ import org.trialfhir.TestTokens;
  * <p>One masked, randomised study (as in the enrolment tests) is set up for the whole class: one
  * patient enrolled through {@code $enroll}, so that there are an allocation Basic and the study's
  * sequence Basic (both labelled {@code treatment-allocation}), and one ResearchSubject written
- * directly, as a candidate with {@code assignedArm}, for another patient.
+ * directly, on study (entered late) with {@code assignedArm}, for another patient (a subject not
+ * enrolled has no arm).
  */
 @Tag("persistence")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -85,7 +86,7 @@ class BlindingIT extends IntegrationTestBase {
   private String aid;
   private String sequenceId;
 
-  /** The directly written candidate ResearchSubject with assignedArm, and its JSON (no id). */
+  /** The directly written on-study ResearchSubject with assignedArm, and its JSON (no id). */
   private String directSid;
 
   private String directJson;
@@ -125,7 +126,9 @@ class BlindingIT extends IntegrationTestBase {
     String other = createPatient(unique("Blinding"), "2014-01-10");
     directJson =
         """
-        {"resourceType":"ResearchSubject","status":"candidate","period":{"start":"%s"},
+        {"resourceType":"ResearchSubject","status":"on-study","period":{"start":"%s"},
+         "extension":[{"url":"http://trialfhir.org/fhir/StructureDefinition/late-entry",
+                       "valueString":"Entered from the paper CRF"}],
          "study":{"reference":"ResearchStudy/%s"},
          "individual":{"reference":"Patient/%s"},
          "assignedArm":"%s"}

@@ -130,13 +130,58 @@ class SubjectLifecycleIT extends IntegrationTestBase {
   @Test
   void forwardChangesByPutAreAllowed() {
     String id = subject("candidate");
-    String body = withStatus(id, "on-study");
     fhir()
-        .body(body)
+        .body(withStatus(id, "screening"))
         .put("/ResearchSubject/" + id)
         .then()
         .statusCode(200)
-        .body("status", equalTo("on-study"));
+        .body("status", equalTo("screening"));
+    String enrolled = subject("on-study");
+    fhir()
+        .body(withStatus(enrolled, "follow-up"))
+        .put("/ResearchSubject/" + enrolled)
+        .then()
+        .statusCode(200)
+        .body("status", equalTo("follow-up"));
+  }
+
+  /** An arm is drawn by $enroll: a subject not enrolled has none, whoever writes it. */
+  @Test
+  void aSubjectNotEnrolledIsGivenNoArm() {
+    String id = subject("candidate");
+    String withArm;
+    try {
+      ObjectNode subject = (ObjectNode) JSON.readTree(withStatus(id, "screening"));
+      subject.put("assignedArm", "Placebo");
+      withArm = subject.toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    fhir()
+        .body(withArm)
+        .put("/ResearchSubject/" + id)
+        .then()
+        .statusCode(422)
+        .body("issue[0].diagnostics", containsString("has no arm"));
+    fhir()
+        .body(withArm.replaceFirst("\"id\":\"[^\"]+\",", ""))
+        .post("/ResearchSubject")
+        .then()
+        .statusCode(422);
+    fhir().get("/ResearchSubject/" + id).then().body("status", equalTo("candidate"));
+  }
+
+  /** Eligibility, consent and randomisation are $enroll's: a PUT cannot skip them. */
+  @Test
+  void aCandidateIsPutOnStudyByEnrolOnlyNotByPut() {
+    String id = subject("candidate");
+    fhir()
+        .body(withStatus(id, "on-study"))
+        .put("/ResearchSubject/" + id)
+        .then()
+        .statusCode(422)
+        .body("issue[0].diagnostics", containsString("$enroll"));
+    fhir().get("/ResearchSubject/" + id).then().body("status", equalTo("candidate"));
   }
 
   @Test

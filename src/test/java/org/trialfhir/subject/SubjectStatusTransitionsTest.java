@@ -44,4 +44,15 @@ class SubjectStatusTransitionsTest {
         .isFalse();
     assertThat(SubjectStatusTransitions.allowed("not-registered", "candidate")).isFalse();
   }
+
+  @Test
+  void enrolmentIsTheStepFromBeforeEnrolmentToOnStudy() {
+    assertThat(SubjectStatusTransitions.enrolment("candidate", "on-study")).isTrue();
+    assertThat(SubjectStatusTransitions.enrolment("pending-on-study", "on-study")).isTrue();
+    assertThat(SubjectStatusTransitions.enrolment("on-study", "follow-up")).isFalse();
+    assertThat(SubjectStatusTransitions.enrolment(null, "on-study"))
+        .as("a new subject is not moved")
+        .isFalse();
+    assertThat(SubjectStatusTransitions.enrolment("candidate", "screening")).isFalse();
+  }
 }
