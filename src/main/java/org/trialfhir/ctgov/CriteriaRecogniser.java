@@ -446,10 +446,17 @@ final class CriteriaRecogniser {
       return item.exclusion() ? sexed(body, item) : List.of();
     }
     List<Part> parts = new ArrayList<>();
-    for (CriteriaVocabulary.Hit hit : vocabulary.find(body, List.of("observation-value", "bmi"))) {
+    List<CriteriaVocabulary.Hit> named =
+        vocabulary.find(body, List.of("observation-value", "observation-uln", "bmi"));
+    for (CriteriaVocabulary.Hit hit : named) {
+      if (hit.kind().equals("observation-uln")) {
+        continue;
+      }
       Matcher m = LAB.matcher(body);
       m.region(hit.end(), body.length());
-      if (!m.lookingAt()) {
+      // "Hemoglobin/eGFR ≥ 60 mL/min": the value belongs to the last test named before it.
+      if (!m.lookingAt()
+          || named.stream().anyMatch(o -> o.start() >= hit.end() && o.start() < m.end())) {
         continue;
       }
       String filler = m.group("filler") + (m.group("f2") == null ? "" : m.group("f2"));

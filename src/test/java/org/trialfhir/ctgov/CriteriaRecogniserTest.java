@@ -520,6 +520,25 @@ class CriteriaRecogniserTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
+        "Hemoglobin/eGFR ≥ 60 mL/min/1.73 m2",
+        "Hemoglobin, eGFR ≥ 60 mL/min/1.73 m2",
+        "Hemoglobin and eGFR ≥ 60 mL/min/1.73 m2"
+      })
+  void anInclusionListingLabsSharingOneValueNeverGivesTheValueToTheFirstAlone(String text) {
+    // The value is the last name's; a test named before it is never read with it, and the item
+    // needs every test, so the computable part leaves the rest for a person.
+    read(false, text)
+        .ifPresent(
+            c -> {
+              assertThat(valueSet(c)).isEqualTo(VS + "egfr");
+              assertThat(remainder(c)).isEqualTo(text);
+            });
+    assertThat(read(true, "Hemoglobin or eGFR < 60 mL/min/1.73 m2")).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
         "ALT ≤ 2.5 × ULN (≤ 5 × ULN if liver metastases)",
         "Total bilirubin ≤ 1.5 × ULN unless Gilbert's syndrome",
         "Total bilirubin ≤ 1.5 × ULN (except patients with Gilbert's syndrome)",
