@@ -168,7 +168,8 @@ final class CriteriaRecogniser {
       Pattern.compile("^\\s*,?\\s*(?:and/)?or\\b", Pattern.CASE_INSENSITIVE);
   private static final Pattern TAKEN =
       Pattern.compile(
-          "\\b(?:used|using|use of|taking|taken|treated with|treatment with|received|receiving)"
+          "\\b(?:used|using|use of|taking|taken|treated with|treatment with|received|receiving"
+              + "|vaccinat(?:ion|ed) with|immuni[sz](?:ation|ed) with)"
               + "\\s+(?:any\\s+)?$",
           Pattern.CASE_INSENSITIVE);
   private static final Pattern MEDICATION_PERIOD =

@@ -517,6 +517,22 @@ class CriteriaRecogniserTest {
         .containsExactly(VS + "aspartate-aminotransferase", VS + "alanine-aminotransferase");
   }
 
+  @Test
+  void aVaccinationWithLiveOrDeadVirusExcludesOnAWholeVirusVaccineTheRestForAPerson() {
+    String text = "Vaccination with live or dead virus within 4 weeks of Visit 2";
+    GroupCharacteristicComponent c = read(true, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    assertThat(c.getExclude()).isTrue();
+    assertThat(kind(c)).isEqualTo("medication");
+    assertThat(valueSet(c)).isEqualTo(VS + "virus-vaccine");
+    assertThreshold(c, null, "4", "wk");
+    // Split, subunit and mRNA vaccines, and vaccinations coded otherwise, are not in the ValueSet.
+    assertThat(remainder(c)).isEqualTo(text);
+    // A live vaccine is any live vaccine, also a bacterial one: still the live-vaccine ValueSet.
+    assertThat(valueSet(read(true, "Vaccination with live vaccines within 30 days").orElseThrow()))
+        .isEqualTo(VS + "live-vaccine");
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
