@@ -168,7 +168,8 @@ final class CriteriaRecogniser {
       Pattern.compile("^\\s*,?\\s*(?:and/)?or\\b", Pattern.CASE_INSENSITIVE);
   private static final Pattern TAKEN =
       Pattern.compile(
-          "\\b(?:used|using|use of|taking|taken|treated with|treatment with|received|receiving)"
+          "\\b(?:used|using|use of|taking|taken|treated with|treatment with|received|receiving"
+              + "|vaccinat(?:ion|ed) with|immuni[sz](?:ation|ed) with)"
               + "\\s+(?:any\\s+)?$",
           Pattern.CASE_INSENSITIVE);
   private static final Pattern MEDICATION_PERIOD =
@@ -208,15 +209,29 @@ final class CriteriaRecogniser {
 
   private static final Pattern PARENTHESIS = Pattern.compile("\\s*\\(([^()]*)\\)");
 
-  /** One computable part of an item: its span in the text and how to write it. */
+  /**
+   * One computable part of an item: its span in the text and how to write it. {@code allOf}: the
+   * part is the first of a list whose every member must hold ("AST/ALT ≤ 2.5 × ULN" in an
+   * inclusion); the others are for a person.
+   */
   private record Part(
-      int start, int end, Maker maker, boolean needsPerson, boolean orPerson, boolean state) {
+      int start,
+      int end,
+      Maker maker,
+      boolean needsPerson,
+      boolean orPerson,
+      boolean state,
+      boolean allOf) {
     Part(int start, int end, Maker maker, boolean needsPerson) {
-      this(start, end, maker, needsPerson, false, false);
+      this(start, end, maker, needsPerson, false, false, false);
     }
 
     Part(int start, int end, Maker maker, boolean needsPerson, boolean orPerson) {
-      this(start, end, maker, needsPerson, orPerson, false);
+      this(start, end, maker, needsPerson, orPerson, false, false);
+    }
+
+    Part(int start, int end, Maker maker, boolean needsPerson, boolean orPerson, boolean state) {
+      this(start, end, maker, needsPerson, orPerson, state, false);
     }
   }
 
@@ -272,7 +287,7 @@ final class CriteriaRecogniser {
             labs(body, item),
             onset(body, item),
             age(body, item),
-            upperLimits(body),
+            upperLimits(body, item),
             positives(body, item),
             medications(body, item),
             consent(body, item),
@@ -294,7 +309,7 @@ final class CriteriaRecogniser {
     String neutral = blankAll(body, CriterionWords.NEUTRAL);
     String prefix = neutral.substring(0, parts.get(0).start());
     String trailing = neutral.substring(parts.get(parts.size() - 1).end());
-    boolean anded = false;
+    boolean anded = parts.stream().anyMatch(Part::allOf);
     for (int i = 0; i + 1 < parts.size(); i++) {
       String between = neutral.substring(parts.get(i).end(), parts.get(i + 1).start());
       String rest = between.replaceAll("(?i)\\b(?:and/)?or\\b", " ");
@@ -371,14 +386,21 @@ final class CriteriaRecogniser {
       GroupCharacteristicComponent c = computable(id, item, parts);
       return Optional.of(trailingSaysNothing && !needsPerson ? c : forPerson(c, item));
     }
+    // "ALT ≤ 2.5 × ULN (≤ 5 × ULN if liver metastases)", "... unless Gilbert's syndrome": a
+    // patient under the exception is eligible whatever the computable part says.
+    boolean exception = CriterionWords.found(CriterionWords.EXCEPTION, outside(judged, parts));
+    // An alternative beside the parts ("X or Y", "Y, or X"): any of them, Y for a person.
+    boolean alternative = OR_START.matcher(trailing).find() || OR_END.matcher(prefix).find();
     if (anded) {
-      // "A and B": A failing fails the criterion; the rest is for a person.
+      // "A and B": A failing fails the criterion; the rest is for a person. With an alternative
+      // or an exception beside them, no part alone decides anything.
+      if (exception || alternative || parts.stream().anyMatch(Part::orPerson)) {
+        return Optional.empty();
+      }
       return Optional.of(forPerson(computable(id, item, List.of(parts.get(0))), item));
     }
-    // An alternative beside the parts ("X or Y", "Y, or X"): any of them, Y for a person. Any
-    // other words say more about X ("and", "if", "at the time of"): X failing fails the item.
-    boolean alternative = OR_START.matcher(trailing).find() || OR_END.matcher(prefix).find();
-    if (parts.stream().anyMatch(Part::orPerson) || alternative) {
+    // Any other words say more about X ("and", "at the time of"): X failing fails the item.
+    if (parts.stream().anyMatch(Part::orPerson) || alternative || exception) {
       return Optional.of(withManualAlternative(id, item, parts));
     }
     GroupCharacteristicComponent c = computable(id, item, parts);
@@ -425,10 +447,17 @@ final class CriteriaRecogniser {
       return item.exclusion() ? sexed(body, item) : List.of();
     }
     List<Part> parts = new ArrayList<>();
-    for (CriteriaVocabulary.Hit hit : vocabulary.find(body, List.of("observation-value", "bmi"))) {
+    List<CriteriaVocabulary.Hit> named =
+        vocabulary.find(body, List.of("observation-value", "observation-uln", "bmi"));
+    for (CriteriaVocabulary.Hit hit : named) {
+      if (hit.kind().equals("observation-uln")) {
+        continue;
+      }
       Matcher m = LAB.matcher(body);
       m.region(hit.end(), body.length());
-      if (!m.lookingAt()) {
+      // "Hemoglobin/eGFR ≥ 60 mL/min": the value belongs to the last test named before it.
+      if (!m.lookingAt()
+          || named.stream().anyMatch(o -> o.start() >= hit.end() && o.start() < m.end())) {
         continue;
       }
       String filler = m.group("filler") + (m.group("f2") == null ? "" : m.group("f2"));
@@ -657,7 +686,7 @@ final class CriteriaRecogniser {
    * names sharing one multiple of the upper limit of normal, each compared with its own result's
    * reference range ({@code observation-uln}).
    */
-  private List<Part> upperLimits(String body) {
+  private List<Part> upperLimits(String body, CriteriaText.Item item) {
     List<CriteriaVocabulary.Hit> hits =
         vocabulary.find(body, List.of("observation-uln")).stream()
             .filter(h -> !insideParentheses(body, h.start()))
@@ -686,6 +715,13 @@ final class CriteriaRecogniser {
             .setUnit("× ULN")
             .setSystem("http://unitsofmeasure.org")
             .setCode("1");
+    // In an inclusion, "AST/ALT ≤ 2.5 × ULN" and "ALT, AST ≤ ..." need every test; only a
+    // literal "or" offers the tests as alternatives. In an exclusion any of them excludes.
+    boolean everyTest = false;
+    for (int i = 1; i < hits.size(); i++) {
+      String between = body.substring(spans.get(i - 1)[1], spans.get(i)[0]);
+      everyTest |= !between.matches("(?i)\\s*\\bor\\b\\s*") && !item.exclusion();
+    }
     List<Part> parts = new ArrayList<>();
     for (int i = 0; i < hits.size(); i++) {
       CriteriaVocabulary.Hit hit = hits.get(i);
@@ -697,14 +733,21 @@ final class CriteriaRecogniser {
               + " "
               + times.getValue().toPlainString()
               + " × ULN";
-      int end = i == hits.size() - 1 ? m.end() : spans.get(i)[1];
+      int end = i == hits.size() - 1 || everyTest ? m.end() : spans.get(i)[1];
       parts.add(
           new Part(
               hit.start(),
               end,
               (id, description) ->
                   criteria.upperLimit(id, label, description, valueSet, times.copy()),
-              false));
+              everyTest,
+              false,
+              false,
+              everyTest));
+      if (everyTest) {
+        // The first test is computable; the others are for a person.
+        break;
+      }
     }
     return parts;
   }

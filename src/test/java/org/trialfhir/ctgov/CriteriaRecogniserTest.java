@@ -486,6 +486,92 @@ class CriteriaRecogniserTest {
     assertThreshold(words, QuantityComparator.GREATER_THAN, "3", "1");
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"AST/ALT ≤ 2.5 × ULN", "ALT, AST ≤ 2.5 x ULN", "ALT and/or AST ≤ 2.5 x ULN"})
+  void anInclusionListingTestsWithoutALiteralOrNeedsEachOfThem(String text) {
+    // A patient with ALT 10 × ULN and a normal AST must not pass: the first test is computable
+    // (it fails the item when above the limit), the others are for a person; never any-of.
+    GroupCharacteristicComponent c = read(false, text).orElseThrow();
+    assertThat(kind(c)).isEqualTo("observation-uln");
+    assertThat(c.getExclude()).isFalse();
+    assertThreshold(c, QuantityComparator.LESS_OR_EQUAL, "2.5", "1");
+    assertThat(remainder(c)).isEqualTo(text);
+    assertMachineDerivedWithItsWords(c, text);
+  }
+
+  @Test
+  void anInclusionListingTestsWithALiteralOrIsAnyOf() {
+    GroupCharacteristicComponent c = read(false, "ALT or AST ≤ 2.5 × ULN").orElseThrow();
+    assertThat(parts(c))
+        .extracting(CriteriaRecogniserTest::valueSet)
+        .containsExactly(VS + "alanine-aminotransferase", VS + "aspartate-aminotransferase");
+  }
+
+  @Test
+  void anExclusionListingTestsWithASlashExcludesOnEither() {
+    GroupCharacteristicComponent c = read(true, "AST/ALT > 3 × ULN").orElseThrow();
+    assertThat(c.getExclude()).isTrue();
+    assertThat(parts(c))
+        .extracting(CriteriaRecogniserTest::valueSet)
+        .containsExactly(VS + "aspartate-aminotransferase", VS + "alanine-aminotransferase");
+  }
+
+  @Test
+  void aVaccinationWithLiveOrDeadVirusExcludesOnAWholeVirusVaccineTheRestForAPerson() {
+    String text = "Vaccination with live or dead virus within 4 weeks of Visit 2";
+    GroupCharacteristicComponent c = read(true, text).orElseThrow();
+    assertMachineDerivedWithItsWords(c, text);
+    assertThat(c.getExclude()).isTrue();
+    assertThat(kind(c)).isEqualTo("medication");
+    assertThat(valueSet(c)).isEqualTo(VS + "virus-vaccine");
+    assertThreshold(c, null, "4", "wk");
+    // Split, subunit and mRNA vaccines, and vaccinations coded otherwise, are not in the ValueSet.
+    assertThat(remainder(c)).isEqualTo(text);
+    // A live vaccine is any live vaccine, also a bacterial one: still the live-vaccine ValueSet.
+    assertThat(valueSet(read(true, "Vaccination with live vaccines within 30 days").orElseThrow()))
+        .isEqualTo(VS + "live-vaccine");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "Hemoglobin/eGFR ≥ 60 mL/min/1.73 m2",
+        "Hemoglobin, eGFR ≥ 60 mL/min/1.73 m2",
+        "Hemoglobin and eGFR ≥ 60 mL/min/1.73 m2"
+      })
+  void anInclusionListingLabsSharingOneValueNeverGivesTheValueToTheFirstAlone(String text) {
+    // The value is the last name's; a test named before it is never read with it, and the item
+    // needs every test, so the computable part leaves the rest for a person.
+    read(false, text)
+        .ifPresent(
+            c -> {
+              assertThat(valueSet(c)).isEqualTo(VS + "egfr");
+              assertThat(remainder(c)).isEqualTo(text);
+            });
+    assertThat(read(true, "Hemoglobin or eGFR < 60 mL/min/1.73 m2")).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "ALT ≤ 2.5 × ULN (≤ 5 × ULN if liver metastases)",
+        "Total bilirubin ≤ 1.5 × ULN unless Gilbert's syndrome",
+        "Total bilirubin ≤ 1.5 × ULN (except patients with Gilbert's syndrome)",
+        "HbA1c ≤ 10% (≤ 12% if treated with insulin)",
+        "Fasting C-peptide ≥0.10 nmol/L, other than in patients on insulin pumps"
+      })
+  void anInclusionWithAnExceptionNeverFailsOnTheComputablePartAlone(String text) {
+    // An eligible patient under the exception fails the computable part: only an any-of with a
+    // part for a person, or nothing computable, is safe.
+    Optional<GroupCharacteristicComponent> read = read(false, text);
+    read.ifPresent(
+        c -> {
+          assertThat(kind(c)).isEqualTo("any-of");
+          assertThat(parts(c)).extracting(CriteriaRecogniserTest::kind).contains("manual-review");
+        });
+  }
+
   @Test
   void aPhraseInterruptedByItsValueAndASentenceSayingHowTheOneBeforeIsAssessed() {
     String text =
