@@ -128,7 +128,7 @@ test('finding a patient and acting on missing data', { timeout: 180_000 }, async
     await screenshot(page, '30-missing-data-actionable');
     const evidence = row('inc-cpeptide-fasting').getByRole('link', { name: `Fasting C-peptide 0.35 nmol/L, ${day(-120)}` });
     await evidence.click();
-    await page.getByRole('heading', { level: 1, name: /^Observation\// }).waitFor();
+    await page.getByRole('heading', { level: 1, name: /^The record behind it: Observation/ }).waitFor();
     assert.match(await main(), /"c-peptide-fasting"/);
     await page.goBack();
     await page.getByRole('heading', { level: 2, name: /Verdict/ }).waitFor();
